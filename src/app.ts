@@ -1,0 +1,90 @@
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import type mongoose from 'mongoose';
+import { pinoHttp } from 'pino-http';
+import { configurePassport, resolveActor } from './auth/passport.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import { registerHomeRoutes } from './home/routes.js';
+import { registerInstitutionRoutes } from './institutions/routes.js';
+import { apiBasePath, createApiRegistry } from './platform/api.js';
+import type { Config } from './platform/config.js';
+import { errorHandler, notFoundHandler } from './platform/http/errorHandler.js';
+import { viewHelpers } from './platform/http/viewHelpers.js';
+import { languageMiddleware } from './platform/i18n.js';
+import type { Logger } from './platform/logger.js';
+import { publicDir, viewsDir } from './platform/paths.js';
+import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
+import { createSessionMiddleware } from './platform/session.js';
+import { registerTokenRoutes } from './tokens/routes.js';
+import { registerUserRoutes } from './users/routes.js';
+
+export type AppDependencies = {
+  config: Config;
+  log: Logger;
+  connection: mongoose.Connection;
+  sessionSecret: string;
+};
+
+/** Builds the Express application from its parts. Starts nothing and listens on nothing. */
+export function createApp({ config, log, connection, sessionSecret }: AppDependencies) {
+  const app = express();
+  app.set('views', viewsDir);
+  app.set('view engine', 'ejs');
+  app.set('trust proxy', config.trustProxy ?? false);
+  app.disable('x-powered-by');
+  if (config.env === 'production') app.enable('view cache');
+
+  app.use(securityHeaders(config.cookieSecure));
+  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0 }));
+
+  // Before the session: a load balancer's probe should not create sessions.
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await connection.db?.admin().ping();
+      res.json({ status: 'ok', database: 'up' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: 'down' });
+    }
+  });
+
+  const sessionMiddleware = createSessionMiddleware({ connection, secret: sessionSecret, secureCookie: config.cookieSecure });
+  const passport = configurePassport(sessionSecret);
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(sessionMiddleware);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(resolveActor);
+  app.use(languageMiddleware);
+  app.use(viewHelpers);
+  app.use(exposeCsrfToken);
+  app.use(csrfProtection);
+
+  const api = createApiRegistry();
+  const web = express.Router();
+  const features = { web, api, sessionSecret, secureCookie: config.cookieSecure };
+  registerHomeRoutes(features);
+  registerAuthRoutes(features);
+  registerUserRoutes(features);
+  registerTokenRoutes(features);
+  registerInstitutionRoutes(features);
+  app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
+    res.json(api.openapiDocument());
+  });
+  app.use(apiBasePath, api.router);
+  app.use(web);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+
+  return { app, sessionMiddleware, api };
+}
+
+export type FeatureContext = {
+  web: express.Router;
+  api: ReturnType<typeof createApiRegistry>;
+  sessionSecret: string;
+  secureCookie: boolean;
+};

@@ -1,0 +1,38 @@
+import { Institution, Sector } from '../institutions/model.js';
+import { type Actor, can, scope } from '../platform/permissions.js';
+import { User } from '../users/model.js';
+
+export type Dashboard = {
+  role: Actor['role'];
+  people?: { trainee: number; instructor: number; coordinator: number; admin: number };
+  institutions?: number;
+  sectors?: number;
+};
+
+/** The figures a role's dashboard shows; each one only where the actor may see it. */
+export async function dashboardFor(actor: Actor): Promise<Dashboard> {
+  const dashboard: Dashboard = { role: actor.role };
+  const work: Promise<void>[] = [];
+  if (can(actor, 'user.list')) {
+    work.push(
+      User.aggregate<{ _id: keyof NonNullable<Dashboard['people']>; count: number }>([
+        { $match: scope(actor, 'users') },
+        { $group: { _id: '$role', count: { $sum: 1 } } },
+      ]).then((groups) => {
+        const people = { trainee: 0, instructor: 0, coordinator: 0, admin: 0 };
+        for (const group of groups) people[group._id] = group.count;
+        dashboard.people = people;
+      }),
+    );
+  }
+  if (can(actor, 'institution.manage')) {
+    work.push(
+      Promise.all([Institution.countDocuments(), Sector.countDocuments()]).then(([institutions, sectors]) => {
+        dashboard.institutions = institutions;
+        dashboard.sectors = sectors;
+      }),
+    );
+  }
+  await Promise.all(work);
+  return dashboard;
+}

@@ -1,0 +1,161 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { UnauthorizedError } from './errors.js';
+import { type Action, type Actor, authorize } from './permissions.js';
+import { parseInput } from './validation.js';
+
+/**
+ * Declared JSON endpoints under /api/v1. Each declaration both mounts the route (validating its
+ * input with the same zod schemas) and describes it in the OpenAPI document, so every feature
+ * documents itself and the documentation cannot drift from what is validated.
+ */
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export type EndpointContext<Body, Query> = {
+  actor: Actor | null;
+  body: Body;
+  query: Query;
+  params: Record<string, string>;
+  req: Request;
+  res: Response;
+};
+
+export type Endpoint<B extends z.ZodType, Q extends z.ZodType> = {
+  method: Method;
+  /** OpenAPI-style path relative to /api/v1, e.g. `/users/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `public` endpoints need no login; the rest need a session or a bearer token. */
+  access: 'public' | 'user';
+  /** A coarse gate checked before the handler; services still check the resource. */
+  permission?: Action;
+  body?: B;
+  query?: Q;
+  response?: z.ZodType;
+  status?: number;
+};
+
+export type ApiRegistry = ReturnType<typeof createApiRegistry>;
+
+export const apiBasePath = '/api/v1';
+
+const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+export function createApiRegistry() {
+  const router = Router();
+  const endpoints: Endpoint<z.ZodType, z.ZodType>[] = [];
+
+  function endpoint<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
+    spec: Endpoint<B, Q>,
+    handler: (context: EndpointContext<z.output<B>, z.output<Q>>) => Promise<unknown>,
+  ): void {
+    endpoints.push(spec as unknown as Endpoint<z.ZodType, z.ZodType>);
+    const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+    router[spec.method](expressPath, async (req: Request, res: Response) => {
+      const actor = req.actor ?? null;
+      if (spec.access === 'user' && !actor) throw new UnauthorizedError();
+      if (spec.permission) authorize(actor, spec.permission);
+      const body = spec.body ? parseInput(spec.body, req.body ?? {}) : undefined;
+      const query = spec.query ? parseInput(spec.query, req.query) : undefined;
+      const result = await handler({
+        actor,
+        body: body as z.output<B>,
+        query: query as z.output<Q>,
+        params: req.params as Record<string, string>,
+        req,
+        res,
+      });
+      const status = spec.status ?? 200;
+      if (result === undefined) res.status(status === 200 ? 204 : status).end();
+      else res.status(status).json(result);
+    });
+  }
+
+  function openapiDocument(): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    const problem = { 'application/problem+json': { schema: z.toJSONSchema(problemSchema) } };
+    for (const spec of endpoints) {
+      const parameters: unknown[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+        name: match[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
+      if (spec.query) {
+        const schema = z.toJSONSchema(spec.query, { io: 'input', unrepresentable: 'any' }) as {
+          properties?: Record<string, unknown>;
+          required?: string[];
+        };
+        for (const [name, property] of Object.entries(schema.properties ?? {})) {
+          parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+        }
+      }
+      const status = String(spec.status ?? (spec.response ? 200 : 204));
+      const responses: Record<string, unknown> = {
+        [status]: spec.response
+          ? {
+              description: 'OK',
+              content: {
+                'application/json': { schema: z.toJSONSchema(spec.response, { io: 'output', unrepresentable: 'any' }) },
+              },
+            }
+          : { description: 'No content' },
+      };
+      if (spec.body || spec.query) responses['422'] = { description: 'Invalid input', content: problem };
+      if (spec.access === 'user') responses['401'] = { description: 'Not logged in', content: problem };
+      if (spec.permission || spec.path.includes('{')) responses['403'] = { description: 'Not allowed', content: problem };
+      if (spec.path.includes('{')) responses['404'] = { description: 'Not found', content: problem };
+      paths[spec.path] ??= {};
+      (paths[spec.path] as Record<string, unknown>)[spec.method] = {
+        summary: spec.summary,
+        tags: [spec.tag],
+        security: spec.access === 'user' ? [{ bearerAuth: [] }, { sessionCookie: [] }] : [],
+        parameters,
+        ...(spec.body
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/json': { schema: z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }) } },
+              },
+            }
+          : {}),
+        responses,
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kompeten API',
+        version: '1',
+        description:
+          'JSON API of Kompeten. Authenticate with `Authorization: Bearer <token>` (from POST /auth/token). Errors are RFC 9457 problem+json.',
+      },
+      servers: [{ url: apiBasePath }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kompeten.sid' },
+        },
+      },
+      paths,
+    };
+  }
+
+  return { router, endpoint, endpoints, openapiDocument };
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Who is acting: from the session or a bearer token; null when anonymous. */
+      actor?: Actor | null;
+    }
+  }
+}

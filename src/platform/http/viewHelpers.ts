@@ -1,0 +1,39 @@
+import type { NextFunction, Request, Response } from 'express';
+import { provinceName, provinces } from '../../institutions/provinces.js';
+import { type Action, can } from '../permissions.js';
+
+type NavItem = { href: string; label: string };
+
+/** The navigation a role sees. Each entry is shown only when the permission module allows it. */
+function navigation(req: Request): NavItem[] {
+  const t = req.t;
+  if (!req.actor) return [];
+  const items: (NavItem & { action?: Action })[] = [
+    { href: '/dashboard', label: t('nav.dashboard') },
+    { href: '/users', label: t('nav.users'), action: 'user.list' },
+    { href: '/institutions', label: t('nav.institutions'), action: 'institution.manage' },
+    { href: '/sectors', label: t('nav.sectors'), action: 'sector.manage' },
+    { href: '/profile', label: t('nav.profile') },
+  ];
+  return items.filter((item) => !item.action || can(req.actor, item.action));
+}
+
+/** What every view may use besides its own data. */
+export function viewHelpers(req: Request, res: Response, next: NextFunction): void {
+  res.locals.currentPath = req.path;
+  res.locals.nav = navigation(req);
+  res.locals.provinces = provinces;
+  res.locals.provinceName = provinceName;
+  res.locals.can = (action: Action, resource?: never) => can(req.actor, action, resource);
+  res.locals.formatDate = (value: string | Date | null | undefined) =>
+    value
+      ? new Intl.DateTimeFormat(req.language === 'en' ? 'en-GB' : 'id-ID', {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+          timeZone: 'Asia/Jakarta',
+        }).format(new Date(value))
+      : '';
+  res.locals.values = {};
+  res.locals.errors = {};
+  next();
+}

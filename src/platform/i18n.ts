@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { NextFunction, Request, Response } from 'express';
+import i18next, { type TFunction } from 'i18next';
+import { localesDir } from './paths.js';
+
+export const languages = ['id', 'en'] as const;
+export type Language = (typeof languages)[number];
+export const defaultLanguage: Language = 'id';
+export const languageCookie = 'lang';
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (languages as readonly string[]).includes(value);
+}
+
+const resources = Object.fromEntries(
+  languages.map((language) => [
+    language,
+    { translation: JSON.parse(readFileSync(path.join(localesDir, `${language}.json`), 'utf8')) },
+  ]),
+);
+
+// One shared, synchronously initialised instance: every request takes a fixed-language `t` from it.
+const instance = i18next.createInstance();
+await instance.init({
+  resources,
+  lng: defaultLanguage,
+  fallbackLng: defaultLanguage,
+  supportedLngs: [...languages],
+  interpolation: { escapeValue: false }, // EJS escapes on output
+  returnNull: false,
+  initAsync: false,
+});
+
+export function translator(language: Language): TFunction {
+  return instance.getFixedT(language);
+}
+
+/**
+ * The user's language: their saved choice when logged in, else the `lang` cookie, else the
+ * browser's Accept-Language, else Indonesian.
+ */
+export function chooseLanguage(req: Request): Language {
+  const saved = (req.user as { language?: unknown } | undefined)?.language;
+  if (isLanguage(saved)) return saved;
+  const cookie = req.cookies?.[languageCookie];
+  if (isLanguage(cookie)) return cookie;
+  const accepted = req.acceptsLanguages(...languages);
+  return isLanguage(accepted) ? accepted : defaultLanguage;
+}
+
+export function languageMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const language = chooseLanguage(req);
+  req.language = language;
+  req.t = translator(language);
+  res.locals.lang = language;
+  res.locals.t = req.t;
+  res.setHeader('Content-Language', language);
+  next();
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      language: Language;
+      t: TFunction;
+    }
+  }
+}

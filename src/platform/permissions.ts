@@ -1,0 +1,81 @@
+import { ForbiddenError } from './errors.js';
+
+/**
+ * The one place that decides who may do what. Services call `authorize` (with the resource
+ * they act on), route middleware calls `can` without a resource for a coarse gate, and list
+ * queries take their filter from `scope`, so pages, the API and sockets cannot disagree.
+ */
+export const roles = ['trainee', 'instructor', 'coordinator', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+export type Actor = { id: string; role: Role; institution: string | null };
+
+/** The parts of a user account that decide what may be done to it. */
+export type AccountRef = { id?: string; role: Role; institution: string | null };
+
+/** Roles a coordinator may hand out, inside their own institution. */
+const rolesCoordinatorManages: readonly Role[] = ['instructor', 'trainee'];
+
+const isAdmin = (actor: Actor) => actor.role === 'admin';
+const sameInstitution = (actor: Actor, institution: string | null | undefined) =>
+  actor.institution !== null && institution != null && String(institution) === actor.institution;
+
+const coordinatorManages = (actor: Actor, account: AccountRef) =>
+  actor.role === 'coordinator' && rolesCoordinatorManages.includes(account.role) && sameInstitution(actor, account.institution);
+
+type Rules = {
+  'user.list': undefined;
+  'user.view': AccountRef;
+  'user.create': AccountRef;
+  /** `before` is the account now, `after` what the change would make of it. */
+  'user.update': { before: AccountRef; after: AccountRef };
+  'token.manage': { owner: string };
+  'institution.list': undefined;
+  'institution.view': { id: string };
+  'institution.manage': undefined;
+  'sector.manage': undefined;
+  'apiDocs.view': undefined;
+};
+export type Action = keyof Rules;
+
+const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => boolean } = {
+  'user.list': (actor) => isAdmin(actor) || actor.role === 'coordinator',
+  'user.view': (actor, account) =>
+    isAdmin(actor) ||
+    (account === undefined
+      ? actor.role === 'coordinator'
+      : account.id === actor.id || (actor.role === 'coordinator' && sameInstitution(actor, account.institution))),
+  'user.create': (actor, account) =>
+    isAdmin(actor) || (actor.role === 'coordinator' && (account === undefined || coordinatorManages(actor, account))),
+  'user.update': (actor, change) =>
+    isAdmin(actor) ||
+    (actor.role === 'coordinator' &&
+      (change === undefined || (coordinatorManages(actor, change.before) && coordinatorManages(actor, change.after)))),
+  'token.manage': (actor, token) => isAdmin(actor) || (token !== undefined && token.owner === actor.id),
+  'institution.list': (actor) => isAdmin(actor) || actor.role === 'coordinator' || actor.role === 'instructor',
+  'institution.view': (actor, institution) =>
+    isAdmin(actor) || (institution !== undefined && sameInstitution(actor, institution.id)),
+  'institution.manage': (actor) => isAdmin(actor),
+  'sector.manage': (actor) => isAdmin(actor),
+  'apiDocs.view': () => true,
+};
+
+export function can<A extends Action>(actor: Actor | null | undefined, action: A, resource?: Rules[A]): boolean {
+  if (!actor) return false;
+  return rules[action](actor, resource);
+}
+
+export function authorize<A extends Action>(
+  actor: Actor | null | undefined,
+  action: A,
+  resource?: Rules[A],
+): asserts actor is Actor {
+  if (!can(actor, action, resource)) throw new ForbiddenError();
+}
+
+/** The query filter that limits a list to what the actor may see. */
+export function scope(actor: Actor, collection: 'users' | 'institutions'): Record<string, unknown> {
+  if (isAdmin(actor)) return {};
+  if (collection === 'users') return { institution: actor.institution };
+  return { _id: actor.institution };
+}

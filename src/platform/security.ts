@@ -1,0 +1,47 @@
+import { csrfSync } from 'csrf-sync';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { apiBasePath } from './api.js';
+
+/** Security headers with a strict content security policy: our own scripts and styles only. */
+export function securityHeaders(secureCookie: boolean) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: secureCookie ? [] : null,
+      },
+    },
+    strictTransportSecurity: secureCookie,
+  });
+}
+
+/**
+ * CSRF protection for every state-changing request that rides on the session cookie: forms send
+ * `_csrf`, scripts send the `x-csrf-token` header. Requests authenticated by a bearer token carry
+ * no ambient authority and are exempt, as is the token endpoint, which takes credentials.
+ */
+const csrf = csrfSync({
+  getTokenFromRequest: (req) => {
+    const fromBody = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+    if (typeof fromBody === 'string') return fromBody;
+    const fromHeader = req.headers['x-csrf-token'];
+    return typeof fromHeader === 'string' ? fromHeader : undefined;
+  },
+  skipCsrfProtection: (req) => req.authenticatedByToken === true || req.path === `${apiBasePath}/auth/token`,
+  errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
+});
+
+export const csrfProtection = csrf.csrfSynchronisedProtection;
+
+/** Views call `csrfToken()` where they render a form; the token is made (and stored) only then. */
+export function exposeCsrfToken(req: Request, res: Response, next: NextFunction): void {
+  res.locals.csrfToken = () => csrf.generateToken(req);
+  next();
+}

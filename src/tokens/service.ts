@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { NotFoundError } from '../platform/errors.js';
+import { type Actor, authorize, can } from '../platform/permissions.js';
+import { User, type UserDoc } from '../users/model.js';
+import type { UserView } from '../users/schemas.js';
+import { toUserView } from '../users/service.js';
+import { ApiToken } from './model.js';
+
+export type TokenView = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null };
+type TokenDoc = {
+  _id: mongoose.Types.ObjectId;
+  user: mongoose.Types.ObjectId;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+};
+
+const tokenPrefix = 'kpt_';
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function toTokenView(token: TokenDoc): TokenView {
+  return {
+    id: String(token._id),
+    name: token.name,
+    prefix: token.prefix,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: token.lastUsedAt ? token.lastUsedAt.toISOString() : null,
+  };
+}
+
+/** Issues a token for the actor. The secret is returned once and never stored. */
+export async function createToken(actor: Actor, name: string): Promise<TokenView & { token: string }> {
+  authorize(actor, 'token.manage', { owner: actor.id });
+  const token = tokenPrefix + randomBytes(32).toString('base64url');
+  const created = await ApiToken.create({ user: actor.id, name, hash: hashOf(token), prefix: token.slice(0, 10) });
+  return { ...toTokenView(created.toObject() as TokenDoc), token };
+}
+
+export async function listTokens(actor: Actor | null, owner: string): Promise<TokenView[]> {
+  authorize(actor, 'token.manage', { owner });
+  if (!mongoose.isValidObjectId(owner)) throw new NotFoundError();
+  const tokens = await ApiToken.find({ user: owner }).sort({ createdAt: -1 }).lean<TokenDoc[]>();
+  return tokens.map(toTokenView);
+}
+
+export async function revokeToken(actor: Actor | null, tokenId: string): Promise<void> {
+  if (!mongoose.isValidObjectId(tokenId)) throw new NotFoundError();
+  const token = await ApiToken.findById(tokenId).lean<TokenDoc>();
+  // A token the actor may not manage is "not found", so ids of others' tokens reveal nothing.
+  if (!token || !can(actor, 'token.manage', { owner: String(token.user) })) throw new NotFoundError();
+  await ApiToken.deleteOne({ _id: token._id });
+}
+
+const lastUsedPrecisionMs = 60_000;
+
+/** The active user a bearer token belongs to, or null. */
+export async function userForToken(token: string): Promise<UserView | null> {
+  if (!token.startsWith(tokenPrefix)) return null;
+  const found = await ApiToken.findOne({ hash: hashOf(token) }).lean<TokenDoc>();
+  if (!found) return null;
+  const user = await User.findById(found.user).lean<UserDoc>();
+  if (!user?.active) return null;
+  const now = Date.now();
+  if (!found.lastUsedAt || now - found.lastUsedAt.getTime() > lastUsedPrecisionMs) {
+    // Recorded to the minute, so a busy client does not write on every request.
+    await ApiToken.updateOne({ _id: found._id }, { $set: { lastUsedAt: new Date(now) } });
+  }
+  return toUserView(user);
+}

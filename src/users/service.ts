@@ -1,0 +1,172 @@
+import mongoose from 'mongoose';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { Institution } from '../institutions/model.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import type { Language } from '../platform/i18n.js';
+import { type Actor, authorize, scope } from '../platform/permissions.js';
+import { User, type UserDoc } from './model.js';
+import type {
+  ChangePasswordInput,
+  CreateUserInput,
+  ProfileInput,
+  RegisterInput,
+  UpdateUserInput,
+  UserListQuery,
+  UserView,
+} from './schemas.js';
+
+export const usersPerPage = 25;
+
+export function toUserView(user: UserDoc): UserView {
+  return {
+    id: String(user._id),
+    name: user.name,
+    email: user.email,
+    phone: user.phone ?? '',
+    province: user.province ?? null,
+    role: user.role as UserView['role'],
+    institution: user.institution ? String(user.institution) : null,
+    language: user.language as Language,
+    active: user.active ?? true,
+    createdAt: (user.createdAt ?? new Date()).toISOString(),
+  };
+}
+
+export function toActor(user: Pick<UserView, 'id' | 'role' | 'institution'>): Actor {
+  return { id: user.id, role: user.role, institution: user.institution };
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === 11000;
+}
+
+/** Creates an account; a taken email is a conflict on the email field, whoever raced first. */
+async function insertUser(fields: { email: string } & Record<string, unknown>): Promise<UserView> {
+  if (await User.exists({ email: fields.email })) throw new ConflictError('validation.emailTaken', 'email');
+  try {
+    const user = await User.create(fields);
+    return toUserView(user.toObject() as UserDoc);
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new ConflictError('validation.emailTaken', 'email');
+    throw error;
+  }
+}
+
+async function assertInstitutionExists(institution: string | null): Promise<void> {
+  if (institution && !(await Institution.exists({ _id: institution }))) {
+    throw new ValidationError([{ field: 'institution', key: 'validation.choice' }]);
+  }
+}
+
+/** A staff account needs an institution; only admins and trainees may stand outside one. */
+function assertInstitutionFitsRole(role: string, institution: string | null): void {
+  if ((role === 'instructor' || role === 'coordinator') && !institution) {
+    throw new ValidationError([{ field: 'institution', key: 'validation.institutionRequired' }]);
+  }
+}
+
+/** Self-registration: always a trainee, in the language the visitor was using. */
+export async function registerTrainee(input: RegisterInput, language: Language): Promise<UserView> {
+  return insertUser({
+    name: input.name,
+    email: input.email,
+    phone: input.phone,
+    province: input.province,
+    role: 'trainee',
+    language,
+    passwordHash: await hashPassword(input.password),
+  });
+}
+
+export async function createUser(actor: Actor | null, input: CreateUserInput): Promise<UserView> {
+  authorize(actor, 'user.create', { role: input.role, institution: input.institution });
+  assertInstitutionFitsRole(input.role, input.institution);
+  await assertInstitutionExists(input.institution);
+  return insertUser({
+    name: input.name,
+    email: input.email,
+    phone: input.phone,
+    province: input.province,
+    role: input.role,
+    institution: input.institution,
+    createdBy: actor.id,
+    passwordHash: await hashPassword(input.password),
+  });
+}
+
+async function findUser(id: string): Promise<UserDoc> {
+  if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
+  const user = await User.findById(id).lean<UserDoc>();
+  if (!user) throw new NotFoundError();
+  return user;
+}
+
+export async function getUser(actor: Actor | null, id: string): Promise<UserView> {
+  const user = toUserView(await findUser(id));
+  authorize(actor, 'user.view', user);
+  return user;
+}
+
+export async function updateUser(actor: Actor | null, id: string, input: UpdateUserInput): Promise<UserView> {
+  const before = toUserView(await findUser(id));
+  authorize(actor, 'user.view', before);
+  authorize(actor, 'user.update', { before, after: { role: input.role, institution: input.institution } });
+  if (before.id === actor.id && (input.role !== before.role || !input.active)) {
+    // An admin demoting or deactivating themselves could leave nobody able to undo it.
+    throw new ValidationError([{ field: 'role', key: 'validation.notOnYourself' }]);
+  }
+  assertInstitutionFitsRole(input.role, input.institution);
+  await assertInstitutionExists(input.institution);
+  const updated = await User.findByIdAndUpdate(
+    id,
+    { $set: { name: input.name, role: input.role, institution: input.institution, active: input.active } },
+    { new: true },
+  ).lean<UserDoc>();
+  if (!updated) throw new NotFoundError();
+  return toUserView(updated);
+}
+
+export async function listUsers(
+  actor: Actor | null,
+  query: UserListQuery,
+): Promise<{ users: UserView[]; total: number; page: number; pages: number }> {
+  authorize(actor, 'user.list');
+  const filter: Record<string, unknown> = { ...scope(actor, 'users') };
+  if (query.role) filter.role = query.role;
+  if (query.q) {
+    const pattern = new RegExp(query.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+    filter.$or = [{ name: pattern }, { email: pattern }];
+  }
+  const [users, total] = await Promise.all([
+    User.find(filter)
+      .sort({ name: 1, _id: 1 })
+      .skip((query.page - 1) * usersPerPage)
+      .limit(usersPerPage)
+      .lean<UserDoc[]>(),
+    User.countDocuments(filter),
+  ]);
+  return { users: users.map(toUserView), total, page: query.page, pages: Math.max(1, Math.ceil(total / usersPerPage)) };
+}
+
+export async function updateProfile(actor: Actor, input: ProfileInput): Promise<UserView> {
+  const updated = await User.findByIdAndUpdate(
+    actor.id,
+    { $set: { name: input.name, phone: input.phone, province: input.province, language: input.language } },
+    { new: true },
+  ).lean<UserDoc>();
+  if (!updated) throw new NotFoundError();
+  return toUserView(updated);
+}
+
+export async function setLanguage(actor: Actor, language: Language): Promise<void> {
+  await User.updateOne({ _id: actor.id }, { $set: { language } });
+}
+
+export async function changePassword(actor: Actor, input: ChangePasswordInput): Promise<void> {
+  const user = await User.findById(actor.id).select('+passwordHash').lean<UserDoc>();
+  if (!user) throw new NotFoundError();
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new ValidationError([{ field: 'currentPassword', key: 'validation.currentPasswordWrong' }]);
+  }
+  await User.updateOne({ _id: actor.id }, { $set: { passwordHash: await hashPassword(input.newPassword) } });
+}
