@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { deleteExpiredLoginAttempts } from '../auth/throttle.js';
+import { deleteExpiredLoginFailures } from '../auth/throttle.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -7,11 +7,11 @@ import type { Logger } from './logger.js';
  * expire by itself is deleted here. Every process may run it: the deletes are idempotent.
  */
 export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date()) {
-  const [sessions, loginAttempts] = await Promise.all([
+  const [sessions, loginFailures] = await Promise.all([
     connection.collection('sessions').deleteMany({ expires: { $lt: now } }),
-    deleteExpiredLoginAttempts(now),
+    deleteExpiredLoginFailures(now),
   ]);
-  return { sessions: sessions.deletedCount, loginAttempts };
+  return { sessions: sessions.deletedCount, loginFailures };
 }
 
 export function startPeriodicCleanup(connection: mongoose.Connection, log: Logger, intervalMs = 10 * 60 * 1000) {

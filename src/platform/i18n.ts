@@ -20,9 +20,10 @@ const resources = Object.fromEntries(
   ]),
 );
 
-// One shared, synchronously initialised instance: every request takes a fixed-language `t` from it.
+// One shared instance, initialised synchronously (resources given, initAsync off), so importing
+// this module needs no top-level await; every request takes a fixed-language `t` from it.
 const instance = i18next.createInstance();
-await instance.init({
+void instance.init({
   resources,
   lng: defaultLanguage,
   fallbackLng: defaultLanguage,

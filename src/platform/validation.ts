@@ -2,18 +2,16 @@ import { z } from 'zod';
 import { type FieldIssue, ValidationError } from './errors.js';
 
 /** A zod issue as an i18n key: a schema's own message when it is a key, else one per issue kind. */
-function issueToField(issue: z.core.$ZodIssue): FieldIssue {
+function issueToField(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
   const field = issue.path.join('.') || '_';
   if (issue.message.startsWith('validation.')) return { field, key: issue.message };
+  const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
+  if (given === undefined || (typeof given === 'string' && given.trim() === '')) return { field, key: 'validation.required' };
   switch (issue.code) {
     case 'invalid_type':
-      return { field, key: issue.input === undefined || issue.input === '' ? 'validation.required' : 'validation.invalid' };
+      return { field, key: 'validation.invalid' };
     case 'too_small':
-      if (issue.origin === 'string') {
-        return Number(issue.minimum) <= 1
-          ? { field, key: 'validation.required' }
-          : { field, key: 'validation.tooShort', params: { min: Number(issue.minimum) } };
-      }
+      if (issue.origin === 'string') return { field, key: 'validation.tooShort', params: { min: Number(issue.minimum) } };
       return { field, key: 'validation.tooSmall', params: { min: Number(issue.minimum) } };
     case 'too_big':
       return issue.origin === 'string'
@@ -35,7 +33,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const seen = new Set<string>();
-  const fields = result.error.issues.map(issueToField).filter((issue) => {
+  const fields = result.error.issues.map((issue) => issueToField(issue, input)).filter((issue) => {
     if (seen.has(issue.field)) return false; // one message per field is enough to fix it
     seen.add(issue.field);
     return true;

@@ -6,6 +6,14 @@ import { checkboxField, objectIdField } from '../platform/validation.js';
 
 const optionalObjectId = z.preprocess((value) => (value === '' ? null : value), objectIdField.nullable());
 
+/** Lets a "both fields match" check run beside other fields' errors, once both were typed. */
+function bothGiven(first: string, second: string) {
+  return (payload: { value: unknown }) => {
+    const value = payload.value as Record<string, unknown>;
+    return typeof value?.[first] === 'string' && typeof value?.[second] === 'string';
+  };
+}
+
 export const nameField = z.string().trim().min(2).max(100);
 export const emailField = z.string().trim().toLowerCase().max(254).pipe(z.email());
 export const passwordField = z.string().min(8).max(128);
@@ -30,6 +38,7 @@ export const registerSchema = z
   .refine((input) => input.password === input.passwordConfirm, {
     message: 'validation.passwordMismatch',
     path: ['passwordConfirm'],
+    when: bothGiven('password', 'passwordConfirm'),
   });
 export type RegisterInput = z.output<typeof registerSchema>;
 
@@ -73,6 +82,7 @@ export const changePasswordSchema = z
   .refine((input) => input.newPassword === input.newPasswordConfirm, {
     message: 'validation.passwordMismatch',
     path: ['newPasswordConfirm'],
+    when: bothGiven('newPassword', 'newPasswordConfirm'),
   });
 export type ChangePasswordInput = z.output<typeof changePasswordSchema>;
 

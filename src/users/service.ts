@@ -101,6 +101,15 @@ async function findUser(id: string): Promise<UserDoc> {
   return user;
 }
 
+/**
+ * Sets fields and reads the account back. Not findOneAndUpdate: FerretDB 1.x rejects its
+ * projection, which Mongoose always sends for User because passwordHash is `select: false`.
+ */
+async function setAndRead(id: string, fields: Record<string, unknown>): Promise<UserView> {
+  await User.updateOne({ _id: id }, { $set: fields }, { runValidators: true });
+  return toUserView(await findUser(id));
+}
+
 export async function getUser(actor: Actor | null, id: string): Promise<UserView> {
   const user = toUserView(await findUser(id));
   authorize(actor, 'user.view', user);
@@ -117,13 +126,7 @@ export async function updateUser(actor: Actor | null, id: string, input: UpdateU
   }
   assertInstitutionFitsRole(input.role, input.institution);
   await assertInstitutionExists(input.institution);
-  const updated = await User.findByIdAndUpdate(
-    id,
-    { $set: { name: input.name, role: input.role, institution: input.institution, active: input.active } },
-    { new: true },
-  ).lean<UserDoc>();
-  if (!updated) throw new NotFoundError();
-  return toUserView(updated);
+  return setAndRead(id, { name: input.name, role: input.role, institution: input.institution, active: input.active });
 }
 
 export async function listUsers(
@@ -149,13 +152,7 @@ export async function listUsers(
 }
 
 export async function updateProfile(actor: Actor, input: ProfileInput): Promise<UserView> {
-  const updated = await User.findByIdAndUpdate(
-    actor.id,
-    { $set: { name: input.name, phone: input.phone, province: input.province, language: input.language } },
-    { new: true },
-  ).lean<UserDoc>();
-  if (!updated) throw new NotFoundError();
-  return toUserView(updated);
+  return setAndRead(actor.id, { name: input.name, phone: input.phone, province: input.province, language: input.language });
 }
 
 export async function setLanguage(actor: Actor, language: Language): Promise<void> {

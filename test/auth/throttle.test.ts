@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { assertLoginAllowed, recordLoginFailure, throttleLimits, throttleWindowMs } from '../../src/auth/throttle.js';
+import { deleteExpiredRecords } from '../../src/platform/cleanup.js';
+import mongoose from 'mongoose';
+import { TooManyRequestsError } from '../../src/platform/errors.js';
+import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+import { makeUser } from '../support/factories.js';
+
+describe('login throttling', () => {
+  useTestDatabase(import.meta.url);
+  let app: ReturnType<typeof buildTestApp>;
+  before(() => {
+    app = buildTestApp();
+  });
+
+  async function failLogins(agent: ReturnType<typeof supertest.agent>, email: string, times: number) {
+    for (let attempt = 0; attempt < times; attempt += 1) {
+      const response = await submitForm(agent, '/login', { email, password: 'tebakan-salah' });
+      expect(response.status).to.equal(401);
+    }
+  }
+
+  it('blocks an account from one address after repeated failures, with a clear message, even with the right password', async () => {
+    const user = await makeUser('trainee');
+    const agent = supertest.agent(app);
+    await failLogins(agent, user.email, throttleLimits.pair);
+    const blocked = await submitForm(agent, '/login', { email: user.email, password: user.password });
+    expect(blocked.status).to.equal(429);
+    expect(blocked.text).to.match(/Terlalu banyak percobaan masuk yang gagal\. Coba lagi dalam \d+ menit\./);
+    expect(Number(blocked.headers['retry-after'])).to.be.within(1, throttleWindowMs / 1000);
+
+    const api = await supertest(app).post('/api/v1/auth/token').set('Accept-Language', 'en').send({ email: user.email, password: user.password });
+    expect(api.status).to.equal(429);
+    expect(api.body.detail).to.match(/Too many failed login attempts/);
+  });
+
+  it('leaves other accounts from the same address alone', async () => {
+    const target = await makeUser('trainee');
+    const other = await makeUser('trainee');
+    const agent = supertest.agent(app);
+    await failLogins(agent, target.email, throttleLimits.pair);
+    const response = await submitForm(agent, '/login', { email: other.email, password: other.password });
+    expect(response.status).to.equal(303);
+  });
+
+  it('lets a browser that logged in before through while guessing from many addresses locks the account', async () => {
+    const user = await makeUser('trainee');
+    // The real user logs in once: the browser now carries the signed device cookie.
+    const realBrowser = await loggedInAgent(app, user.email, user.password);
+    await submitForm(realBrowser, '/logout', {});
+
+    // An attacker spreads guesses over many addresses until the account limit is reached.
+    for (let address = 0; address < throttleLimits.account; address += 1) {
+      await recordLoginFailure({ email: user.email, ip: `10.9.${address}.1`, trustedDevice: false });
+    }
+    const fromNewBrowser = await submitForm(supertest.agent(app), '/login', { email: user.email, password: user.password });
+    expect(fromNewBrowser.status).to.equal(429);
+
+    const fromKnownBrowser = await submitForm(realBrowser, '/login', { email: user.email, password: user.password });
+    expect(fromKnownBrowser.status).to.equal(303);
+  });
+
+  it('lets the account in again once the window has passed, and cleans the old counters up', async () => {
+    const source = { email: 'window@example.test', ip: '10.1.1.1', trustedDevice: false };
+    const start = Math.floor(Date.now() / throttleWindowMs) * throttleWindowMs;
+    for (let attempt = 0; attempt < throttleLimits.pair; attempt += 1) await recordLoginFailure(source, start + 1000);
+    let error: unknown;
+    await assertLoginAllowed(source, start + 2000).catch((caught) => {
+      error = caught;
+    });
+    expect(error).to.be.instanceOf(TooManyRequestsError);
+    await assertLoginAllowed(source, start + throttleWindowMs + 1000);
+
+    const removed = await deleteExpiredRecords(mongoose.connection, new Date(start + throttleWindowMs + 1001));
+    expect(removed.loginFailures).to.equal(throttleLimits.pair * 3);
+  });
+
+  it('counts concurrent failures without losing any', async () => {
+    const source = { email: 'race@example.test', ip: '10.2.2.2', trustedDevice: false };
+    const now = Date.now();
+    await Promise.all(Array.from({ length: throttleLimits.pair }, () => recordLoginFailure(source, now)));
+    let error: unknown;
+    await assertLoginAllowed(source, now + 1).catch((caught) => {
+      error = caught;
+    });
+    expect(error).to.be.instanceOf(TooManyRequestsError);
+  });
+});

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildTestApp } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+
+type Messages = { [key: string]: string | Messages };
+const locale = (language: string): Messages =>
+  JSON.parse(readFileSync(new URL(`../../locales/${language}.json`, import.meta.url), 'utf8'));
+const messages = { id: locale('id'), en: locale('en') };
+
+/** A locale string by dotted key, with `{{name}}` filled in: the test reads what a user reads. */
+function text(language: keyof typeof messages, key: string, values: Record<string, string> = {}): string {
+  const found = key
+    .split('.')
+    .reduce<string | Messages | undefined>((node, part) => (node as Messages | undefined)?.[part], messages[language]);
+  if (typeof found !== 'string') throw new Error(`No ${language} text for ${key}`);
+  return found.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+}
+
+describe('browser journey: a trainee registers, logs in and switches language', function () {
+  // One journey, step by step: each step starts where the previous one left the browser.
+  this.timeout(60_000);
+  useTestDatabase(import.meta.url);
+
+  const name = 'Siti Rahmawati';
+  const email = `siti-${randomBytes(4).toString('hex')}@example.test`;
+  const password = 'rahasia-kerja-123';
+  let server: http.Server;
+  let baseUrl: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    server = http.createServer(buildTestApp());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+    });
+    // Headless Chromium asks for en-US; a phone in Indonesia asks for Indonesian.
+    context = await browser.newContext({ baseURL: baseUrl, locale: 'id-ID' });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    // Keep-alive sockets from the browser would hold close() open; they are ours to cut.
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  const heading = () => page.locator('h1').textContent();
+
+  async function logIn() {
+    await page.goto('/login');
+    await page.getByLabel(text('id', 'fields.email'), { exact: true }).fill(email);
+    await page.getByLabel(text('id', 'fields.password'), { exact: true }).fill(password);
+    await page.getByRole('button', { name: text('id', 'auth.login.submit'), exact: true }).click();
+    await page.waitForURL('**/dashboard');
+  }
+
+  it('shows the landing page in Indonesian', async () => {
+    await page.goto('/');
+    expect(await heading()).to.equal(text('id', 'landing.heading'));
+    expect(await page.locator('html').getAttribute('lang')).to.equal('id');
+  });
+
+  it('shows registration errors beside their fields and keeps the typed name', async () => {
+    await page.getByRole('link', { name: text('id', 'landing.register') }).click();
+    await page.waitForURL('**/register');
+    await page.getByLabel(text('id', 'fields.name')).fill(name);
+    await page.getByLabel(text('id', 'fields.email')).fill('siti-at-example');
+    await page.getByLabel(text('id', 'fields.phone')).fill('0812 3456 7890');
+    await page.getByLabel(text('id', 'fields.province')).selectOption('32');
+    await page.getByLabel(text('id', 'fields.password'), { exact: true }).fill(password);
+    await page.getByLabel(text('id', 'fields.passwordConfirm')).fill('something-else-456');
+    await page.getByRole('button', { name: text('id', 'auth.register.submit') }).click();
+
+    // The page comes back with each message right under its field (and tied to it for screen readers).
+    const emailError = page.locator('#f-email + .error');
+    expect(await emailError.textContent()).to.equal(text('id', 'validation.email'));
+    expect(await page.locator('#f-passwordConfirm + .error').textContent()).to.equal(text('id', 'validation.passwordMismatch'));
+    expect(await page.getByLabel(text('id', 'fields.email')).getAttribute('aria-describedby')).to.equal(
+      await emailError.getAttribute('id'),
+    );
+    expect(await page.getByLabel(text('id', 'fields.name')).inputValue()).to.equal(name);
+  });
+
+  it('registers with correct input and lands on the trainee dashboard', async () => {
+    await page.getByLabel(text('id', 'fields.email')).fill(email);
+    await page.getByLabel(text('id', 'fields.phone')).fill('0812 3456 7890');
+    await page.getByLabel(text('id', 'fields.province')).selectOption('32');
+    await page.getByLabel(text('id', 'fields.password'), { exact: true }).fill(password);
+    await page.getByLabel(text('id', 'fields.passwordConfirm')).fill(password);
+    await page.getByRole('button', { name: text('id', 'auth.register.submit') }).click();
+    await page.waitForURL('**/dashboard?welcome=1');
+
+    expect(await heading()).to.equal(text('id', 'dashboard.greeting', { name }));
+    expect(await page.getByRole('status').textContent()).to.equal(text('id', 'dashboard.welcome'));
+    expect(await page.getByText(text('id', 'dashboard.trainee.empty')).isVisible()).to.equal(true);
+  });
+
+  it('logs out from the header and back in with the same credentials', async () => {
+    await page.getByRole('button', { name: text('id', 'nav.logout') }).click();
+    await page.waitForURL(`${baseUrl}/`);
+    expect(await heading()).to.equal(text('id', 'landing.heading'));
+
+    await logIn();
+    expect(await heading()).to.equal(text('id', 'dashboard.greeting', { name }));
+    expect(await page.getByText(text('id', 'dashboard.trainee.empty')).isVisible()).to.equal(true);
+  });
+
+  it('switches to English from the header and remembers it on the user', async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    // The redirect comes back to the same URL, so wait for the button that offers the way back.
+    await page.getByRole('button', { name: 'Bahasa Indonesia' }).waitFor();
+    expect(await heading()).to.equal(text('en', 'dashboard.greeting', { name }));
+    expect(await page.getByRole('button', { name: text('en', 'nav.logout') }).isVisible()).to.equal(true);
+
+    await page.reload();
+    expect(await heading()).to.equal(text('en', 'dashboard.greeting', { name }));
+
+    // Without cookies the visitor is Indonesian again, so English after login must come from the account.
+    await page.getByRole('button', { name: text('en', 'nav.logout') }).click();
+    await page.waitForURL(`${baseUrl}/`);
+    await context.clearCookies();
+    await logIn();
+    expect(await heading()).to.equal(text('en', 'dashboard.greeting', { name }));
+    expect(await page.getByText(text('en', 'dashboard.trainee.empty')).isVisible()).to.equal(true);
+  });
+
+  it('fits the dashboard on a 360 px wide phone screen', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto('/dashboard');
+    // Outside the repository, so a run leaves no files behind in it.
+    const screenshot = path.join(os.tmpdir(), 'kompeten-journey-dashboard-360.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(statSync(screenshot).size).to.be.greaterThan(0);
+    expect(await page.locator('html').evaluate((html) => html.scrollWidth)).to.be.at.most(360);
+  });
+});

@@ -1,0 +1,26 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
+
+/**
+ * Mocha global fixtures: one database server for the whole run, found by the same resolver as
+ * the app (TEST_MONGODB_URI, else mongod, FerretDB or mongodb-memory-server), with its data in
+ * a temporary folder. Each test file then uses a fresh database of its own (see database.ts).
+ */
+let embedded: EmbeddedDatabase | undefined;
+let dataDir: string | undefined;
+
+export async function mochaGlobalSetup(): Promise<void> {
+  if (process.env.TEST_MONGODB_URI) return;
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'kompeten-test-'));
+  embedded = await startEmbeddedDatabase({ dataDir, ferretdbBin: process.env.FERRETDB_BIN, log: pino({ level: 'warn' }) });
+  process.env.TEST_MONGODB_URI = embedded.uri;
+  process.env.TEST_DATABASE_KIND = embedded.kind;
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  await embedded?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
