@@ -81,9 +81,11 @@ export async function updateInstitution(actor: Actor | null, id: string, input: 
   if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
   await assertSectorsExist(input.sectors);
   try {
-    const updated = await Institution.findByIdAndUpdate(id, { $set: input }, { returnDocument: 'after', runValidators: true }).lean<
-      WithId<InstitutionDoc>
-    >();
+    const updated = await Institution.findByIdAndUpdate(
+      id,
+      { $set: input },
+      { returnDocument: 'after', runValidators: true },
+    ).lean<WithId<InstitutionDoc>>();
     if (!updated) throw new NotFoundError();
     return toInstitutionView(updated);
   } catch (error) {

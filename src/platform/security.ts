@@ -25,7 +25,7 @@ export function securityHeaders(secureCookie: boolean) {
 /**
  * CSRF protection for every state-changing request that rides on the session cookie: forms send
  * `_csrf`, scripts send the `x-csrf-token` header. Requests authenticated by a bearer token carry
- * no ambient authority and are exempt, as is the token endpoint, which takes credentials.
+ * no ambient authority and are exempt.
  */
 const csrf = csrfSync({
   getTokenFromRequest: (req) => {
@@ -34,7 +34,10 @@ const csrf = csrfSync({
     const fromHeader = req.headers['x-csrf-token'];
     return typeof fromHeader === 'string' ? fromHeader : undefined;
   },
-  skipCsrfProtection: (req) => req.authenticatedByToken === true || req.path === `${apiBasePath}/auth/token`,
+  // On the API a cookie only carries authority once it belongs to a logged-in session; anonymous
+  // API calls are answered 401 by the endpoint instead. Pages protect anonymous forms too
+  // (login and registration), against login CSRF.
+  skipCsrfProtection: (req) => req.authenticatedByToken === true || (req.path.startsWith(`${apiBasePath}/`) && !req.actor),
   errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
 });
 

@@ -33,11 +33,13 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const seen = new Set<string>();
-  const fields = result.error.issues.map((issue) => issueToField(issue, input)).filter((issue) => {
-    if (seen.has(issue.field)) return false; // one message per field is enough to fix it
-    seen.add(issue.field);
-    return true;
-  });
+  const fields = result.error.issues
+    .map((issue) => issueToField(issue, input))
+    .filter((issue) => {
+      if (seen.has(issue.field)) return false; // one message per field is enough to fix it
+      seen.add(issue.field);
+      return true;
+    });
   throw new ValidationError(fields);
 }
 

@@ -49,7 +49,9 @@ describe('CSRF protection', () => {
 
   it('does not ask bearer-token clients for a CSRF token', async () => {
     const user = await makeUser('trainee');
-    const issued = await supertest(app).post('/api/v1/auth/token').send({ email: user.email, password: user.password, name: 'ponsel' });
+    const issued = await supertest(app)
+      .post('/api/v1/auth/token')
+      .send({ email: user.email, password: user.password, name: 'ponsel' });
     expect(issued.status).to.equal(201);
     const response = await supertest(app)
       .patch('/api/v1/me')

@@ -84,7 +84,15 @@ describe('registration and login', () => {
     const agent = supertest.agent(app);
     const token = await csrfTokenOf(agent);
     const body = { _csrf: token, ...goodRegistration, email: 'double@example.test' };
-    const statuses = await Promise.all([1, 2, 3].map(() => agent.post('/register').type('form').send(body).then((r) => r.status)));
+    const statuses = await Promise.all(
+      [1, 2, 3].map(() =>
+        agent
+          .post('/register')
+          .type('form')
+          .send(body)
+          .then((r) => r.status),
+      ),
+    );
     expect(statuses.filter((status) => status === 303)).to.have.length(1);
     expect(await User.countDocuments({ email: 'double@example.test' })).to.equal(1);
   });
@@ -109,7 +117,10 @@ describe('registration and login', () => {
   it('rejects a wrong password with one message that does not say which part was wrong', async () => {
     const user = await makeUser('trainee');
     const wrongPassword = await submitForm(supertest.agent(app), '/login', { email: user.email, password: 'salah-salah' });
-    const unknownEmail = await submitForm(supertest.agent(app), '/login', { email: 'nobody@example.test', password: 'salah-salah' });
+    const unknownEmail = await submitForm(supertest.agent(app), '/login', {
+      email: 'nobody@example.test',
+      password: 'salah-salah',
+    });
     expect(wrongPassword.status).to.equal(401);
     expect(wrongPassword.text).to.contain('Email atau kata sandi salah.');
     expect(wrongPassword.text).to.contain(`value="${user.email}"`);
@@ -126,7 +137,11 @@ describe('registration and login', () => {
 
   it('returns to the page asked for after login, but never to another site', async () => {
     const user = await makeUser('trainee');
-    const local = await submitForm(supertest.agent(app), '/login', { email: user.email, password: user.password, next: '/profile' });
+    const local = await submitForm(supertest.agent(app), '/login', {
+      email: user.email,
+      password: user.password,
+      next: '/profile',
+    });
     expect(local.headers.location).to.equal('/profile');
     const foreign = await submitForm(supertest.agent(app), '/login', {
       email: user.email,

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
+import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { assertLoginAllowed, recordLoginFailure, throttleLimits, throttleWindowMs } from '../../src/auth/throttle.js';
 import { deleteExpiredRecords } from '../../src/platform/cleanup.js';
-import mongoose from 'mongoose';
 import { TooManyRequestsError } from '../../src/platform/errors.js';
 import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
@@ -31,7 +31,10 @@ describe('login throttling', () => {
     expect(blocked.text).to.match(/Terlalu banyak percobaan masuk yang gagal\. Coba lagi dalam \d+ menit\./);
     expect(Number(blocked.headers['retry-after'])).to.be.within(1, throttleWindowMs / 1000);
 
-    const api = await supertest(app).post('/api/v1/auth/token').set('Accept-Language', 'en').send({ email: user.email, password: user.password });
+    const api = await supertest(app)
+      .post('/api/v1/auth/token')
+      .set('Accept-Language', 'en')
+      .send({ email: user.email, password: user.password });
     expect(api.status).to.equal(429);
     expect(api.body.detail).to.match(/Too many failed login attempts/);
   });

@@ -6,12 +6,16 @@ import { createLogger } from '../../src/platform/logger.js';
 
 export const testSessionSecret = 'test-session-secret-that-is-long-enough-0123456789';
 
-/** The real app on the test file's database, listening on nothing. */
-export function buildTestApp() {
+/** The real app (and its declared API) on the test file's database, listening on nothing. */
+export function buildTestServer() {
   // TEST_LOG_LEVEL=error shows what the app logs, e.g. the cause of an unexpected 500.
   const logLevel = process.env.TEST_LOG_LEVEL ?? 'silent';
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: logLevel, SESSION_SECRET: testSessionSecret });
-  return createApp({ config, log: createLogger(logLevel), connection: mongoose.connection, sessionSecret: testSessionSecret }).app;
+  return createApp({ config, log: createLogger(logLevel), connection: mongoose.connection, sessionSecret: testSessionSecret });
+}
+
+export function buildTestApp() {
+  return buildTestServer().app;
 }
 
 export type Agent = ReturnType<typeof supertest.agent>;
@@ -27,7 +31,11 @@ export async function csrfTokenOf(agent: Agent, page = '/'): Promise<string> {
 /** Posts a form as a browser would: urlencoded, with the session's CSRF token. */
 export async function submitForm(agent: Agent, path: string, fields: Record<string, string | string[]>, language = 'id') {
   const _csrf = await csrfTokenOf(agent);
-  return agent.post(path).type('form').set('Accept-Language', language).send({ _csrf, ...fields });
+  return agent
+    .post(path)
+    .type('form')
+    .set('Accept-Language', language)
+    .send({ _csrf, ...fields });
 }
 
 /** A browser-like agent logged in through the login form. */

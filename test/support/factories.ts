@@ -23,7 +23,11 @@ export async function makeInstitution(overrides: Partial<{ name: string; provinc
   return { id: String(institution._id), name: institution.name };
 }
 
-export async function makeUser(role: Role, institution: string | null = null, overrides: Partial<{ email: string; name: string }> = {}) {
+export async function makeUser(
+  role: Role,
+  institution: string | null = null,
+  overrides: Partial<{ email: string; name: string }> = {},
+) {
   passwordHash ??= hashPassword(defaultPassword);
   const email = overrides.email ?? `${role}-${unique()}@example.test`;
   const user = await User.create({

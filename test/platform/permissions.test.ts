@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { buildTestApp, buildTestServer, loggedInAgent, submitForm } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+import { makeInstitution, makeUser } from '../support/factories.js';
+
+/**
+ * The permission matrix: every page and API route of the platform, asked by every kind of
+ * actor, with the answer each must get. A coordinator is tried for their own institution (A)
+ * and for another one (B).
+ */
+const actors = ['anonymous', 'trainee', 'instructor', 'coordinatorA', 'coordinatorB', 'admin'] as const;
+type ActorName = (typeof actors)[number];
+type Expected = Record<ActorName, number>;
+
+const everyone = (status: number, anonymous = status): Expected => ({
+  anonymous,
+  trainee: status,
+  instructor: status,
+  coordinatorA: status,
+  coordinatorB: status,
+  admin: status,
+});
+const page = { loggedIn: everyone(200, 302) };
+
+type Fixtures = {
+  institutionA: string;
+  traineeA: string;
+  traineeB: string;
+  promotable: string;
+  credentials?: { email: string; password: string };
+};
+const unique = () => randomBytes(3).toString('hex');
+
+type Row = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: (f: Fixtures) => string;
+  body?: (f: Fixtures) => Record<string, unknown>;
+  expected: Expected;
+};
+
+const webRows: Row[] = [
+  { method: 'get', path: () => '/', expected: everyone(200) },
+  { method: 'get', path: () => '/api/docs', expected: everyone(200) },
+  { method: 'get', path: () => '/dashboard', expected: page.loggedIn },
+  { method: 'get', path: () => '/profile', expected: page.loggedIn },
+  {
+    method: 'post',
+    path: () => '/profile',
+    body: () => ({ name: 'Nama Diubah', phone: '', province: '', language: 'id' }),
+    expected: everyone(303, 302),
+  },
+  {
+    method: 'get',
+    path: () => '/users',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+  {
+    method: 'get',
+    path: () => '/users/new',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+  {
+    method: 'post',
+    path: () => '/users',
+    body: (f) => ({
+      name: 'Peserta Baru',
+      email: `baru-${unique()}@example.test`,
+      role: 'trainee',
+      institution: f.institutionA,
+      password: 'rahasia-123',
+    }),
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 303, admin: 303 },
+  },
+  {
+    method: 'get',
+    path: (f) => `/users/${f.traineeA}`,
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, admin: 200 },
+  },
+  {
+    method: 'get',
+    path: (f) => `/users/${f.traineeB}`,
+    expected: { ...everyone(403), anonymous: 302, coordinatorB: 200, admin: 200 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/users/${f.traineeA}`,
+    body: (f) => ({ name: 'Peserta A', role: 'trainee', institution: f.institutionA, active: ['false', 'true'] }),
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 303, admin: 303 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/users/${f.promotable}`,
+    body: (f) => ({ name: 'Peserta A', role: 'coordinator', institution: f.institutionA, active: ['false', 'true'] }),
+    expected: { ...everyone(403), anonymous: 302, admin: 303 },
+  },
+  { method: 'get', path: () => '/institutions', expected: { ...everyone(403), anonymous: 302, admin: 200 } },
+  { method: 'get', path: () => '/institutions/new', expected: { ...everyone(403), anonymous: 302, admin: 200 } },
+  { method: 'get', path: (f) => `/institutions/${f.institutionA}`, expected: { ...everyone(403), anonymous: 302, admin: 200 } },
+  {
+    method: 'post',
+    path: () => '/institutions',
+    body: () => ({ name: `BLK ${unique()}`, type: 'uptd', province: '11', city: 'Banda Aceh' }),
+    expected: { ...everyone(403), anonymous: 302, admin: 303 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/institutions/${f.institutionA}`,
+    body: () => ({ name: 'BLK A', type: 'uptd', province: '32', active: ['false', 'true'] }),
+    expected: { ...everyone(403), anonymous: 302, admin: 303 },
+  },
+  { method: 'get', path: () => '/sectors', expected: { ...everyone(403), anonymous: 302, admin: 200 } },
+  {
+    method: 'post',
+    path: () => '/sectors',
+    body: () => ({ code: `s-${unique()}`, nameId: 'Perikanan', nameEn: 'Fisheries' }),
+    expected: { ...everyone(403), anonymous: 302, admin: 303 },
+  },
+];
+
+const apiRows: Row[] = [
+  { method: 'get', path: () => '/api/v1/openapi.json', expected: everyone(200) },
+  {
+    method: 'post',
+    path: () => '/api/v1/auth/token',
+    body: (f) => ({ ...f.credentials, name: 'matriks' }),
+    expected: everyone(201),
+  },
+  { method: 'get', path: () => '/api/v1/me', expected: everyone(200, 401) },
+  { method: 'put', path: () => '/api/v1/me', body: () => ({}), expected: everyone(404) },
+  {
+    method: 'patch',
+    path: () => '/api/v1/me',
+    body: () => ({ name: 'Nama Lewat API', language: 'id' }),
+    expected: everyone(200, 401),
+  },
+  {
+    method: 'get',
+    path: () => '/api/v1/users',
+    expected: { ...everyone(403), anonymous: 401, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+  {
+    method: 'post',
+    path: () => '/api/v1/users',
+    body: (f) => ({
+      name: 'Instruktur Baru',
+      email: `i-${unique()}@example.test`,
+      role: 'instructor',
+      institution: f.institutionA,
+      password: 'rahasia-123',
+    }),
+    expected: { ...everyone(403), anonymous: 401, coordinatorA: 201, admin: 201 },
+  },
+  {
+    method: 'post',
+    path: () => '/api/v1/users',
+    body: (f) => ({
+      name: 'Koordinator Baru',
+      email: `k-${unique()}@example.test`,
+      role: 'coordinator',
+      institution: f.institutionA,
+      password: 'rahasia-123',
+    }),
+    expected: { ...everyone(403), anonymous: 401, admin: 201 },
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/users/${f.traineeA}`,
+    expected: { ...everyone(403), anonymous: 401, coordinatorA: 200, admin: 200 },
+  },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/users/${f.traineeA}`,
+    body: (f) => ({ name: 'Peserta A', role: 'trainee', institution: f.institutionA, active: true }),
+    expected: { ...everyone(403), anonymous: 401, coordinatorA: 200, admin: 200 },
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/users/${f.traineeA}/tokens`,
+    expected: { ...everyone(403), anonymous: 401, admin: 200 },
+  },
+  { method: 'get', path: () => '/api/v1/auth/tokens', expected: everyone(200, 401) },
+  { method: 'delete', path: () => '/api/v1/auth/tokens/000000000000000000000000', expected: everyone(404, 401) },
+  {
+    method: 'get',
+    path: () => '/api/v1/institutions',
+    expected: everyone(200, 401),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/institutions/${f.institutionA}`,
+    expected: { ...everyone(403), anonymous: 401, trainee: 200, instructor: 200, coordinatorA: 200, admin: 200 },
+  },
+  {
+    method: 'post',
+    path: () => '/api/v1/institutions',
+    body: () => ({ name: `LPK ${unique()}`, type: 'private_lpk', province: '51' }),
+    expected: { ...everyone(403), anonymous: 401, admin: 201 },
+  },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/institutions/${f.institutionA}`,
+    body: () => ({ name: 'BLK A', type: 'uptd', province: '32', active: true }),
+    expected: { ...everyone(403), anonymous: 401, admin: 200 },
+  },
+  { method: 'get', path: () => '/api/v1/sectors', expected: everyone(200, 401) },
+  {
+    method: 'post',
+    path: () => '/api/v1/sectors',
+    body: () => ({ code: `api-${unique()}`, nameId: 'Perikanan', nameEn: 'Fisheries' }),
+    expected: { ...everyone(403), anonymous: 401, admin: 201 },
+  },
+];
+
+describe('permission matrix', () => {
+  useTestDatabase(import.meta.url);
+  let app: ReturnType<typeof buildTestApp>;
+  let fixtures: Fixtures;
+  const agents = {} as Record<ActorName, ReturnType<typeof supertest.agent>>;
+  const tokens = {} as Record<ActorName, string | null>;
+
+  before(async () => {
+    app = buildTestApp();
+    const institutionA = (await makeInstitution({ name: 'BLK A' })).id;
+    const institutionB = (await makeInstitution({ name: 'BLK B' })).id;
+    const accounts = {
+      trainee: await makeUser('trainee', institutionA),
+      instructor: await makeUser('instructor', institutionA),
+      coordinatorA: await makeUser('coordinator', institutionA),
+      coordinatorB: await makeUser('coordinator', institutionB),
+      admin: await makeUser('admin'),
+    };
+    fixtures = {
+      institutionA,
+      traineeA: (await makeUser('trainee', institutionA)).id,
+      traineeB: (await makeUser('trainee', institutionB)).id,
+      promotable: (await makeUser('trainee', institutionA)).id,
+      credentials: await makeUser('instructor', institutionB),
+    };
+    agents.anonymous = supertest.agent(app);
+    tokens.anonymous = null;
+    for (const [name, account] of Object.entries(accounts) as [ActorName, { email: string; password: string }][]) {
+      agents[name] = await loggedInAgent(app, account.email, account.password);
+      const issued = await supertest(app).post('/api/v1/auth/token').send({ email: account.email, password: account.password });
+      tokens[name] = issued.body.token;
+    }
+  });
+
+  for (const row of webRows) {
+    describe(`${row.method.toUpperCase()} ${row.path({ institutionA: ':institution', traineeA: ':traineeA', traineeB: ':traineeB', promotable: ':promotable' })}`, () => {
+      for (const actor of actors) {
+        it(`${actor} → ${row.expected[actor]}`, async () => {
+          const path = row.path(fixtures);
+          const response =
+            row.method === 'get'
+              ? await agents[actor].get(path)
+              : await submitForm(agents[actor], path, row.body?.(fixtures) as never);
+          expect(response.status, response.text.slice(0, 300)).to.equal(row.expected[actor]);
+          if (response.status === 302) expect(response.headers.location).to.match(/^\/login\?next=/);
+        });
+      }
+    });
+  }
+
+  for (const row of apiRows) {
+    describe(`API ${row.method.toUpperCase()} ${row.path({ institutionA: '{institution}', traineeA: '{traineeA}', traineeB: '{traineeB}', promotable: '{promotable}' })}`, () => {
+      for (const actor of actors) {
+        it(`${actor} → ${row.expected[actor]}`, async () => {
+          let request = supertest(app)[row.method](row.path(fixtures));
+          if (tokens[actor]) request = request.set('Authorization', `Bearer ${tokens[actor]}`);
+          const response = row.body ? await request.send(row.body(fixtures)) : await request;
+          expect(response.status, JSON.stringify(response.body)).to.equal(row.expected[actor]);
+          if (response.status >= 400) expect(response.headers['content-type']).to.match(/^application\/problem\+json/);
+        });
+      }
+    });
+  }
+
+  it('covers every declared API endpoint', () => {
+    const declared = buildTestServer().api.endpoints.map(
+      (endpoint) => `${endpoint.method} /api/v1${endpoint.path.replace(/\{\w+\}/g, '{id}')}`,
+    );
+    expect(declared).to.have.length.greaterThan(10);
+    const covered = new Set(
+      apiRows.map(
+        (row) =>
+          `${row.method} ${row.path({ institutionA: '{id}', traineeA: '{id}', traineeB: '{id}', promotable: '{id}' }).replace(/[0-9a-f]{24}/, '{id}')}`,
+      ),
+    );
+    for (const endpoint of declared) expect(covered, `no matrix row for ${endpoint}`).to.include(endpoint);
+  });
+});
