@@ -5,6 +5,7 @@ import type { FeatureContext } from '../app.js';
 import { safeLocalPath } from '../home/routes.js';
 import { AppError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
+import { loggedInSessionMs } from '../platform/session.js';
 import { parseInput } from '../platform/validation.js';
 import { registerSchema, type UserView } from '../users/schemas.js';
 import { registerTrainee } from '../users/service.js';
@@ -19,6 +20,7 @@ function logIn(req: Request, res: Response, user: UserView, sessionSecret: strin
   return new Promise((resolve, reject) => {
     req.logIn(user, (error) => {
       if (error) return reject(error);
+      req.session.cookie.maxAge = loggedInSessionMs;
       res.cookie(deviceCookie, deviceProof(sessionSecret, user.email), {
         maxAge: deviceCookieMaxAgeMs,
         httpOnly: true,

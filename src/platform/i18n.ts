@@ -38,10 +38,16 @@ export function translator(language: Language): TFunction {
 }
 
 /**
- * The user's language: their saved choice when logged in, else the `lang` cookie, else the
- * browser's Accept-Language, else Indonesian.
+ * The user's language: on the API the Accept-Language header; on pages their saved choice when
+ * logged in, else the `lang` cookie, else the browser's Accept-Language; else Indonesian.
  */
 export function chooseLanguage(req: Request): Language {
+  // An API client states its language per request; a browser always sends its own, so on pages
+  // the account's saved choice wins over the header.
+  if (req.originalUrl.startsWith('/api/') && req.headers['accept-language']) {
+    const asked = req.acceptsLanguages(...languages);
+    if (isLanguage(asked)) return asked;
+  }
   const saved = (req.user as { language?: unknown } | undefined)?.language;
   if (isLanguage(saved)) return saved;
   const cookie = req.cookies?.[languageCookie];

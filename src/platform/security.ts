@@ -37,7 +37,10 @@ const csrf = csrfSync({
   // On the API a cookie only carries authority once it belongs to a logged-in session; anonymous
   // API calls are answered 401 by the endpoint instead. Pages protect anonymous forms too
   // (login and registration), against login CSRF.
-  skipCsrfProtection: (req) => req.authenticatedByToken === true || (req.path.startsWith(`${apiBasePath}/`) && !req.actor),
+  // A visitor's language switch only sets a cookie, so the header needs no token (and so no
+  // session) for visitors; the user's own switch saves to the account and is protected.
+  skipCsrfProtection: (req) =>
+    req.authenticatedByToken === true || (!req.actor && (req.path.startsWith(`${apiBasePath}/`) || req.path === '/language')),
   errorConfig: { statusCode: 403, message: 'invalid csrf token', code: 'EBADCSRFTOKEN' },
 });
 

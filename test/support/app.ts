@@ -21,7 +21,7 @@ export function buildTestApp() {
 export type Agent = ReturnType<typeof supertest.agent>;
 
 /** The CSRF token of the agent's session, read from a page as a browser would. */
-export async function csrfTokenOf(agent: Agent, page = '/'): Promise<string> {
+export async function csrfTokenOf(agent: Agent, page = '/login'): Promise<string> {
   const response = await agent.get(page);
   const match = /name="_csrf" value="([^"]+)"/.exec(response.text);
   if (!match?.[1]) throw new Error(`No CSRF token on ${page} (status ${response.status})`);

@@ -8,9 +8,14 @@ import type { NextFunction, Request, Response } from 'express';
 export type FormLocals = (req: Request, res: Response) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 export function form(view: string, locals: FormLocals = () => ({})) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     res.locals.formView = view;
-    res.locals.formLocals = locals;
+    // The error handler runs outside this route, where req.params is empty: keep this route's.
+    const params = { ...req.params };
+    res.locals.formLocals = (request: Request, response: Response) => {
+      request.params = params;
+      return locals(request, response);
+    };
     next();
   };
 }

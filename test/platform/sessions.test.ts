@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { deleteExpiredRecords } from '../../src/platform/cleanup.js';
+import { buildTestApp, loggedInAgent } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+import { makeUser } from '../support/factories.js';
+
+describe('sessions', () => {
+  useTestDatabase(import.meta.url);
+  let app: ReturnType<typeof buildTestApp>;
+  before(() => {
+    app = buildTestApp();
+  });
+  const sessions = () => mongoose.connection.collection<{ _id: string; expires: Date }>('sessions');
+
+  it('gives a visitor reading public pages no session at all', async () => {
+    const before = await sessions().countDocuments();
+    for (const path of ['/', '/api/docs']) {
+      const response = await supertest(app).get(path);
+      expect(response.headers['set-cookie'], path).to.equal(undefined);
+    }
+    expect(await sessions().countDocuments()).to.equal(before);
+  });
+
+  it('keeps a logged-in session for 14 days and a visitor session for 2 hours', async () => {
+    const user = await makeUser('trainee');
+    const agent = await loggedInAgent(app, user.email, user.password);
+    const visitor = supertest.agent(app);
+    await visitor.get('/login');
+    const all = await sessions().find().toArray();
+    const days = all.map((record) => (record.expires.getTime() - Date.now()) / 86_400_000).sort((a, b) => a - b);
+    expect(days[0]).to.be.closeTo(2 / 24, 0.01);
+    expect(days[days.length - 1]).to.be.closeTo(14, 0.01);
+    expect((await agent.get('/dashboard')).status).to.equal(200);
+  });
+
+  it('does not honour an expired session, and the clean-up deletes it', async () => {
+    const user = await makeUser('trainee');
+    const agent = await loggedInAgent(app, user.email, user.password);
+    await sessions().updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    expect((await agent.get('/dashboard')).status).to.equal(302);
+    const removed = await deleteExpiredRecords(mongoose.connection);
+    expect(removed.sessions).to.be.greaterThan(0);
+    expect(await sessions().countDocuments({ expires: { $lt: new Date() } })).to.equal(0);
+  });
+});
