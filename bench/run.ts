@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   }
   cleanups.push(() => mongoose.disconnect());
   const connection = await connectMongoose(withDatabaseName(uri, 'bench_kompeten'));
-  await seedDemo(log);
+  await seedDemo();
 
   const sessionSecret = randomBytes(36).toString('base64url'); // 48 characters
   const config = loadConfig({

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { startPeriodicCleanup } from './platform/cleanup.js';
-import { type Config, ConfigError, loadConfig } from './platform/config.js';
+import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db/connect.js';
-import { createLogger, type Logger } from './platform/logger.js';
+import type { Logger } from './platform/logger.js';
 import { resolveSessionSecret } from './platform/secret.js';
 import { seedDemoIfEmpty } from './seed/demo.js';
 
@@ -14,7 +14,10 @@ export async function startServer(config: Config, log: Logger) {
   try {
     const sessionSecret = await resolveSessionSecret(config);
     // Demo data only on an embedded database, never on a configured MONGODB_URI.
-    if (database.embedded && config.seedDemo !== false) await seedDemoIfEmpty(log);
+    if (database.embedded && config.seedDemo !== false) {
+      const logins = await seedDemoIfEmpty();
+      if (logins) process.stdout.write(`${logins}\n`);
+    }
     const { app } = createApp({ config, log, connection: database.connection, sessionSecret });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -45,44 +48,4 @@ export async function startServer(config: Config, log: Logger) {
     await database.close();
     throw error;
   }
-}
-
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const log = createLogger(config.logLevel);
-  let running: Awaited<ReturnType<typeof startServer>>;
-  try {
-    running = await startServer(config, log);
-  } catch (error) {
-    log.fatal({ err: error }, (error as Error).message);
-    process.exit(1);
-  }
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (error) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-}
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/server.ts')) {
-  await main();
 }

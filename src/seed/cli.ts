@@ -8,7 +8,7 @@ const config = loadConfig();
 const log = createLogger('warn');
 const database = await openDatabase(config, log);
 try {
-  await seedDemo(log);
+  process.stdout.write(`${(await seedDemo()).summary}\n`);
 } finally {
   await database.close();
 }

@@ -1,6 +1,5 @@
 import { hashPassword } from '../auth/passwords.js';
 import { Institution, Sector } from '../institutions/model.js';
-import type { Logger } from '../platform/logger.js';
 import type { Role } from '../platform/permissions.js';
 import { User } from '../users/model.js';
 
@@ -74,7 +73,7 @@ const demoUsers: DemoUser[] = [
  * key (sector code, institution name, email) and only inserted when missing, so running it
  * twice, or on top of data someone changed, creates nothing twice and overwrites nothing.
  */
-export async function seedDemo(log: Logger): Promise<{ created: number }> {
+export async function seedDemo(): Promise<{ created: number; summary: string }> {
   let created = 0;
   const count = (result: { upsertedCount: number }) => {
     created += result.upsertedCount;
@@ -108,12 +107,11 @@ export async function seedDemo(log: Logger): Promise<{ created: number }> {
     ...demoUsers.slice(0, 5).map((user) => `  ${user.role.padEnd(12)} ${user.email}`),
     `  trainee      peserta2@kompeten.test ... peserta${demoUsers.length - 4}@kompeten.test`,
   ];
-  log.info(lines.join('\n'));
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return { created };
+  return { created, summary: lines.join('\n') };
 }
 
-/** Seeds on the first start of an empty embedded database. */
-export async function seedDemoIfEmpty(log: Logger): Promise<void> {
-  if ((await User.estimatedDocumentCount()) === 0) await seedDemo(log);
+/** Seeds on the first start of an empty embedded database; returns the logins to print. */
+export async function seedDemoIfEmpty(): Promise<string | undefined> {
+  if ((await User.estimatedDocumentCount()) > 0) return undefined;
+  return (await seedDemo()).summary;
 }

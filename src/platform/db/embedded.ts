@@ -10,6 +10,8 @@ export type EmbeddedDatabase = {
   kind: 'mongod' | 'ferretdb' | 'mongodb-memory-server';
   /** Server address without a database name, e.g. mongodb://127.0.0.1:41234 */
   uri: string;
+  /** The server's process, when it runs as a child of this one. */
+  pid: number | undefined;
   stop(): Promise<void>;
 };
 
@@ -103,7 +105,7 @@ async function startMongod(dataDir: string): Promise<EmbeddedDatabase | undefine
     port,
     'mongod',
   );
-  return { kind: 'mongod', uri: `mongodb://127.0.0.1:${port}`, stop: stopper(child) };
+  return { kind: 'mongod', uri: `mongodb://127.0.0.1:${port}`, pid: child.pid, stop: stopper(child) };
 }
 
 async function startFerretdb(dataDir: string, ferretdbBin: string | undefined, log: Logger): Promise<EmbeddedDatabase> {
@@ -125,7 +127,7 @@ async function startFerretdb(dataDir: string, ferretdbBin: string | undefined, l
     port,
     'FerretDB',
   );
-  return { kind: 'ferretdb', uri: `mongodb://127.0.0.1:${port}`, stop: stopper(child) };
+  return { kind: 'ferretdb', uri: `mongodb://127.0.0.1:${port}`, pid: child.pid, stop: stopper(child) };
 }
 
 async function startMemoryServer(dataDir: string): Promise<EmbeddedDatabase> {
@@ -136,6 +138,7 @@ async function startMemoryServer(dataDir: string): Promise<EmbeddedDatabase> {
   return {
     kind: 'mongodb-memory-server',
     uri: server.getUri().replace(/\/[^/]*$/, ''),
+    pid: server.instanceInfo?.instance.mongodProcess?.pid,
     stop: async () => {
       await server.stop({ doCleanup: false, force: false });
     },

@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { Institution, Sector } from '../../src/institutions/model.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { demoPassword, seedDemo, seedDemoIfEmpty } from '../../src/seed/demo.js';
+import { startServer } from '../../src/server.js';
+import { User } from '../../src/users/model.js';
+import { buildTestApp, loggedInAgent } from '../support/app.js';
+import { testDatabaseUri, useTestDatabase } from '../support/database.js';
+
+const log = createLogger('silent');
+
+async function counts() {
+  return {
+    users: await User.countDocuments(),
+    institutions: await Institution.countDocuments(),
+    sectors: await Sector.countDocuments(),
+  };
+}
+
+describe('demo data', () => {
+  useTestDatabase(import.meta.url);
+
+  it('creates institutions, an admin, a coordinator, two instructors and ten trainees', async () => {
+    await seedDemo();
+    const roles = await User.aggregate<{ _id: string; count: number }>([{ $group: { _id: '$role', count: { $sum: 1 } } }]);
+    expect(Object.fromEntries(roles.map((role) => [role._id, role.count]))).to.deep.equal({
+      admin: 1,
+      coordinator: 1,
+      instructor: 2,
+      trainee: 10,
+    });
+    expect(await Institution.countDocuments()).to.be.at.least(2);
+    expect(await Sector.distinct('code')).to.include.members(['manufacturing', 'tourism', 'agriculture', 'ict', 'construction']);
+  });
+
+  it('is idempotent: a second run creates nothing and overwrites nothing', async () => {
+    const before = await counts();
+    await User.updateOne({ email: 'peserta1@kompeten.test' }, { $set: { name: 'Diubah Pengguna' } });
+    const { created } = await seedDemo();
+    expect(created).to.equal(0);
+    expect(await counts()).to.deep.equal(before);
+    expect((await User.findOne({ email: 'peserta1@kompeten.test' }).lean())?.name).to.equal('Diubah Pengguna');
+  });
+
+  it('prints logins that work', async () => {
+    const app = buildTestApp();
+    for (const email of [
+      'admin@kompeten.test',
+      'koordinator@kompeten.test',
+      'instruktur1@kompeten.test',
+      'peserta1@kompeten.test',
+    ]) {
+      const agent = await loggedInAgent(app, email, demoPassword);
+      expect((await agent.get('/dashboard')).status).to.equal(200);
+    }
+  });
+
+  it('seeds an empty database only', async () => {
+    await User.deleteMany({ email: 'peserta2@kompeten.test' });
+    await seedDemoIfEmpty();
+    expect(await User.exists({ email: 'peserta2@kompeten.test' })).to.equal(null);
+  });
+});
+
+describe('demo data on a configured MONGODB_URI', () => {
+  const name = `test_seed_configured_${Date.now()}`;
+  after(async () => {
+    await mongoose.connect(testDatabaseUri(name));
+    await mongoose.connection.dropDatabase();
+    await mongoose.disconnect();
+  });
+
+  it('is never created by the server', async () => {
+    const config = loadConfig({
+      MONGODB_URI: testDatabaseUri(name),
+      SESSION_SECRET: 'a-configured-secret-of-enough-length-000',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    const server = await startServer(config, log);
+    try {
+      expect((await supertest(server.url).get('/healthz')).status).to.equal(200);
+      expect(await User.countDocuments()).to.equal(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
