@@ -4,6 +4,8 @@ import { User } from '../users/model.js';
 
 export type Dashboard = {
   role: Actor['role'];
+  /** The name of the actor's own institution, for staff and trainees who belong to one. */
+  institution?: string;
   people?: { trainee: number; instructor: number; coordinator: number; admin: number };
   institutions?: number;
   sectors?: number;
@@ -31,6 +33,15 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
         dashboard.institutions = institutions;
         dashboard.sectors = sectors;
       }),
+    );
+  }
+  if (actor.institution) {
+    work.push(
+      Institution.findById(actor.institution, { name: 1 })
+        .lean()
+        .then((institution) => {
+          if (institution) dashboard.institution = institution.name;
+        }),
     );
   }
   await Promise.all(work);

@@ -91,3 +91,20 @@ describe('login throttling', () => {
     expect(error).to.be.instanceOf(TooManyRequestsError);
   });
 });
+
+describe('login throttling per address', () => {
+  useTestDatabase(`${import.meta.url}-address`);
+
+  it('stops one address trying many accounts, but not other addresses', async () => {
+    const ip = '10.3.3.3';
+    for (let account = 0; account < throttleLimits.address; account += 1) {
+      await recordLoginFailure({ email: `orang${account}@example.test`, ip, trustedDevice: false });
+    }
+    let error: unknown;
+    await assertLoginAllowed({ email: 'baru@example.test', ip, trustedDevice: true }).catch((caught) => {
+      error = caught;
+    });
+    expect(error).to.be.instanceOf(TooManyRequestsError);
+    await assertLoginAllowed({ email: 'baru@example.test', ip: '10.4.4.4', trustedDevice: false });
+  });
+});
