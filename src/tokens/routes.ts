@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { deviceCookie, requireLogin } from '../auth/passport.js';
@@ -6,6 +5,7 @@ import { authenticate, isTrustedDevice } from '../auth/service.js';
 import { safeLocalPath } from '../home/routes.js';
 import { form } from '../platform/http/forms.js';
 import { parseInput } from '../platform/validation.js';
+import { profileLocals } from '../users/routes.js';
 import { toActor } from '../users/service.js';
 import { createToken, listTokens, revokeToken } from './service.js';
 
@@ -80,17 +80,10 @@ export function registerTokenRoutes({ web, api, sessionSecret }: FeatureContext)
 
   // Pages: create on the profile page (the secret is shown once there), revoke from the profile
   // or, for admins, from the user's page.
-  const profileWithNewToken = async (req: Request) => ({
-    title: req.t('profile.title'),
-    profile: req.user,
-    values: req.user,
-    tokens: await listTokens(req.actor!, req.actor!.id),
-    newToken: null,
-  });
-  web.post('/profile/tokens', requireLogin, form('users/profile', profileWithNewToken), async (req, res) => {
+  web.post('/profile/tokens', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     const { tokenName: name } = parseInput(z.object({ tokenName }), req.body);
     const created = await createToken(req.actor!, name);
-    res.render('users/profile', { ...(await profileWithNewToken(req)), newToken: created });
+    res.render('users/profile', { ...(await profileLocals(req)), newToken: created });
   });
   web.post('/tokens/:id/revoke', requireLogin, async (req, res) => {
     await revokeToken(req.actor!, String(req.params.id));

@@ -23,36 +23,36 @@ function assignableRoles(req: Request) {
   return roles.filter((role) => can(req.actor, 'user.create', { role, institution: req.actor?.institution ?? null }));
 }
 
+/** What the profile page shows besides the form values: the account and its API tokens. */
+export async function profileLocals(req: Request) {
+  return {
+    title: req.t('profile.title'),
+    profile: req.user,
+    values: req.user,
+    tokens: await listTokens(req.actor!, req.actor!.id),
+    newToken: null,
+  };
+}
+
 async function institutionChoices(req: Request) {
   return can(req.actor, 'institution.list') ? listInstitutions(req.actor!) : [];
 }
 
 export function registerUserRoutes({ web, api }: FeatureContext): void {
   // --- own profile -------------------------------------------------------------------------
-  const profileLocals = async (req: Request) => ({
-    title: req.t('profile.title'),
-    profile: req.user,
-    tokens: await listTokens(req.actor!, req.actor!.id),
-    newToken: null,
-  });
   web.get(
     '/profile',
     requireLogin,
-    showForm('users/profile', async (req) => ({ ...(await profileLocals(req)), values: req.user, saved: req.query.saved })),
+    showForm('users/profile', async (req) => ({ ...(await profileLocals(req)), saved: req.query.saved })),
   );
   web.post('/profile', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     await updateProfile(req.actor!, parseInput(profileSchema, req.body));
     res.redirect(303, '/profile?saved=profile');
   });
-  web.post(
-    '/profile/password',
-    requireLogin,
-    form('users/profile', async (req) => ({ ...(await profileLocals(req)), values: req.user })),
-    async (req, res) => {
-      await changePassword(req.actor!, parseInput(changePasswordSchema, req.body));
-      res.redirect(303, '/profile?saved=password');
-    },
-  );
+  web.post('/profile/password', requireLogin, form('users/profile', profileLocals), async (req, res) => {
+    await changePassword(req.actor!, parseInput(changePasswordSchema, req.body));
+    res.redirect(303, '/profile?saved=password');
+  });
 
   // --- managing accounts (admins; coordinators in their institution) ------------------------
   web.get('/users', requirePermission('user.list'), async (req, res) => {

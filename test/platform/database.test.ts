@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
-import { NoDatabaseError, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
+import { acceptsConnections, NoDatabaseError, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
 import { buildFerretdb, ferretdbCacheDir, isExecutable } from '../../src/platform/db/ferretdb.js';
 
 const log = pino({ level: 'silent' });
@@ -20,18 +19,6 @@ function isRunning(pid: number | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-function accepts(uri: string): Promise<boolean> {
-  const { port } = new URL(uri);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Runs `work` with environment variables changed, restoring them afterwards. */
@@ -70,7 +57,7 @@ describe('embedded database resolver', () => {
     await client.close();
     await first.stop();
     expect(isRunning(first.pid)).to.equal(false);
-    expect(await accepts(first.uri)).to.equal(false);
+    expect(await acceptsConnections(Number(new URL(first.uri).port))).to.equal(false);
 
     const second = await startEmbeddedDatabase({ dataDir, log });
     try {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
+import { acceptsConnections } from '../../src/platform/db/embedded.js';
 import { projectRoot } from '../../src/platform/paths.js';
 
 /** Waits for a JSON log line of the server that satisfies `match`. */
@@ -21,17 +22,6 @@ function waitForLog(child: ChildProcess, match: (line: Record<string, unknown>) 
       }
     });
     child.once('exit', (code) => reject(new Error(`the server exited early (${code})`)));
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 
@@ -71,7 +61,7 @@ describe('graceful shutdown of the server', () => {
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await accepts(appPort), 'no new connections once stopping').to.equal(false);
+    expect(await acceptsConnections(appPort), 'no new connections once stopping').to.equal(false);
 
     let response = '';
     socket.on('data', (chunk) => {
@@ -83,6 +73,6 @@ describe('graceful shutdown of the server', () => {
     expect(response).to.match(/^HTTP\/1\.1 403 /); // answered (the form had no CSRF token), not cut off
 
     expect(await exited).to.equal(0);
-    expect(await accepts(databasePort), 'the embedded database is stopped').to.equal(false);
+    expect(await acceptsConnections(databasePort), 'the embedded database is stopped').to.equal(false);
   });
 });

@@ -42,7 +42,8 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on this loopback port. */
+export function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -70,7 +71,7 @@ async function startServer(command: string, args: string[], port: number, name: 
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(exited);
-    if (await canConnect(port)) return child;
+    if (await acceptsConnections(port)) return child;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
