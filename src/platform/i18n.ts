@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import i18next, { type TFunction } from 'i18next';
@@ -13,12 +13,29 @@ export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (languages as readonly string[]).includes(value);
 }
 
-const resources = Object.fromEntries(
-  languages.map((language) => [
-    language,
-    { translation: JSON.parse(readFileSync(path.join(localesDir, `${language}.json`), 'utf8')) },
-  ]),
-);
+type Messages = { [key: string]: string | Messages };
+
+/** Merges one feature's messages into the rest; two features defining the same key is a bug. */
+function merge(into: Messages, from: Messages, where: string): Messages {
+  for (const [key, value] of Object.entries(from)) {
+    const existing = into[key];
+    if (typeof value === 'object' && typeof existing === 'object') merge(existing, value, `${where}.${key}`);
+    else if (existing !== undefined) throw new Error(`Translation ${where}.${key} is defined twice`);
+    else into[key] = value;
+  }
+  return into;
+}
+
+/** Each feature keeps its messages in locales/<language>/<feature>.json. */
+function loadMessages(language: Language): Messages {
+  const folder = path.join(localesDir, language);
+  return readdirSync(folder)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .reduce<Messages>((all, file) => merge(all, JSON.parse(readFileSync(path.join(folder, file), 'utf8')), language), {});
+}
+
+const resources = Object.fromEntries(languages.map((language) => [language, { translation: loadMessages(language) }]));
 
 // One shared instance, initialised synchronously (resources given, initAsync off), so importing
 // this module needs no top-level await; every request takes a fixed-language `t` from it.
