@@ -16,6 +16,7 @@ import { publicDir, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
 import { createSessionMiddleware } from './platform/session.js';
 import { registerTokenRoutes } from './tokens/routes.js';
+import { registerUnitRoutes } from './units/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
 export type AppDependencies = {
@@ -64,12 +65,13 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
 
   const api = createApiRegistry();
   const web = express.Router();
-  const features = { web, api, sessionSecret, secureCookie: config.cookieSecure };
+  const features = { web, api, log, sessionSecret, secureCookie: config.cookieSecure };
   registerHomeRoutes(features);
   registerAuthRoutes(features);
   registerUserRoutes(features);
   registerTokenRoutes(features);
   registerInstitutionRoutes(features);
+  registerUnitRoutes(features);
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
   });
@@ -84,6 +86,7 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
 
 export type FeatureContext = {
   web: express.Router;
+  log: Logger;
   api: ReturnType<typeof createApiRegistry>;
   sessionSecret: string;
   secureCookie: boolean;

@@ -1,12 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
+import { NotFoundError } from '../platform/errors.js';
 import { languageCookie } from '../platform/i18n.js';
+import { renderMarkdown } from '../platform/markdown.js';
+import { projectRoot } from '../platform/paths.js';
 import { parseInput } from '../platform/validation.js';
 import { languageSchema } from '../users/schemas.js';
 import { setLanguage } from '../users/service.js';
 import { dashboardFor } from './service.js';
 
 const oneYearMs = 365 * 24 * 60 * 60 * 1000;
+/** The documents of docs/ that are served as pages; a fixed list, so no path reaches elsewhere. */
+const documents = ['competency-units'];
 
 /** Only paths on this site, so a crafted link cannot send a user elsewhere after a form. */
 export function safeLocalPath(value: unknown, fallback = '/'): string {
@@ -28,6 +35,14 @@ export function registerHomeRoutes({ web, api, secureCookie }: FeatureContext): 
     res.cookie(languageCookie, language, { maxAge: oneYearMs, httpOnly: true, sameSite: 'lax', secure: secureCookie });
     if (req.actor) await setLanguage(req.actor, language);
     res.redirect(303, safeLocalPath(req.body.next));
+  });
+
+  // The format documents in docs/, readable in the app (linked from the import pages).
+  web.get('/docs/:name', async (req, res) => {
+    const name = String(req.params.name);
+    if (!documents.includes(name)) throw new NotFoundError();
+    const markdown = await readFile(path.join(projectRoot, 'docs', `${name}.md`), 'utf8');
+    res.render('home/document', { title: markdown.split('\n')[0]?.replace(/^#\s*/, ''), html: renderMarkdown(markdown) });
   });
 
   web.get('/api/docs', (req, res) => {

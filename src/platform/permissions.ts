@@ -20,6 +20,9 @@ const isAdmin = (actor: Actor) => actor.role === 'admin';
 const sameInstitution = (actor: Actor, institution: string | null | undefined) =>
   actor.institution !== null && institution != null && String(institution) === actor.institution;
 
+const isStaff = (actor: Actor) => actor.role !== 'trainee';
+const canApproveUnits = (actor: Actor) => actor.role === 'admin' || actor.role === 'coordinator';
+
 const coordinatorManages = (actor: Actor, account: AccountRef) =>
   actor.role === 'coordinator' && rolesCoordinatorManages.includes(account.role) && sameInstitution(actor, account.institution);
 
@@ -35,6 +38,13 @@ type Rules = {
   'institution.manage': undefined;
   'sector.manage': undefined;
   'apiDocs.view': undefined;
+  /** Approved units are the national standard: every logged-in user may read them. */
+  'unit.browse': undefined;
+  'unit.viewProposed': undefined;
+  'unit.propose': undefined;
+  'unit.import': undefined;
+  'unit.approve': undefined;
+  'unit.edit': { status: string; proposedBy: string | null };
 };
 export type Action = keyof Rules;
 
@@ -58,6 +68,14 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'institution.manage': (actor) => isAdmin(actor),
   'sector.manage': (actor) => isAdmin(actor),
   'apiDocs.view': () => true,
+  'unit.browse': () => true,
+  'unit.viewProposed': (actor) => isStaff(actor),
+  'unit.propose': (actor) => isStaff(actor),
+  'unit.import': (actor) => isStaff(actor),
+  'unit.approve': (actor) => canApproveUnits(actor),
+  'unit.edit': (actor, unit) =>
+    canApproveUnits(actor) ||
+    (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),
 };
 
 export function can<A extends Action>(actor: Actor | null | undefined, action: A, resource?: Rules[A]): boolean {

@@ -1,7 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { hashPassword } from '../auth/passwords.js';
+import { projectRoot } from '../platform/paths.js';
 import { Institution, Sector } from '../institutions/model.js';
 import type { Role } from '../platform/permissions.js';
+import { unitInput } from '../units/schemas.js';
+import { saveUnits } from '../units/service.js';
 import { User } from '../users/model.js';
+
+/** Real SKKNI units from public decrees (their sources are named in the file). */
+export async function demoUnits() {
+  const file = path.join(projectRoot, 'src', 'units', 'demo-units.json');
+  const items = JSON.parse(await readFile(file, 'utf8')) as unknown[];
+  return items.map((item) => unitInput.parse(item));
+}
 
 /** Every demo account has this password; the seed prints it with the logins. */
 export const demoPassword = 'kompeten-demo';
@@ -101,6 +113,12 @@ export async function seedDemo(): Promise<{ created: number; summary: string }> 
       passwordHash,
     };
     count(await User.updateOne({ email: user.email }, { $setOnInsert: fields }, { upsert: true }));
+  }
+  const admin = await User.findOne({ email: 'admin@kompeten.test' }).lean();
+  if (admin) {
+    const units = await demoUnits();
+    const outcomes = await saveUnits({ id: String(admin._id), role: 'admin', institution: null }, units);
+    created += outcomes.filter((outcome) => outcome === 'created').length;
   }
   const lines = [
     `Demo data ready (${created} records created). Log in with password "${demoPassword}":`,

@@ -4,6 +4,7 @@ import { Institution } from '../institutions/model.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { Language } from '../platform/i18n.js';
 import { type Actor, authorize, scope } from '../platform/permissions.js';
+import { escapeRegExp } from '../platform/text.js';
 import { User, type UserDoc } from './model.js';
 import type {
   ChangePasswordInput,
@@ -137,7 +138,7 @@ export async function listUsers(
   const filter: Record<string, unknown> = { ...scope(actor, 'users') };
   if (query.role) filter.role = query.role;
   if (query.q) {
-    const pattern = new RegExp(query.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+    const pattern = new RegExp(escapeRegExp(query.q), 'i');
     filter.$or = [{ name: pattern }, { email: pattern }];
   }
   const [users, total] = await Promise.all([

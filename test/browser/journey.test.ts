@@ -6,21 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Language, translator } from '../../src/platform/i18n.js';
 import { buildTestApp } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 
-type Messages = { [key: string]: string | Messages };
-const locale = (language: string): Messages =>
-  JSON.parse(readFileSync(new URL(`../../locales/${language}.json`, import.meta.url), 'utf8'));
-const messages = { id: locale('id'), en: locale('en') };
-
-/** A locale string by dotted key, with `{{name}}` filled in: the test reads what a user reads. */
-function text(language: keyof typeof messages, key: string, values: Record<string, string> = {}): string {
-  const found = key
-    .split('.')
-    .reduce<string | Messages | undefined>((node, part) => (node as Messages | undefined)?.[part], messages[language]);
-  if (typeof found !== 'string') throw new Error(`No ${language} text for ${key}`);
-  return found.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+/** A message as the app shows it, with `{{name}}` filled in: the test reads what a user reads. */
+function text(language: Language, key: string, values: Record<string, string> = {}): string {
+  const message = translator(language)(key, values);
+  if (message === key) throw new Error(`No ${language} text for ${key}`);
+  return message;
 }
 
 describe('browser journey: a trainee registers, logs in and switches language', function () {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { demoPassword, seedDemo, seedDemoIfEmpty } from '../../src/seed/demo.js';
 import { startServer } from '../../src/server.js';
+import { CompetencyUnit } from '../../src/units/model.js';
 import { User } from '../../src/users/model.js';
 import { buildTestApp, loggedInAgent } from '../support/app.js';
 import { testDatabaseUri, useTestDatabase } from '../support/database.js';
@@ -34,6 +35,15 @@ describe('demo data', () => {
     });
     expect(await Institution.countDocuments()).to.be.at.least(2);
     expect(await Sector.distinct('code')).to.include.members(['manufacturing', 'tourism', 'agriculture', 'ict', 'construction']);
+  });
+
+  it('includes real SKKNI units of four sectors, approved, some with elements and criteria', async () => {
+    const units = await CompetencyUnit.find().lean();
+    expect(units.length).to.be.at.least(16);
+    expect(new Set(units.map((unit) => unit.sector))).to.deep.equal(new Set(['ict', 'tourism', 'manufacturing', 'agriculture']));
+    expect(units.every((unit) => unit.status === 'approved')).to.equal(true);
+    const complete = units.filter((unit) => unit.elements.length > 0 && unit.elements.every((element) => element.criteria.length > 0));
+    expect(new Set(complete.map((unit) => unit.sector)).size).to.equal(4);
   });
 
   it('is idempotent: a second run creates nothing and overwrites nothing', async () => {

@@ -10,6 +10,7 @@ function navigation(req: Request): NavItem[] {
   if (!req.actor) return [];
   const items: (NavItem & { action?: Action })[] = [
     { href: '/dashboard', label: t('nav.dashboard') },
+    { href: '/units', label: t('nav.units'), action: 'unit.propose' },
     { href: '/users', label: t('nav.users'), action: 'user.list' },
     { href: '/institutions', label: t('nav.institutions'), action: 'institution.manage' },
     { href: '/sectors', label: t('nav.sectors'), action: 'sector.manage' },

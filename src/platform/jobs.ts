@@ -1,0 +1,138 @@
+import mongoose, { type InferSchemaType } from 'mongoose';
+import type { Logger } from './logger.js';
+
+/**
+ * A long-running import (competency units now; bulk enrolment later) with its progress and a
+ * report of every rejected row. Kept in the database, so the progress page works from any app
+ * process and survives a reload. Only the process running the job writes to it.
+ */
+const problemSchema = new mongoose.Schema(
+  {
+    /** 1-based line of a CSV file (counting the header) or item of a JSON array. */
+    line: { type: Number, required: true },
+    key: { type: String, required: true },
+    params: { type: mongoose.Schema.Types.Mixed, default: {} },
+  },
+  { _id: false },
+);
+
+const jobSchema = new mongoose.Schema(
+  {
+    kind: { type: String, required: true },
+    fileName: { type: String, default: '' },
+    status: { type: String, enum: ['running', 'done', 'failed'], default: 'running' },
+    total: { type: Number, default: 0 },
+    processed: { type: Number, default: 0 },
+    counts: {
+      created: { type: Number, default: 0 },
+      updated: { type: Number, default: 0 },
+      unchanged: { type: Number, default: 0 },
+      rejected: { type: Number, default: 0 },
+    },
+    problems: { type: [problemSchema], default: [] },
+    startedBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', required: true },
+    finishedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+export type JobDoc = InferSchemaType<typeof jobSchema> & { _id: mongoose.Types.ObjectId };
+export const ImportJob = mongoose.model('ImportJob', jobSchema);
+
+/** Most problems a job keeps: enough to fix a file, bounded so a broken file cannot bloat the record. */
+export const maxProblems = 1000;
+
+export type Problem = { line: number; key: string; params?: Record<string, unknown> };
+export type Counts = { created: number; updated: number; unchanged: number; rejected: number };
+
+export type JobView = {
+  id: string;
+  kind: string;
+  fileName: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  processed: number;
+  percent: number;
+  counts: Counts;
+  problems: Problem[];
+  problemsTruncated: boolean;
+  startedBy: string;
+};
+
+export function toJobView(job: JobDoc): JobView {
+  return {
+    id: String(job._id),
+    kind: job.kind,
+    fileName: job.fileName ?? '',
+    status: job.status as JobView['status'],
+    total: job.total ?? 0,
+    processed: job.processed ?? 0,
+    percent: job.total ? Math.floor(((job.processed ?? 0) / job.total) * 100) : job.status === 'running' ? 0 : 100,
+    counts: {
+      created: job.counts?.created ?? 0,
+      updated: job.counts?.updated ?? 0,
+      unchanged: job.counts?.unchanged ?? 0,
+      rejected: job.counts?.rejected ?? 0,
+    },
+    problems: job.problems.map((problem) => ({ line: problem.line, key: problem.key, params: problem.params ?? {} })),
+    problemsTruncated: job.problems.length >= maxProblems,
+    startedBy: String(job.startedBy),
+  };
+}
+
+export async function startJob(kind: string, fileName: string, startedBy: string): Promise<string> {
+  const job = await ImportJob.create({ kind, fileName, startedBy });
+  return String(job._id);
+}
+
+/** The progress a job's work reports as it goes; each call overwrites the last. */
+export async function reportProgress(
+  jobId: string,
+  progress: { total: number; processed: number; counts: Counts; problems: Problem[] },
+): Promise<void> {
+  await ImportJob.updateOne(
+    { _id: jobId },
+    {
+      $set: {
+        total: progress.total,
+        processed: progress.processed,
+        counts: progress.counts,
+        problems: progress.problems.slice(0, maxProblems),
+      },
+    },
+  );
+}
+
+export async function finishJob(jobId: string, failed = false): Promise<void> {
+  await ImportJob.updateOne({ _id: jobId }, { $set: { status: failed ? 'failed' : 'done', finishedAt: new Date() } });
+}
+
+export async function findJob(jobId: string): Promise<JobView | null> {
+  if (!mongoose.isValidObjectId(jobId)) return null;
+  const job = await ImportJob.findById(jobId).lean<JobDoc>();
+  return job ? toJobView(job) : null;
+}
+
+/**
+ * Runs a job's work in the background of this process and records how it ended. A job left
+ * `running` by a process that stopped is marked failed by the periodic clean-up (see
+ * markInterruptedJobs); imports are idempotent, so running the same file again finishes the work.
+ */
+export function runInBackground(jobId: string, work: () => Promise<void>, log: Logger): void {
+  work().then(
+    () => finishJob(jobId),
+    async (error) => {
+      log.error({ err: error, jobId }, 'import failed');
+      await finishJob(jobId, true).catch(() => undefined);
+    },
+  );
+}
+
+/** A running job reports at least every few seconds; one silent for this long has lost its process. */
+const staleAfterMs = 10 * 60 * 1000;
+
+export async function markInterruptedJobs(now = Date.now()): Promise<void> {
+  await ImportJob.updateMany(
+    { status: 'running', updatedAt: { $lt: new Date(now - staleAfterMs) } },
+    { $set: { status: 'failed', finishedAt: new Date(now) } },
+  );
+}
