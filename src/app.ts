@@ -4,6 +4,7 @@ import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
 import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
 import { registerInstitutionRoutes } from './institutions/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
@@ -15,6 +16,7 @@ import type { Logger } from './platform/logger.js';
 import { publicDir, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
 import { createSessionMiddleware } from './platform/session.js';
+import { registerProgramRoutes } from './programs/routes.js';
 import { registerTokenRoutes } from './tokens/routes.js';
 import { registerUnitRoutes } from './units/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -65,13 +67,14 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
 
   const api = createApiRegistry();
   const web = express.Router();
-  const features = { web, api, log, sessionSecret, secureCookie: config.cookieSecure };
+  const features = { web, api, log, files: createFiles(config), sessionSecret, secureCookie: config.cookieSecure };
   registerHomeRoutes(features);
   registerAuthRoutes(features);
   registerUserRoutes(features);
   registerTokenRoutes(features);
   registerInstitutionRoutes(features);
   registerUnitRoutes(features);
+  registerProgramRoutes(features);
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
   });
@@ -87,6 +90,7 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
 export type FeatureContext = {
   web: express.Router;
   log: Logger;
+  files: Files;
   api: ReturnType<typeof createApiRegistry>;
   sessionSecret: string;
   secureCookie: boolean;

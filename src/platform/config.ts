@@ -24,6 +24,10 @@ const environmentSchema = z.object({
   COOKIE_SECURE: booleanFlag.optional(),
   SEED_DEMO: booleanFlag.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  UPLOAD_DIR: z.string().min(1).default('uploads'),
+  UPLOAD_MAX_VIDEO_MB: z.coerce.number().positive().default(500),
+  UPLOAD_MAX_DOCUMENT_MB: z.coerce.number().positive().default(25),
+  UPLOAD_MAX_IMAGE_MB: z.coerce.number().positive().default(10),
 });
 
 export type Config = {
@@ -39,6 +43,9 @@ export type Config = {
   cookieSecure: boolean;
   seedDemo: boolean | undefined;
   shutdownTimeoutMs: number;
+  uploadDir: string;
+  /** The largest accepted upload of each kind of file, in megabytes (MiB). */
+  uploadMaxMb: { video: number; document: number; image: number };
 };
 
 export class ConfigError extends Error {}
@@ -68,5 +75,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',
     seedDemo: env.SEED_DEMO,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    uploadDir: path.resolve(projectRoot, env.UPLOAD_DIR),
+    uploadMaxMb: { video: env.UPLOAD_MAX_VIDEO_MB, document: env.UPLOAD_MAX_DOCUMENT_MB, image: env.UPLOAD_MAX_IMAGE_MB },
   };
 }

@@ -23,6 +23,11 @@ const sameInstitution = (actor: Actor, institution: string | null | undefined) =
 const isStaff = (actor: Actor) => actor.role !== 'trainee';
 const canApproveUnits = (actor: Actor) => actor.role === 'admin' || actor.role === 'coordinator';
 
+const editsProgram = (actor: Actor, program: ProgramRef) =>
+  isAdmin(actor) ||
+  (actor.role === 'coordinator' && sameInstitution(actor, program.institution)) ||
+  (actor.role === 'instructor' && program.instructors.includes(actor.id));
+
 const coordinatorManages = (actor: Actor, account: AccountRef) =>
   actor.role === 'coordinator' && rolesCoordinatorManages.includes(account.role) && sameInstitution(actor, account.institution);
 
@@ -45,7 +50,13 @@ type Rules = {
   'unit.import': undefined;
   'unit.approve': undefined;
   'unit.edit': { status: string; proposedBy: string | null };
+  'program.create': { institution: string | null } | undefined;
+  /** Editing a program's draft: its owner instructors, its institution's coordinators, admins. */
+  'program.edit': ProgramRef;
+  /** A lesson of a published version is for everyone logged in; a draft lesson for its editors. */
+  'lesson.view': { published: boolean; program: ProgramRef };
 };
+export type ProgramRef = { institution: string; instructors: string[] };
 export type Action = keyof Rules;
 
 const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => boolean } = {
@@ -73,6 +84,12 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'unit.propose': (actor) => isStaff(actor),
   'unit.import': (actor) => isStaff(actor),
   'unit.approve': (actor) => canApproveUnits(actor),
+  'program.create': (actor, target) =>
+    isAdmin(actor) ||
+    ((actor.role === 'coordinator' || actor.role === 'instructor') &&
+      (target === undefined || sameInstitution(actor, target.institution))),
+  'program.edit': (actor, program) => (program === undefined ? isStaff(actor) : editsProgram(actor, program)),
+  'lesson.view': (actor, lesson) => lesson === undefined || lesson.published || editsProgram(actor, lesson.program),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

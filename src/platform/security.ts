@@ -13,6 +13,9 @@ export function securityHeaders(secureCookie: boolean) {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'"],
+        // Lessons may embed a YouTube (privacy-enhanced) or Vimeo video.
+        frameSrc: ['https://www.youtube-nocookie.com', 'https://player.vimeo.com'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: secureCookie ? [] : null,
@@ -32,7 +35,12 @@ const csrf = csrfSync({
     const fromBody = (req.body as { _csrf?: unknown } | undefined)?._csrf;
     if (typeof fromBody === 'string') return fromBody;
     const fromHeader = req.headers['x-csrf-token'];
-    return typeof fromHeader === 'string' ? fromHeader : undefined;
+    if (typeof fromHeader === 'string') return fromHeader;
+    // A multipart (file upload) body is parsed only by the upload route, after this check, so an
+    // upload form without JavaScript puts the token in its action URL (`?_csrf=`) instead. Only
+    // for multipart: everywhere else a token in the URL would be a needless leak.
+    const fromQuery = (req.query as { _csrf?: unknown } | undefined)?._csrf;
+    return typeof fromQuery === 'string' && req.is('multipart/form-data') ? fromQuery : undefined;
   },
   // On the API a cookie only carries authority once it belongs to a logged-in session; anonymous
   // API calls are answered 401 by the endpoint instead. Pages protect anonymous forms too

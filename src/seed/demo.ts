@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashPassword } from '../auth/passwords.js';
-import { projectRoot } from '../platform/paths.js';
 import { Institution, Sector } from '../institutions/model.js';
+import { projectRoot } from '../platform/paths.js';
 import type { Role } from '../platform/permissions.js';
 import { unitInput } from '../units/schemas.js';
 import { saveUnits } from '../units/service.js';

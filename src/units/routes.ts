@@ -20,8 +20,7 @@ const outcome = z.enum(['created', 'updated', 'unchanged']);
 /** The import's progress, for the page and the API; only its starter and approvers may read it. */
 async function importJobFor(req: Request) {
   const job = await findJob(String(req.params.id));
-  if (!job || job.kind !== 'units' || (job.startedBy !== req.actor?.id && !can(req.actor, 'unit.approve')))
-    throw new NotFoundError();
+  if (job?.kind !== 'units' || (job.startedBy !== req.actor?.id && !can(req.actor, 'unit.approve'))) throw new NotFoundError();
   return job;
 }
 

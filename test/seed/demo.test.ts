@@ -42,7 +42,9 @@ describe('demo data', () => {
     expect(units.length).to.be.at.least(16);
     expect(new Set(units.map((unit) => unit.sector))).to.deep.equal(new Set(['ict', 'tourism', 'manufacturing', 'agriculture']));
     expect(units.every((unit) => unit.status === 'approved')).to.equal(true);
-    const complete = units.filter((unit) => unit.elements.length > 0 && unit.elements.every((element) => element.criteria.length > 0));
+    const complete = units.filter(
+      (unit) => unit.elements.length > 0 && unit.elements.every((element) => element.criteria.length > 0),
+    );
     expect(new Set(complete.map((unit) => unit.sector)).size).to.equal(4);
   });
 

@@ -12,7 +12,20 @@ export function unitsCsv(rows: Partial<Record<(typeof csvColumns)[number], strin
 /** A unit of two elements with two criteria each, as CSV rows. */
 export function unitRows(code: string, title = `Unit ${code}`) {
   return [
-    { code, title_id: title, title_en: `Unit ${code} (en)`, sector: 'ict', hours: 8, decree: 'Kepmenaker 282/2016', year: 2016, element_no: 1, element_title: 'Elemen satu', criterion_no: '1.1', criterion_text: 'Kriteria satu satu', knowledge: 'Pengetahuan A;Pengetahuan B' },
+    {
+      code,
+      title_id: title,
+      title_en: `Unit ${code} (en)`,
+      sector: 'ict',
+      hours: 8,
+      decree: 'Kepmenaker 282/2016',
+      year: 2016,
+      element_no: 1,
+      element_title: 'Elemen satu',
+      criterion_no: '1.1',
+      criterion_text: 'Kriteria satu satu',
+      knowledge: 'Pengetahuan A;Pengetahuan B',
+    },
     { code, element_no: 1, criterion_no: '1.2', criterion_text: 'Kriteria satu dua' },
     { code, element_no: 2, element_title: 'Elemen dua', criterion_no: '2.1', criterion_text: 'Kriteria dua satu' },
     { code, element_no: 2, criterion_no: '2.2', criterion_text: 'Kriteria dua dua' },

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { CompetencyUnit } from '../../src/units/model.js';
-import { importUnits, parseUnitsCsv, parseUnitsJson } from '../../src/units/import.js';
 import type { Actor } from '../../src/platform/permissions.js';
+import { importUnits, parseUnitsCsv, parseUnitsJson } from '../../src/units/import.js';
+import { CompetencyUnit } from '../../src/units/model.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 import { codeOf, unitRows, unitsCsv } from './fixtures.js';
@@ -24,7 +24,12 @@ describe('importing competency units', () => {
   });
 
   it('imports a valid CSV into approved units with elements, criteria and guidance', async () => {
-    const parsed = parseUnitsCsv(unitsCsv([...unitRows('J.620100.004.02', 'Menggunakan Struktur Data'), { code: 'tik.pr02.001.01', title_id: 'Mengoperasikan Pengolah Kata' }]));
+    const parsed = parseUnitsCsv(
+      unitsCsv([
+        ...unitRows('J.620100.004.02', 'Menggunakan Struktur Data'),
+        { code: 'tik.pr02.001.01', title_id: 'Mengoperasikan Pengolah Kata' },
+      ]),
+    );
     expect(parsed.problems).to.deep.equal([]);
     const result = await importUnits(coordinator, parsed, noProgress);
     expect(result.counts).to.deep.equal({ created: 2, updated: 0, unchanged: 0, rejected: 0 });

@@ -10,7 +10,9 @@ function navigation(req: Request): NavItem[] {
   if (!req.actor) return [];
   const items: (NavItem & { action?: Action })[] = [
     { href: '/dashboard', label: t('nav.dashboard') },
+    { href: '/programs', label: t('nav.programs'), action: 'program.edit' },
     { href: '/units', label: t('nav.units'), action: 'unit.propose' },
+    { href: '/catalogue', label: t('nav.catalogue') },
     { href: '/users', label: t('nav.users'), action: 'user.list' },
     { href: '/institutions', label: t('nav.institutions'), action: 'institution.manage' },
     { href: '/sectors', label: t('nav.sectors'), action: 'sector.manage' },

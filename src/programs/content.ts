@@ -1,0 +1,162 @@
+import mongoose from 'mongoose';
+import { NotFoundError, ValidationError } from '../platform/errors.js';
+import type { Actor } from '../platform/permissions.js';
+import { Lesson, type LessonDoc, Module, type ModuleDoc } from './model.js';
+import { type LessonInput, type ModuleInput, parseVideoLink } from './schemas.js';
+import { editableProgram, touchDraft, unitIds } from './service.js';
+
+/** Modules and lessons of a program's draft. Every change marks the draft as changed. */
+
+async function editableModule(actor: Actor | null, moduleId: string): Promise<ModuleDoc> {
+  if (!mongoose.isValidObjectId(moduleId)) throw new NotFoundError();
+  const module = await Module.findById(moduleId).lean<ModuleDoc>();
+  if (!module) throw new NotFoundError();
+  await editableProgram(actor, String(module.program));
+  return module;
+}
+
+export async function editableLesson(actor: Actor | null, lessonId: string): Promise<LessonDoc> {
+  if (!mongoose.isValidObjectId(lessonId)) throw new NotFoundError();
+  const lesson = await Lesson.findById(lessonId).lean<LessonDoc>();
+  if (!lesson) throw new NotFoundError();
+  await editableProgram(actor, String(lesson.program));
+  return lesson;
+}
+
+/** A module may cover only units of its program, and elements only of the units it covers. */
+async function moduleFields(programUnits: mongoose.Types.ObjectId[], input: ModuleInput) {
+  const units = await unitIds(input.units, 'units');
+  const outside = units.filter((unit) => !programUnits.some((programUnit) => String(programUnit) === String(unit)));
+  if (outside.length) throw new ValidationError([{ field: 'units', key: 'programs.errors.unitNotInProgram' }]);
+  const elements = input.elements.filter((element) => input.units.includes(element.split('#')[0]!));
+  return { title: input.title, description: input.description, hours: input.hours, units, elements };
+}
+
+async function nextPosition(model: typeof Module | typeof Lesson, filter: Record<string, unknown>): Promise<number> {
+  const last = await (model as typeof Module).findOne(filter, { position: 1 }).sort({ position: -1 }).lean();
+  return (last?.position ?? 0) + 1;
+}
+
+export async function createModule(actor: Actor | null, programId: string, input: ModuleInput): Promise<string> {
+  const program = await editableProgram(actor, programId);
+  const module = await Module.create({
+    program: program._id,
+    position: await nextPosition(Module, { program: program._id }),
+    ...(await moduleFields(program.units, input)),
+  });
+  await touchDraft(program._id);
+  return String(module._id);
+}
+
+export async function updateModule(actor: Actor | null, moduleId: string, input: ModuleInput): Promise<void> {
+  const module = await editableModule(actor, moduleId);
+  const program = await editableProgram(actor, String(module.program));
+  await Module.updateOne({ _id: module._id }, { $set: await moduleFields(program.units, input) });
+  await touchDraft(program._id);
+}
+
+export async function deleteModule(actor: Actor | null, moduleId: string): Promise<string> {
+  const module = await editableModule(actor, moduleId);
+  await Lesson.deleteMany({ module: module._id });
+  await Module.deleteOne({ _id: module._id });
+  await touchDraft(module.program);
+  return String(module.program);
+}
+
+/** Swaps an item with its neighbour; positions stay unique within their list. */
+async function swapWithNeighbour(
+  model: typeof Module | typeof Lesson,
+  item: { _id: unknown; position: number },
+  scope: Record<string, unknown>,
+  direction: 'up' | 'down',
+): Promise<void> {
+  const neighbour = await (model as typeof Module)
+    .findOne({ ...scope, position: direction === 'up' ? { $lt: item.position } : { $gt: item.position } })
+    .sort({ position: direction === 'up' ? -1 : 1 })
+    .lean();
+  if (!neighbour) return;
+  await (model as typeof Module).updateOne({ _id: item._id }, { $set: { position: neighbour.position } });
+  await (model as typeof Module).updateOne({ _id: neighbour._id }, { $set: { position: item.position } });
+}
+
+export async function moveModule(actor: Actor | null, moduleId: string, direction: 'up' | 'down'): Promise<string> {
+  const module = await editableModule(actor, moduleId);
+  await swapWithNeighbour(Module, module, { program: module.program }, direction);
+  await touchDraft(module.program);
+  return String(module.program);
+}
+
+type Video = { kind: 'none' | 'upload' | 'youtube' | 'vimeo'; file: mongoose.Types.ObjectId | null; embedId: string };
+const noVideo: Video = { kind: 'none', file: null, embedId: '' };
+
+/** A pasted link replaces the video, "-" removes it, nothing keeps what there is (an upload, say). */
+function videoFields(input: LessonInput, current?: LessonDoc['video']): Video {
+  if (input.videoLink === '-') return noVideo;
+  const link = input.videoLink ? parseVideoLink(input.videoLink) : undefined;
+  if (link) return { kind: link.kind, file: null, embedId: link.embedId };
+  return current ? { kind: current.kind, file: current.file ?? null, embedId: current.embedId ?? '' } : noVideo;
+}
+
+export async function createLesson(actor: Actor | null, moduleId: string, input: LessonInput): Promise<string> {
+  const module = await editableModule(actor, moduleId);
+  const lesson = await Lesson.create({
+    program: module.program,
+    module: module._id,
+    position: await nextPosition(Lesson, { module: module._id }),
+    title: input.title,
+    body: input.body,
+    estimatedMinutes: input.estimatedMinutes,
+    video: videoFields(input),
+  });
+  await touchDraft(module.program);
+  return String(lesson._id);
+}
+
+export async function updateLesson(actor: Actor | null, lessonId: string, input: LessonInput): Promise<void> {
+  const lesson = await editableLesson(actor, lessonId);
+  await Lesson.updateOne(
+    { _id: lesson._id },
+    {
+      $set: {
+        title: input.title,
+        body: input.body,
+        estimatedMinutes: input.estimatedMinutes,
+        video: videoFields(input, lesson.video),
+      },
+    },
+  );
+  await touchDraft(lesson.program);
+}
+
+export async function deleteLesson(actor: Actor | null, lessonId: string): Promise<string> {
+  const lesson = await editableLesson(actor, lessonId);
+  await Lesson.deleteOne({ _id: lesson._id });
+  await touchDraft(lesson.program);
+  return String(lesson.program);
+}
+
+export async function moveLesson(actor: Actor | null, lessonId: string, direction: 'up' | 'down'): Promise<string> {
+  const lesson = await editableLesson(actor, lessonId);
+  await swapWithNeighbour(Lesson, lesson, { module: lesson.module }, direction);
+  await touchDraft(lesson.program);
+  return String(lesson.program);
+}
+
+/** Attaches an uploaded file to a lesson, as its video or as a download. */
+export async function attachToLesson(actor: Actor | null, lessonId: string, fileId: string, as: 'video' | 'file'): Promise<void> {
+  const lesson = await editableLesson(actor, lessonId);
+  const update =
+    as === 'video' ? { $set: { video: { kind: 'upload', file: fileId, embedId: '' } } } : { $addToSet: { files: fileId } };
+  await Lesson.updateOne({ _id: lesson._id }, update);
+  await touchDraft(lesson.program);
+}
+
+export async function detachFromLesson(actor: Actor | null, lessonId: string, fileId: string): Promise<void> {
+  const lesson = await editableLesson(actor, lessonId);
+  if (String(lesson.video?.file) === fileId) {
+    await Lesson.updateOne({ _id: lesson._id }, { $set: { video: noVideo } });
+  } else {
+    await Lesson.updateOne({ _id: lesson._id }, { $pull: { files: fileId } });
+  }
+  await touchDraft(lesson.program);
+}

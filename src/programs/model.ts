@@ -1,0 +1,109 @@
+import mongoose, { type InferSchemaType } from 'mongoose';
+
+const { ObjectId } = mongoose.Schema.Types;
+
+/**
+ * A program (curriculum) is edited as a draft: the Program with its Modules and Lessons.
+ * Publishing freezes the draft into a numbered ProgramVersion, a self-contained snapshot that
+ * cohorts run; later edits change only the draft, so trainees never see content change under them.
+ */
+const programSchema = new mongoose.Schema(
+  {
+    code: { type: String, required: true, trim: true, uppercase: true },
+    title: { type: String, required: true, trim: true },
+    description: { type: String, default: '' },
+    sector: { type: String, default: '' },
+    /** KKNI level, 1 (operator) to 9. */
+    level: { type: Number, min: 1, max: 9, required: true },
+    /** The competency units the program covers, in order. */
+    units: [{ type: ObjectId, ref: 'CompetencyUnit' }],
+    prerequisites: { type: String, default: '' },
+    instructors: [{ type: ObjectId, ref: 'User' }],
+    institution: { type: ObjectId, ref: 'Institution', required: true },
+    /** The newest published version's number; 0 while never published. */
+    publishedVersion: { type: Number, default: 0 },
+    /** When the draft last changed, to tell whether it differs from the published version. */
+    draftChangedAt: { type: Date, default: () => new Date() },
+    /** What the public catalogue lists: a summary of the newest published version. */
+    published: {
+      version: { type: Number, default: 0 },
+      at: { type: Date, default: null },
+      code: { type: String, default: '' },
+      title: { type: String, default: '' },
+      summary: { type: String, default: '' },
+      sector: { type: String, default: '' },
+      level: { type: Number, default: null },
+      hours: { type: Number, default: 0 },
+      province: { type: String, default: '' },
+      institutionName: { type: String, default: '' },
+      units: { type: Number, default: 0 },
+      modules: { type: Number, default: 0 },
+      words: { type: [String], default: [] },
+    },
+  },
+  { timestamps: true },
+);
+programSchema.index({ institution: 1, code: 1 }, { unique: true });
+programSchema.index({ 'published.version': 1, 'published.sector': 1, 'published.title': 1 });
+programSchema.index({ 'published.words': 1 });
+programSchema.index({ instructors: 1 });
+export type ProgramDoc = InferSchemaType<typeof programSchema> & { _id: mongoose.Types.ObjectId };
+export const Program = mongoose.model('Program', programSchema);
+
+const moduleSchema = new mongoose.Schema(
+  {
+    program: { type: ObjectId, ref: 'Program', required: true },
+    title: { type: String, required: true, trim: true },
+    description: { type: String, default: '' },
+    /** Planned learning hours (jam pelajaran); the program's total is their sum. */
+    hours: { type: Number, min: 0, default: 0 },
+    position: { type: Number, required: true },
+    units: [{ type: ObjectId, ref: 'CompetencyUnit' }],
+    /** Elements covered, as "unitCode#elementNo"; empty means the whole of each unit. */
+    elements: { type: [String], default: [] },
+  },
+  { timestamps: true },
+);
+moduleSchema.index({ program: 1, position: 1 });
+export type ModuleDoc = InferSchemaType<typeof moduleSchema> & { _id: mongoose.Types.ObjectId };
+export const Module = mongoose.model('Module', moduleSchema);
+
+const lessonSchema = new mongoose.Schema(
+  {
+    program: { type: ObjectId, ref: 'Program', required: true },
+    module: { type: ObjectId, ref: 'Module', required: true },
+    title: { type: String, required: true, trim: true },
+    position: { type: Number, required: true },
+    /** Markdown, rendered and sanitised when shown. */
+    body: { type: String, default: '' },
+    video: {
+      kind: { type: String, enum: ['none', 'upload', 'youtube', 'vimeo'], default: 'none' },
+      file: { type: ObjectId, ref: 'StoredFile', default: null },
+      /** The YouTube or Vimeo video id, taken from the link the author pasted. */
+      embedId: { type: String, default: '' },
+    },
+    files: [{ type: ObjectId, ref: 'StoredFile' }],
+    estimatedMinutes: { type: Number, min: 0, default: 10 },
+  },
+  { timestamps: true },
+);
+lessonSchema.index({ module: 1, position: 1 });
+lessonSchema.index({ program: 1 });
+export type LessonDoc = InferSchemaType<typeof lessonSchema> & { _id: mongoose.Types.ObjectId };
+export const Lesson = mongoose.model('Lesson', lessonSchema);
+
+const versionSchema = new mongoose.Schema({
+  program: { type: ObjectId, ref: 'Program', required: true },
+  version: { type: Number, required: true },
+  publishedBy: { type: ObjectId, ref: 'User', required: true },
+  /** Denormalised for the catalogue's filters. */
+  institution: { type: ObjectId, ref: 'Institution', required: true },
+  province: { type: String, default: '' },
+  sector: { type: String, default: '' },
+  /** The whole program as published (see publishing.ts for its shape). */
+  snapshot: { type: mongoose.Schema.Types.Mixed, required: true },
+  publishedAt: { type: Date, default: () => new Date() },
+});
+versionSchema.index({ program: 1, version: 1 }, { unique: true });
+export type VersionDoc = InferSchemaType<typeof versionSchema> & { _id: mongoose.Types.ObjectId };
+export const ProgramVersion = mongoose.model('ProgramVersion', versionSchema);

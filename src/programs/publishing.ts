@@ -1,0 +1,240 @@
+import mongoose from 'mongoose';
+import { StoredFile } from '../files/index.js';
+import { Institution } from '../institutions/model.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { renderMarkdown } from '../platform/markdown.js';
+import { type Actor, authorize } from '../platform/permissions.js';
+import { searchWords } from '../platform/text.js';
+import { CompetencyUnit } from '../units/model.js';
+import { User } from '../users/model.js';
+import { Lesson, Module, Program, type ProgramDoc, ProgramVersion, type VersionDoc } from './model.js';
+import { editableProgram, programRef } from './service.js';
+
+/** A file as a published lesson refers to it. */
+export type FileRef = { id: string; name: string; size: number; mimeType: string };
+export type SnapshotLesson = {
+  id: string;
+  title: string;
+  body: string;
+  html: string;
+  estimatedMinutes: number;
+  video: { kind: string; embedId: string; file: FileRef | null };
+  files: FileRef[];
+};
+export type SnapshotModule = {
+  id: string;
+  title: string;
+  description: string;
+  hours: number;
+  units: string[];
+  elements: string[];
+  lessons: SnapshotLesson[];
+};
+/** A program as published: everything a trainee sees, frozen. */
+export type Snapshot = {
+  code: string;
+  title: string;
+  description: string;
+  sector: string;
+  level: number;
+  prerequisites: string;
+  hours: number;
+  institution: { id: string; name: string; province: string };
+  instructors: { id: string; name: string }[];
+  units: { code: string; title: { id: string; en: string }; status: string; elements: { no: number; title: string }[] }[];
+  modules: SnapshotModule[];
+};
+
+/** Builds the snapshot of a program's current draft; publishing stores it, the diff compares it. */
+export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
+  const [modules, lessons, units, institution, instructors] = await Promise.all([
+    Module.find({ program: program._id }).sort({ position: 1 }).lean(),
+    Lesson.find({ program: program._id }).sort({ position: 1 }).lean(),
+    CompetencyUnit.find({ _id: { $in: program.units } }, { code: 1, title: 1, status: 1, elements: 1 }).lean(),
+    Institution.findById(program.institution, { name: 1, province: 1 }).lean(),
+    User.find({ _id: { $in: program.instructors } }, { name: 1 })
+      .sort({ name: 1 })
+      .lean(),
+  ]);
+  const fileIds = lessons.flatMap((lesson) => [...lesson.files, ...(lesson.video?.file ? [lesson.video.file] : [])]);
+  const files = await StoredFile.find({ _id: { $in: fileIds } }).lean();
+  const fileRef = (id: unknown): FileRef | null => {
+    const file = files.find((candidate) => String(candidate._id) === String(id));
+    return file ? { id: String(file._id), name: file.originalName, size: file.size, mimeType: file.mimeType } : null;
+  };
+  const unitById = new Map(units.map((unit) => [String(unit._id), unit]));
+  const orderedUnits = program.units.map((id) => unitById.get(String(id))).filter((unit) => unit !== undefined);
+  return {
+    code: program.code,
+    title: program.title,
+    description: program.description ?? '',
+    sector: program.sector ?? '',
+    level: program.level,
+    prerequisites: program.prerequisites ?? '',
+    hours: modules.reduce((sum, module) => sum + (module.hours ?? 0), 0),
+    institution: { id: String(program.institution), name: institution?.name ?? '', province: institution?.province ?? '' },
+    instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })),
+    units: orderedUnits.map((unit) => ({
+      code: unit.code,
+      title: { id: unit.title?.id ?? '', en: unit.title?.en ?? '' },
+      status: unit.status,
+      elements: unit.elements.map((element) => ({ no: element.no, title: element.title })),
+    })),
+    modules: modules.map((module) => ({
+      id: String(module._id),
+      title: module.title,
+      description: module.description ?? '',
+      hours: module.hours ?? 0,
+      units: module.units.map((id) => unitById.get(String(id))?.code ?? '').filter(Boolean),
+      elements: module.elements ?? [],
+      lessons: lessons
+        .filter((lesson) => String(lesson.module) === String(module._id))
+        .map((lesson) => ({
+          id: String(lesson._id),
+          title: lesson.title,
+          body: lesson.body ?? '',
+          html: renderMarkdown(lesson.body ?? ''),
+          estimatedMinutes: lesson.estimatedMinutes ?? 0,
+          video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
+          files: lesson.files.map(fileRef).filter((file) => file !== null),
+        })),
+    })),
+  };
+}
+
+/** Units the program covers that no module covers: a program cannot be published with any. */
+export function uncoveredUnits(snapshot: Snapshot): string[] {
+  const covered = new Set(snapshot.modules.flatMap((module) => module.units));
+  return snapshot.units.map((unit) => unit.code).filter((code) => !covered.has(code));
+}
+
+/**
+ * Freezes the draft into the next numbered version. Two editors publishing at once cannot both
+ * make version N: the unique index on (program, version) lets only one insert it.
+ */
+export async function publishProgram(actor: Actor | null, programId: string): Promise<number> {
+  const program = await editableProgram(actor, programId);
+  const snapshot = await buildSnapshot(program);
+  if (!snapshot.modules.length) throw new ValidationError([{ field: 'publish', key: 'programs.errors.noModules' }]);
+  const uncovered = uncoveredUnits(snapshot);
+  if (uncovered.length) {
+    throw new ValidationError([
+      { field: 'publish', key: 'programs.errors.unitsWithoutModule', params: { codes: uncovered.join(', ') } },
+    ]);
+  }
+  const version = (program.publishedVersion ?? 0) + 1;
+  try {
+    await new ProgramVersion({
+      program: program._id,
+      version,
+      publishedBy: actor!.id,
+      institution: program.institution,
+      province: snapshot.institution.province,
+      sector: snapshot.sector,
+      snapshot,
+    }).save();
+  } catch (error) {
+    if ((error as { code?: number }).code === 11000) throw new ConflictError('programs.errors.publishedMeanwhile');
+    throw error;
+  }
+  await Program.updateOne(
+    { _id: program._id },
+    {
+      $set: {
+        publishedVersion: version,
+        published: {
+          version,
+          at: new Date(),
+          code: snapshot.code,
+          title: snapshot.title,
+          summary: snapshot.description.slice(0, 300),
+          sector: snapshot.sector,
+          level: snapshot.level,
+          hours: snapshot.hours,
+          province: snapshot.institution.province,
+          institutionName: snapshot.institution.name,
+          units: snapshot.units.length,
+          modules: snapshot.modules.length,
+          words: searchWords(snapshot.code, snapshot.title, snapshot.description, ...snapshot.units.map((unit) => unit.title.id)),
+        },
+      },
+    },
+  );
+  return version;
+}
+
+export type PublishedVersion = {
+  program: string;
+  version: number;
+  publishedAt: Date;
+  snapshot: Snapshot;
+  ref: ReturnType<typeof programRef>;
+};
+
+/** A published version; `latest` picks the newest. */
+export async function getVersion(programId: string, version: number | 'latest'): Promise<PublishedVersion> {
+  if (!mongoose.isValidObjectId(programId)) throw new NotFoundError();
+  const program = await Program.findById(programId, { publishedVersion: 1, institution: 1, instructors: 1 }).lean<ProgramDoc>();
+  const number = version === 'latest' ? program?.publishedVersion : version;
+  if (!program || !number) throw new NotFoundError();
+  const found = await ProgramVersion.findOne({ program: program._id, version: number }).lean<VersionDoc>();
+  if (!found) throw new NotFoundError();
+  return {
+    program: programId,
+    version: number,
+    publishedAt: found.publishedAt,
+    snapshot: found.snapshot as Snapshot,
+    ref: programRef(program),
+  };
+}
+
+export async function listVersions(actor: Actor | null, programId: string) {
+  const program = await editableProgram(actor, programId);
+  const versions = await ProgramVersion.find({ program: program._id }, { version: 1, publishedAt: 1, publishedBy: 1 })
+    .sort({ version: -1 })
+    .lean<VersionDoc[]>();
+  const names = new Map(
+    (await User.find({ _id: { $in: versions.map((v) => v.publishedBy) } }, { name: 1 }).lean()).map((user) => [
+      String(user._id),
+      user.name,
+    ]),
+  );
+  return versions.map((v) => ({
+    version: v.version,
+    publishedAt: v.publishedAt,
+    publishedBy: names.get(String(v.publishedBy)) ?? '',
+  }));
+}
+
+export type LessonInSnapshot = ReturnType<typeof lessonInSnapshot>;
+
+/** One lesson of a snapshot with its module and its neighbours, for the lesson page. */
+export function lessonInSnapshot(snapshot: Snapshot, lessonId: string) {
+  const sequence = snapshot.modules.flatMap((module) => module.lessons.map((lesson) => ({ module, lesson })));
+  const index = sequence.findIndex((entry) => entry.lesson.id === lessonId);
+  if (index < 0) throw new NotFoundError();
+  const entry = sequence[index]!;
+  return {
+    module: entry.module,
+    lesson: entry.lesson,
+    previous: sequence[index - 1]?.lesson ?? null,
+    next: sequence[index + 1]?.lesson ?? null,
+    position: index + 1,
+    count: sequence.length,
+  };
+}
+
+/** A lesson of a published version, for whoever may see it. */
+export async function publishedLesson(actor: Actor | null, programId: string, version: number, lessonId: string) {
+  const found = await getVersion(programId, version);
+  authorize(actor, 'lesson.view', { published: true, program: found.ref });
+  return { version: found, ...lessonInSnapshot(found.snapshot, lessonId) };
+}
+
+/** A lesson of the draft, as a trainee will see it once published: for the program's editors. */
+export async function draftLessonPreview(actor: Actor | null, programId: string, lessonId: string) {
+  const program = await editableProgram(actor, programId);
+  authorize(actor, 'lesson.view', { published: false, program: programRef(program) });
+  const snapshot = await buildSnapshot(program);
+  return { snapshot, ...lessonInSnapshot(snapshot, lessonId) };
+}
