@@ -12,6 +12,8 @@ const problemSchema = new mongoose.Schema(
     line: { type: Number, required: true },
     key: { type: String, required: true },
     params: { type: mongoose.Schema.Types.Mixed, default: {} },
+    /** The column (CSV) or field (JSON) the problem is about, if one. */
+    field: { type: String, default: '' },
   },
   { _id: false },
 );
@@ -41,7 +43,7 @@ export const ImportJob = mongoose.model('ImportJob', jobSchema);
 /** Most problems a job keeps: enough to fix a file, bounded so a broken file cannot bloat the record. */
 export const maxProblems = 1000;
 
-export type Problem = { line: number; key: string; params?: Record<string, unknown> };
+export type Problem = { line: number; key: string; params?: Record<string, unknown>; field?: string };
 export type Counts = { created: number; updated: number; unchanged: number; rejected: number };
 
 export type JobView = {
@@ -73,7 +75,12 @@ export function toJobView(job: JobDoc): JobView {
       unchanged: job.counts?.unchanged ?? 0,
       rejected: job.counts?.rejected ?? 0,
     },
-    problems: job.problems.map((problem) => ({ line: problem.line, key: problem.key, params: problem.params ?? {} })),
+    problems: job.problems.map((problem) => ({
+      line: problem.line,
+      key: problem.key,
+      params: problem.params ?? {},
+      field: problem.field ?? '',
+    })),
     problemsTruncated: job.problems.length >= maxProblems,
     startedBy: String(job.startedBy),
   };

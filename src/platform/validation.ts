@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { type FieldIssue, ValidationError } from './errors.js';
 
-/** A zod issue as an i18n key: a schema's own message when it is a key, else one per issue kind. */
-function issueToField(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
+/** A zod issue as a field and an i18n key; `input` is what was validated, to tell missing from wrong. */
+export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
   const field = issue.path.join('.') || '_';
   if (issue.message.startsWith('validation.')) return { field, key: issue.message };
   const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
@@ -34,7 +34,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (result.success) return result.data;
   const seen = new Set<string>();
   const fields = result.error.issues
-    .map((issue) => issueToField(issue, input))
+    .map((issue) => describeIssue(issue, input))
     .filter((issue) => {
       if (seen.has(issue.field)) return false; // one message per field is enough to fix it
       seen.add(issue.field);

@@ -25,6 +25,7 @@ export function unitCsvLines(unit: UnitView): string {
     const criteria = element.criteria.length ? element.criteria : [{ no: '', text: '' }];
     for (const criterion of criteria) {
       rows.push({
+        code: unit.code,
         element_no: element.no,
         element_title: element.title,
         criterion_no: criterion.no,
@@ -32,8 +33,8 @@ export function unitCsvLines(unit: UnitView): string {
       });
     }
   }
-  if (!rows.length) rows.push({});
-  // The unit's own columns are written once, on its first line, as the import expects.
+  if (!rows.length) rows.push({ code: unit.code });
+  // Every line carries the code; the unit's other columns are written once, on its first line.
   return stringify(
     rows.map((row, index) => (index === 0 ? { ...header, ...row } : row)),
     { columns: [...csvColumns] },

@@ -4,6 +4,7 @@ import { AppError } from '../platform/errors.js';
 import { type Counts, type Problem, reportProgress, runInBackground, startJob } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import { type Actor, authorize } from '../platform/permissions.js';
+import { describeIssue } from '../platform/validation.js';
 import { type UnitInput, unitInput } from './schemas.js';
 import { saveUnits } from './service.js';
 
@@ -50,12 +51,27 @@ const splitList = (cell: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-function zodProblems(error: z.ZodError, line: number): Problem[] {
-  return error.issues.map((issue) => ({
-    line,
-    key: issue.message.startsWith('validation.') ? issue.message : 'units.import.invalidField',
-    params: { field: issue.path.join('.') },
-  }));
+/** The CSV column of each part of a unit, to name it in a problem. */
+const csvColumnOf: Record<string, string> = {
+  'title.id': 'title_id',
+  'title.en': 'title_en',
+  'standard.decree': 'decree',
+  'standard.year': 'year',
+  variableContext: 'variable_context',
+  'assessmentGuidance.prerequisites': 'prerequisites',
+  'assessmentGuidance.knowledge': 'knowledge',
+  'assessmentGuidance.skills': 'skills',
+  'assessmentGuidance.attitudes': 'attitudes',
+  'assessmentGuidance.criticalAspects': 'critical_aspects',
+};
+
+function zodProblems(error: z.ZodError, input: unknown, line: number, format: 'csv' | 'json'): Problem[] {
+  return error.issues.map((issue) => {
+    const { field, key, params } = describeIssue(issue, input);
+    const prefix = Object.keys(csvColumnOf).find((path) => field === path || field.startsWith(`${path}.`));
+    const column = format === 'csv' ? (prefix ? csvColumnOf[prefix] : field.split('.')[0]) : field;
+    return { line, key, params: params ?? {}, field: column };
+  });
 }
 
 /** Groups CSV lines by unit code and checks each unit as a whole. */
@@ -133,7 +149,7 @@ export function parseUnitsCsv(text: string): ParsedFile {
       element.title ||= row.element_title;
       if (row.criterion_no || row.criterion_text) element.criteria.push({ no: row.criterion_no, text: row.criterion_text });
     }
-    const parsed = unitInput.safeParse({
+    const candidate = {
       code,
       title: { id: header.title_id ?? '', en: header.title_en ?? '' },
       description: header.description ?? '',
@@ -149,8 +165,9 @@ export function parseUnitsCsv(text: string): ParsedFile {
         attitudes: splitList(header.attitudes ?? ''),
         criticalAspects: splitList(header.critical_aspects ?? ''),
       },
-    });
-    if (!parsed.success) unitProblems.push(...zodProblems(parsed.error, lines[0]!));
+    };
+    const parsed = unitInput.safeParse(candidate);
+    if (!parsed.success) unitProblems.push(...zodProblems(parsed.error, candidate, lines[0]!, 'csv'));
     if (unitProblems.length || !parsed.success) {
       problems.push(...unitProblems);
       rejected += 1;
@@ -182,7 +199,7 @@ export function parseUnitsJson(text: string): ParsedFile {
     const position = index + 1;
     const parsed = unitInput.safeParse(item);
     if (!parsed.success) {
-      problems.push(...zodProblems(parsed.error, position));
+      problems.push(...zodProblems(parsed.error, item, position, 'json'));
       rejected += 1;
       return;
     }

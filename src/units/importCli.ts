@@ -46,7 +46,10 @@ try {
   });
   process.stderr.write('\n');
   const where = /\.json$/i.test(file) ? 'item' : 'line';
-  for (const problem of problems) process.stdout.write(`${where} ${problem.line}: ${t(problem.key, problem.params ?? {})}\n`);
+  for (const problem of problems)
+    process.stdout.write(
+      `${where} ${problem.line}: ${problem.field ? `${problem.field}: ` : ''}${t(problem.key, problem.params ?? {})}\n`,
+    );
   process.stdout.write(
     `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.rejected} rejected in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );

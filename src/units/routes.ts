@@ -203,7 +203,7 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
         processed: z.number(),
         percent: z.number(),
         counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), rejected: z.number() }),
-        problems: z.array(z.object({ line: z.number(), message: z.string() })),
+        problems: z.array(z.object({ line: z.number(), field: z.string().optional(), message: z.string() })),
       }),
     },
     async ({ req }) => {
@@ -215,7 +215,11 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
         processed: job.processed,
         percent: job.percent,
         counts: job.counts,
-        problems: job.problems.map((problem) => ({ line: problem.line, message: req.t(problem.key, problem.params ?? {}) })),
+        problems: job.problems.map((problem) => ({
+          line: problem.line,
+          field: problem.field || undefined,
+          message: req.t(problem.key, problem.params ?? {}),
+        })),
       };
     },
   );

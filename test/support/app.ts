@@ -10,7 +10,12 @@ export const testSessionSecret = 'test-session-secret-that-is-long-enough-012345
 export function buildTestServer() {
   // TEST_LOG_LEVEL=error shows what the app logs, e.g. the cause of an unexpected 500.
   const logLevel = process.env.TEST_LOG_LEVEL ?? 'silent';
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: logLevel, SESSION_SECRET: testSessionSecret });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: logLevel,
+    SESSION_SECRET: testSessionSecret,
+    UPLOAD_DIR: process.env.TEST_UPLOAD_DIR,
+  });
   return createApp({ config, log: createLogger(logLevel), connection: mongoose.connection, sessionSecret: testSessionSecret });
 }
 

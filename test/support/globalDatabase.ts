@@ -13,8 +13,10 @@ let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
 
 export async function mochaGlobalSetup(): Promise<void> {
-  if (process.env.TEST_MONGODB_URI) return;
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kompeten-test-'));
+  // Uploads made by tests go to a temporary folder, removed with the rest after the run.
+  process.env.TEST_UPLOAD_DIR = path.join(dataDir, 'uploads');
+  if (process.env.TEST_MONGODB_URI) return;
   embedded = await startEmbeddedDatabase({ dataDir, ferretdbBin: process.env.FERRETDB_BIN, log: pino({ level: 'warn' }) });
   process.env.TEST_MONGODB_URI = embedded.uri;
   process.env.TEST_DATABASE_KIND = embedded.kind;

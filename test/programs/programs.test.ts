@@ -1,0 +1,231 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import type { Actor } from '../../src/platform/permissions.js';
+import { createLesson, createModule, updateLesson } from '../../src/programs/content.js';
+import { Program, ProgramVersion } from '../../src/programs/model.js';
+import { publishProgram } from '../../src/programs/publishing.js';
+import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
+import { createProgram } from '../../src/programs/service.js';
+import { unitInput } from '../../src/units/schemas.js';
+import { saveUnits } from '../../src/units/service.js';
+import { samples } from '../files/samples.js';
+import { buildTestApp, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
+
+const unitA = 'J.620100.004.02';
+const unitB = 'J.620100.005.02';
+
+describe('programs: drafts, publishing and versions', () => {
+  useTestDatabase(import.meta.url);
+  let app: ReturnType<typeof buildTestApp>;
+  let instructor: Actor & { email: string; password: string };
+  let trainee: { email: string; password: string };
+  let other: { email: string; password: string };
+  before(async () => {
+    app = buildTestApp();
+    await makeSector('ict');
+    const institution = (await makeInstitution({ name: 'BBPVP Semarang', province: '33' })).id;
+    const otherInstitution = (await makeInstitution({ name: 'BLK Ambon', province: '81' })).id;
+    const user = await makeUser('instructor', institution);
+    instructor = { id: user.id, role: 'instructor', institution, email: user.email, password: user.password };
+    trainee = await makeUser('trainee', institution);
+    other = await makeUser('instructor', otherInstitution);
+    const coordinator: Actor = { id: (await makeUser('coordinator', institution)).id, role: 'coordinator', institution };
+    await saveUnits(
+      coordinator,
+      [unitA, unitB].map((code, index) =>
+        unitInput.parse({
+          code,
+          title: { id: `Unit ${index + 1}` },
+          elements: [{ no: 1, title: 'Elemen', criteria: [{ no: '1.1', text: 'K' }] }],
+        }),
+      ),
+    );
+  });
+
+  async function newProgram(code: string, units = [unitA, unitB]) {
+    return createProgram(instructor, programSchema.parse({ code, title: `Program ${code}`, level: 3, sector: 'ict', units }));
+  }
+
+  it('refuses to publish while a covered unit has no module, naming it', async () => {
+    const program = await newProgram('P-COVER');
+    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul A', hours: 10, units: [unitA] }));
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    const refused = await submitForm(agent, `/programs/${program}/publish`, {});
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.contain(`Belum dapat diterbitkan: unit ${unitB} belum dicakup modul mana pun.`);
+    expect(await ProgramVersion.countDocuments({ program })).to.equal(0);
+  });
+
+  it('freezes a version: a running cohort keeps reading it while the draft changes and version 2 is published', async () => {
+    const program = await newProgram('P-VERSION', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul A', hours: 16, units: [unitA] }));
+    const lesson = await createLesson(
+      instructor,
+      module,
+      lessonSchema.parse({ title: 'Pengantar', body: '# Versi pertama\n\nIsi lama.' }),
+    );
+    expect(await publishProgram(instructor, program)).to.equal(1);
+
+    await updateLesson(instructor, lesson, lessonSchema.parse({ title: 'Pengantar', body: '# Versi kedua\n\nIsi baru.' }));
+    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const stillOld = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
+    expect(stillOld.status).to.equal(200);
+    expect(stillOld.text).to.contain('Versi pertama');
+    expect(stillOld.text).not.to.contain('Versi kedua');
+
+    expect(await publishProgram(instructor, program)).to.equal(2);
+    expect((await reader.get(`/programs/${program}/v/1/lessons/${lesson}`)).text).to.contain('Versi pertama');
+    expect((await reader.get(`/programs/${program}/v/2/lessons/${lesson}`)).text).to.contain('Versi kedua');
+    const catalogue = await supertest(app).get(`/catalogue/${program}`);
+    expect(catalogue.text).to.contain('Versi 2, terbit');
+  });
+
+  it('shows what changed in the draft since the last published version', async () => {
+    const program = await newProgram('P-DIFF', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul A', hours: 8, units: [unitA] }));
+    const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'Lama', body: 'x' }));
+    await publishProgram(instructor, program);
+    await updateLesson(instructor, lesson, lessonSchema.parse({ title: 'Lama', body: 'y', estimatedMinutes: 30 }));
+    await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi Tambahan', body: 'z' }));
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    await submitForm(agent, `/programs/${program}`, {
+      code: 'P-DIFF',
+      title: 'Judul Baru',
+      level: '3',
+      sector: 'ict',
+      units: unitA,
+      instructors: instructor.id,
+    });
+    const page = await agent.get(`/programs/${program}/changes`);
+    expect(page.text).to.contain('Judul program diubah:');
+    expect(page.text).to.contain('<del>Program P-DIFF</del> → <ins>Judul Baru</ins>');
+    expect(page.text).to.contain('Materi Lama (Modul A) diubah: isi, perkiraan waktu');
+    expect(page.text).to.contain('Materi baru di Modul A: Materi Tambahan');
+  });
+
+  it('publishes version N only once when two editors publish at the same moment', async () => {
+    const program = await newProgram('P-RACE', [unitA]);
+    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    const results = await Promise.allSettled([1, 2, 3].map(() => publishProgram(instructor, program)));
+    const versions = await ProgramVersion.find({ program }).lean();
+    expect(versions.map((version) => version.version).sort()).to.deep.equal([...new Set(versions.map((v) => v.version))].sort());
+    expect(results.filter((result) => result.status === 'fulfilled').length).to.equal(versions.length);
+    expect((await Program.findById(program).lean())?.publishedVersion).to.equal(Math.max(...versions.map((v) => v.version)));
+  });
+
+  it('renders lesson markdown with no script, handler or javascript: link surviving', async () => {
+    const program = await newProgram('P-XSS', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    const payloads = [
+      '## Aman',
+      '<script>alert("skrip")</script>',
+      '<img src="x" onerror="alert(\'img\')">',
+      '[klik](javascript:alert("link"))',
+      '<a href="JaVaScRiPt:alert(1)">campur</a>',
+      '<iframe src="https://evil.example"></iframe>',
+      '<svg onload="alert(1)"></svg>',
+      '<p style="background:url(javascript:alert(1))" onclick="alert(2)">gaya</p>',
+      '![gambar](https://example.com/a.png)',
+      '[tautan](https://example.com/)',
+    ].join('\n\n');
+    const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'XSS', body: payloads }));
+    await publishProgram(instructor, program);
+    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const page = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
+    const body = page.text.slice(page.text.indexOf('class="lesson-body"'), page.text.indexOf('</article>'));
+    expect(body).to.contain('<h2>Aman</h2>');
+    expect(body).to.match(/<img src="https:\/\/example\.com\/a\.png" alt="gambar" loading="lazy"/);
+    expect(body).to.contain('rel="noopener noreferrer nofollow"');
+    for (const forbidden of ['<script', 'onerror', 'onload', 'onclick', 'javascript:', '<iframe', '<svg', 'style=']) {
+      expect(body.toLowerCase(), forbidden).not.to.contain(forbidden.toLowerCase());
+    }
+  });
+
+  it('serves lesson files to who may read the lesson, with ranges, and drafts only to editors', async () => {
+    const program = await newProgram('P-FILES', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    const lesson = await createLesson(
+      instructor,
+      module,
+      lessonSchema.parse({ title: 'Dengan berkas', body: 'Unduh lembar kerja.' }),
+    );
+    const editor = await loggedInAgent(app, instructor.email, instructor.password);
+    const token = await csrfTokenOf(editor);
+    const pdf = samples.pdf();
+    const upload = await editor
+      .post(`/lessons/${lesson}/files?_csrf=${encodeURIComponent(token)}`)
+      .attach('file', pdf, { filename: '../../Lembar "Kerja".pdf', contentType: 'application/pdf' });
+    expect(upload.status, upload.text.slice(0, 200)).to.equal(303);
+    const spoofed = await editor
+      .post(`/lessons/${lesson}/files?_csrf=${encodeURIComponent(token)}`)
+      .attach('file', samples.html(), { filename: 'soal.pdf', contentType: 'application/pdf' });
+    expect(spoofed.status).to.equal(422);
+    const edit = await editor.get(`/lessons/${lesson}/edit`);
+    const fileId = /files\/([0-9a-f]{24})\/remove/.exec(edit.text)?.[1];
+    expect(fileId).to.be.a('string');
+
+    // Before publishing, only editors reach the file, through the preview.
+    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    expect((await editor.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(200);
+    expect((await reader.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(403);
+
+    await publishProgram(instructor, program);
+    const download = await reader.get(`/programs/${program}/v/1/files/${fileId}?download=1`).buffer(true);
+    expect(download.status).to.equal(200);
+    expect(download.headers['content-type']).to.equal('application/pdf');
+    expect(download.headers['content-disposition']).to.match(/^attachment; filename=/);
+    expect(download.headers['content-disposition']).not.to.contain('..');
+    const range = await reader.get(`/programs/${program}/v/1/files/${fileId}`).set('Range', 'bytes=0-3');
+    expect(range.status).to.equal(206);
+    expect(range.headers['content-range']).to.equal(`bytes 0-3/${pdf.length}`);
+    expect((await supertest(app).get(`/programs/${program}/v/1/files/${fileId}`)).status).to.equal(302);
+    // A file id that is not part of this lesson's version is not served through it.
+    expect((await reader.get(`/programs/${program}/v/1/files/000000000000000000000000`)).status).to.equal(404);
+    const otherEditor = await loggedInAgent(app, other.email, other.password);
+    expect((await otherEditor.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(403);
+  });
+
+  it('reorders modules and lessons with plain forms', async () => {
+    const program = await newProgram('P-ORDER', [unitA]);
+    const first = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Pertama', units: [unitA] }));
+    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Kedua', units: [unitA] }));
+    const lessonOne = await createLesson(instructor, first, lessonSchema.parse({ title: 'Materi Satu' }));
+    await createLesson(instructor, first, lessonSchema.parse({ title: 'Materi Dua' }));
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    await submitForm(agent, `/modules/${first}/move`, { direction: 'down' });
+    await submitForm(agent, `/lessons/${lessonOne}/move`, { direction: 'down' });
+    const page = (await agent.get(`/programs/${program}`)).text;
+    expect(page.indexOf('Modul Kedua')).to.be.lessThan(page.indexOf('Modul Pertama'));
+    expect(page.indexOf('Materi Dua')).to.be.lessThan(page.indexOf('Materi Satu'));
+  });
+
+  it('lists published programs in the catalogue, filtered by sector, province and institution', async () => {
+    const response = await supertest(app).get('/api/v1/catalogue?sector=ict&province=33');
+    expect(response.status).to.equal(200);
+    const codes = response.body.programs.map((program: { code: string }) => program.code);
+    expect(codes).to.include('P-VERSION');
+    expect(codes).not.to.include('P-COVER'); // never published
+    expect((await supertest(app).get('/api/v1/catalogue?province=81')).body.total).to.equal(0);
+    const page = await supertest(app).get('/catalogue?q=version');
+    expect(page.text).to.contain('Program P-VERSION');
+    expect(page.text).to.contain('BBPVP Semarang');
+  });
+
+  it('shows the program form again with errors and saves nothing for unknown units', async () => {
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    const response = await submitForm(agent, '/programs', { code: 'p baru', title: 'X', level: '12', units: 'J.999999.001.01' });
+    expect(response.status).to.equal(422);
+    expect(response.text).to.contain('Gunakan 2–30 huruf besar');
+    expect(response.text).to.contain('Minimal 3 karakter.');
+    expect(await Program.countDocuments({ title: 'X' })).to.equal(0);
+    const unknown = await submitForm(agent, '/programs', {
+      code: 'P-UNKNOWN',
+      title: 'Tidak dikenal',
+      level: '2',
+      units: 'J.999999.001.01',
+    });
+    expect(unknown.text).to.contain('Unit tidak dikenal: J.999999.001.01');
+  });
+});
