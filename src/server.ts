@@ -27,7 +27,7 @@ export async function startServer(config: Config, log: Logger) {
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     log.info({ url }, `Kompeten is listening on ${url}`);
-    const stopCleanup = startPeriodicCleanup(database.connection, log);
+    const stopCleanup = startPeriodicCleanup(database.connection, log, config.uploadDir);
 
     let stopping: Promise<void> | undefined;
     const stop = () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -64,4 +64,27 @@ export class TemporaryFileWriter implements multer.StorageEngine {
     await Promise.allSettled(this.writes);
     await Promise.all([...this.started].map((filePath) => rm(filePath, { force: true })));
   }
+}
+
+/**
+ * Removes temporary files a crashed process left behind (a request in flight removes its own).
+ * Only files older than a day are touched, so uploads in progress in any process are safe.
+ */
+export async function removeStaleTemporaryFiles(
+  folder: string,
+  now = Date.now(),
+  maxAgeMs = 24 * 60 * 60 * 1000,
+): Promise<number> {
+  let removed = 0;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.endsWith('.part')) continue;
+    const file = path.join(folder, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info && now - info.mtimeMs > maxAgeMs) {
+      await rm(file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

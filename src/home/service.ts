@@ -1,5 +1,7 @@
 import { Institution, Sector } from '../institutions/model.js';
 import { type Actor, can, scope } from '../platform/permissions.js';
+import { Program } from '../programs/model.js';
+import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
 
 export type Dashboard = {
@@ -9,6 +11,10 @@ export type Dashboard = {
   people?: { trainee: number; instructor: number; coordinator: number; admin: number };
   institutions?: number;
   sectors?: number;
+  /** Programs the actor edits: in draft and published. */
+  programs?: { draft: number; published: number };
+  /** Unit proposals waiting for the actor's approval. */
+  proposals?: number;
 };
 
 /** The figures a role's dashboard shows; each one only where the actor may see it. */
@@ -32,6 +38,25 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
       Promise.all([Institution.countDocuments(), Sector.countDocuments()]).then(([institutions, sectors]) => {
         dashboard.institutions = institutions;
         dashboard.sectors = sectors;
+      }),
+    );
+  }
+  if (can(actor, 'program.edit')) {
+    const mine =
+      actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
+    work.push(
+      Promise.all([
+        Program.countDocuments({ ...mine, publishedVersion: 0 }),
+        Program.countDocuments({ ...mine, publishedVersion: { $gt: 0 } }),
+      ]).then(([draft, published]) => {
+        dashboard.programs = { draft, published };
+      }),
+    );
+  }
+  if (can(actor, 'unit.approve')) {
+    work.push(
+      CompetencyUnit.countDocuments({ status: 'proposed' }).then((count) => {
+        dashboard.proposals = count;
       }),
     );
   }

@@ -1,22 +1,33 @@
+import path from 'node:path';
 import type mongoose from 'mongoose';
 import { deleteExpiredLoginFailures } from '../auth/throttle.js';
+import { removeStaleTemporaryFiles } from '../files/temporaryFiles.js';
+import { markInterruptedJobs } from './jobs.js';
 import type { Logger } from './logger.js';
 
 /**
- * Periodic clean-up of expiring records. FerretDB has no TTL indexes, so what MongoDB would
- * expire by itself is deleted here. Every process may run it: the deletes are idempotent.
+ * Periodic clean-up. FerretDB has no TTL indexes, so what MongoDB would expire by itself is
+ * deleted here; imports whose process stopped are marked failed, and temporary upload files a
+ * crash left behind are removed. Every process may run it: each step is idempotent.
  */
-export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date()) {
-  const [sessions, loginFailures] = await Promise.all([
+export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date(), uploadDir?: string) {
+  const [sessions, loginFailures, interruptedJobs, temporaryFiles] = await Promise.all([
     connection.collection('sessions').deleteMany({ expires: { $lt: now } }),
     deleteExpiredLoginFailures(now),
+    markInterruptedJobs(now.getTime()),
+    uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : 0,
   ]);
-  return { sessions: sessions.deletedCount, loginFailures };
+  return { sessions: sessions.deletedCount, loginFailures, interruptedJobs, temporaryFiles };
 }
 
-export function startPeriodicCleanup(connection: mongoose.Connection, log: Logger, intervalMs = 10 * 60 * 1000) {
+export function startPeriodicCleanup(
+  connection: mongoose.Connection,
+  log: Logger,
+  uploadDir: string,
+  intervalMs = 10 * 60 * 1000,
+) {
   const timer = setInterval(() => {
-    deleteExpiredRecords(connection).then(
+    deleteExpiredRecords(connection, new Date(), uploadDir).then(
       (deleted) => log.debug({ deleted }, 'expired records deleted'),
       (error) => log.warn({ err: error }, 'clean-up of expired records failed'),
     );

@@ -137,9 +137,10 @@ export function runInBackground(jobId: string, work: () => Promise<void>, log: L
 /** A running job reports at least every few seconds; one silent for this long has lost its process. */
 const staleAfterMs = 10 * 60 * 1000;
 
-export async function markInterruptedJobs(now = Date.now()): Promise<void> {
-  await ImportJob.updateMany(
+export async function markInterruptedJobs(now = Date.now()): Promise<number> {
+  const result = await ImportJob.updateMany(
     { status: 'running', updatedAt: { $lt: new Date(now - staleAfterMs) } },
     { $set: { status: 'failed', finishedAt: new Date(now) } },
   );
+  return result.modifiedCount;
 }

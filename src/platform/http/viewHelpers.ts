@@ -21,6 +21,14 @@ function navigation(req: Request): NavItem[] {
   return items.filter((item) => !item.action || can(req.actor, item.action));
 }
 
+/** A file size as people read it: "1 KB" at least (never "0 KB" for a small file), MB from 1 MB. */
+export function formatSize(bytes: number, language: string): string {
+  const locale = language === 'en' ? 'en-GB' : 'id-ID';
+  if (bytes >= 1024 * 1024)
+    return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(bytes / 1024 / 1024)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 /** What every view may use besides its own data. */
 export function viewHelpers(req: Request, res: Response, next: NextFunction): void {
   res.locals.currentPath = req.path;
@@ -36,6 +44,7 @@ export function viewHelpers(req: Request, res: Response, next: NextFunction): vo
           timeZone: 'Asia/Jakarta',
         }).format(new Date(value))
       : '';
+  res.locals.formatSize = (bytes: number) => formatSize(bytes, req.language);
   res.locals.values = {};
   res.locals.errors = {};
   next();
