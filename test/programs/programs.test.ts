@@ -187,6 +187,28 @@ describe('programs: drafts, publishing and versions', () => {
     expect((await otherEditor.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(403);
   });
 
+  it('streams an uploaded lesson video with range requests, and refuses a file that is not a video', async () => {
+    const program = await newProgram('P-VIDEO', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'Video praktik' }));
+    const editor = await loggedInAgent(app, instructor.email, instructor.password);
+    const token = encodeURIComponent(await csrfTokenOf(editor));
+    const notVideo = await editor.post(`/lessons/${lesson}/video?_csrf=${token}`).attach('video', samples.pdf(), 'video.webm');
+    expect(notVideo.status).to.equal(422);
+    const video = samples.webm();
+    const uploaded = await editor.post(`/lessons/${lesson}/video?_csrf=${token}`).attach('video', video, 'praktik.webm');
+    expect(uploaded.status, uploaded.text.slice(0, 200)).to.equal(303);
+    await publishProgram(instructor, program);
+    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const page = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
+    const source = /<video controls preload="none" src="([^"]+)"/.exec(page.text)?.[1];
+    expect(source).to.match(/\/programs\/[0-9a-f]{24}\/v\/1\/files\/[0-9a-f]{24}$/);
+    const part = await reader.get(String(source)).set('Range', 'bytes=4-');
+    expect(part.status).to.equal(206);
+    expect(part.headers['content-type']).to.equal('video/webm');
+    expect(part.headers['content-range']).to.equal(`bytes 4-${video.length - 1}/${video.length}`);
+  });
+
   it('reorders modules and lessons with plain forms', async () => {
     const program = await newProgram('P-ORDER', [unitA]);
     const first = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Pertama', units: [unitA] }));
