@@ -1,15 +1,11 @@
-import { mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { LocalDiskStorage, StoredFile } from '../../src/files/index.js';
-import { loadConfig } from '../../src/platform/config.js';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { type Language, translator } from '../../src/platform/i18n.js';
 import { samples } from '../files/samples.js';
-import { buildTestApp } from '../support/app.js';
+import { type BrowserSession, startBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
 import { unitRows, unitsCsv } from '../units/fixtures.js';
@@ -61,8 +57,7 @@ describe('browser journey: an instructor builds a program from imported units an
   // One journey, step by step: each step starts where the previous one left the browser.
   this.timeout(90_000);
 
-  let server: http.Server;
-  let browser: Browser;
+  let session: BrowserSession | undefined;
   let context: BrowserContext;
   let page: Page;
   let folder: string; // files the "user" picks in the file dialogs
@@ -70,24 +65,10 @@ describe('browser journey: an instructor builds a program from imported units an
   let programId: string;
   const pdf = samples.pdf();
 
-  // Mocha runs `after` hooks in the order they are declared: this one is declared before
-  // useTestDatabase's, so the uploaded files can still be found in the database it drops.
+  // Uploads go to the run's temporary TEST_UPLOAD_DIR, removed by the mocha teardown.
   after(async () => {
-    await browser?.close();
-    // Keep-alive sockets from the browser would hold close() open; they are ours to cut.
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await session?.close();
     if (folder) await rm(folder, { recursive: true, force: true });
-    // Remove what this journey uploaded, from the UPLOAD_DIR buildTestApp gives the app (the
-    // run's TEST_UPLOAD_DIR where the mocha setup sets one, else the project's uploads/).
-    if (instructor) {
-      const uploadDir = loadConfig({ NODE_ENV: 'test', UPLOAD_DIR: process.env.TEST_UPLOAD_DIR }).uploadDir;
-      const storage = new LocalDiskStorage(uploadDir);
-      for (const file of await StoredFile.find({ uploadedBy: instructor.id }, { key: 1 }).lean()) {
-        await storage.remove(file.key);
-        await rmdir(path.dirname(path.join(uploadDir, file.key))).catch(() => undefined); // only if now empty
-      }
-    }
   });
   useTestDatabase(import.meta.url);
 
@@ -105,25 +86,11 @@ describe('browser journey: an instructor builds a program from imported units an
     await writeFile(path.join(folder, 'unit-jwp.csv'), csv);
     await writeFile(path.join(folder, pdfName), pdf);
 
-    server = http.createServer(buildTestApp());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
-    const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    context = await browser.newContext({ baseURL, locale: 'id-ID' });
+    session = await startBrowserSession();
+    context = session.context;
     // The lesson embeds a YouTube player; the test stays off the internet and only checks the embed.
     await context.route(/youtube/, (route) => route.abort());
-    page = await context.newPage();
+    page = session.page;
   });
 
   const heading = () => page.locator('h1').first().textContent();

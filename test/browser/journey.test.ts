@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type Language, translator } from '../../src/platform/i18n.js';
-import { buildTestApp } from '../support/app.js';
+import { type BrowserSession, startBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 
 /** A message as the app shows it, with `{{name}}` filled in: the test reads what a user reads. */
@@ -25,38 +23,18 @@ describe('browser journey: a trainee registers, logs in and switches language', 
   const name = 'Siti Rahmawati';
   const email = `siti-${randomBytes(4).toString('hex')}@example.test`;
   const password = 'rahasia-kerja-123';
-  let server: http.Server;
+  let session: BrowserSession;
   let baseUrl: string;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
 
   before(async () => {
-    server = http.createServer(buildTestApp());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
-    // Headless Chromium asks for en-US; a phone in Indonesia asks for Indonesian.
-    context = await browser.newContext({ baseURL: baseUrl, locale: 'id-ID' });
-    page = await context.newPage();
+    session = await startBrowserSession();
+    ({ baseUrl, context, page } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    // Keep-alive sockets from the browser would hold close() open; they are ours to cut.
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await session?.close();
   });
 
   const heading = () => page.locator('h1').textContent();
