@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { acceptsConnections, NoDatabaseError, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
 import { buildFerretdb, ferretdbCacheDir, isExecutable } from '../../src/platform/db/ferretdb.js';
+import { projectRoot } from '../../src/platform/paths.js';
 
 const log = pino({ level: 'silent' });
 
@@ -117,5 +118,31 @@ describe('embedded database resolver', () => {
     expect(await isExecutable(built)).to.equal(true);
     const { stdout } = await promisify(execFile)(built, ['--version']);
     expect(stdout).to.contain('version: v1.24.2');
+  });
+
+  it('stops the database it started even when the process that started it is killed', async function () {
+    this.timeout(60_000);
+    const script = `
+      import { pino } from 'pino';
+      import { startEmbeddedDatabase } from './src/platform/db/embedded.ts';
+      const database = await startEmbeddedDatabase({ dataDir: process.argv[1], log: pino({ level: 'silent' }) });
+      console.log(new URL(database.uri).port);
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dataDir], {
+      cwd: projectRoot,
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    expect(await acceptsConnections(port)).to.equal(true);
+    child.kill('SIGKILL');
+    let stopped = false;
+    for (let attempt = 0; attempt < 50 && !stopped; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stopped = !(await acceptsConnections(port));
+    }
+    expect(stopped, 'the orphaned database stopped').to.equal(true);
   });
 });

@@ -54,9 +54,26 @@ export function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Runs the server under a small shell watchdog that stops it when this process is gone, however
+ * it ended (even SIGKILL, when no exit handler runs), so no database is ever left running. The
+ * watchdog passes SIGTERM on and exits when the server does.
+ */
+const watchdog = `
+parent=$1; shift
+"$@" &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server; exit 0' TERM INT
+while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1 & wait $!; done
+kill -TERM $server 2>/dev/null
+wait $server
+`;
+
 /** Starts `command` and waits until it accepts connections on `port`, or fails with its output. */
 async function startServer(command: string, args: string[], port: number, name: string): Promise<ChildProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', watchdog, 'watchdog', String(process.pid), command, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
