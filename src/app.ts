@@ -38,7 +38,20 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
   if (config.env === 'production') app.enable('view cache');
 
   app.use(securityHeaders(config.cookieSecure));
-  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: log,
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Upload forms carry their CSRF token in the URL; it does not belong in the logs.
+      serializers: {
+        req: (req: { url?: string; query?: Record<string, unknown> }) => ({
+          ...req,
+          url: req.url?.replace(/([?&]_csrf=)[^&]*/, '$1[redacted]'),
+          query: req.query && '_csrf' in req.query ? { ...req.query, _csrf: '[redacted]' } : req.query,
+        }),
+      },
+    }),
+  );
   app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0 }));
 
   // Before the session: a load balancer's probe should not create sessions.
