@@ -56,14 +56,13 @@ export async function listCatalogue(query: CatalogueQuery) {
   return { programs: entries, total, page: query.page, pages: Math.max(1, Math.ceil(total / programsPerPage)) };
 }
 
-/** Institutions that have published programs, for the catalogue's filter. */
+/**
+ * Active institutions, for the catalogue's filter. All of them rather than only those with
+ * published programs: that `distinct` over every program scanned the programs on FerretDB
+ * (90 ms with 1,000 programs), while institutions are few.
+ */
 export async function catalogueInstitutions() {
-  const ids = await Program.distinct('institution', { 'published.version': { $gt: 0 } });
-  return (
-    await Institution.find({ _id: { $in: ids } }, { name: 1 })
-      .sort({ name: 1 })
-      .lean()
-  ).map((institution) => ({
+  return (await Institution.find({ active: true }, { name: 1 }).sort({ name: 1 }).lean()).map((institution) => ({
     id: String(institution._id),
     name: institution.name,
   }));

@@ -19,7 +19,7 @@ const moduleFields = ['title', 'description', 'hours', 'units', 'elements'] as c
 function lessonChanges(before: SnapshotLesson, after: SnapshotLesson): string[] {
   const fields: string[] = [];
   if (before.title !== after.title) fields.push('title');
-  if (before.body !== after.body) fields.push('body');
+  if (before.bodyHash !== after.bodyHash) fields.push('body');
   if (before.estimatedMinutes !== after.estimatedMinutes) fields.push('estimatedMinutes');
   if (JSON.stringify(before.video) !== JSON.stringify(after.video)) fields.push('video');
   if (JSON.stringify(before.files) !== JSON.stringify(after.files)) fields.push('files');

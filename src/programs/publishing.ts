@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { StoredFile } from '../files/index.js';
 import { Institution } from '../institutions/model.js';
@@ -7,16 +8,27 @@ import { type Actor, authorize } from '../platform/permissions.js';
 import { searchWords } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
-import { Lesson, Module, Program, type ProgramDoc, ProgramVersion, type VersionDoc } from './model.js';
+import {
+  Lesson,
+  Module,
+  Program,
+  type ProgramDoc,
+  ProgramVersion,
+  PublishedLesson,
+  publishedLessonId,
+  type VersionDoc,
+  versionId,
+} from './model.js';
 import { editableProgram, programRef } from './service.js';
 
 /** A file as a published lesson refers to it. */
 export type FileRef = { id: string; name: string; size: number; mimeType: string };
+/** A lesson in a version's outline; its text is stored apart (PublishedLesson), read when opened. */
 export type SnapshotLesson = {
   id: string;
   title: string;
-  body: string;
-  html: string;
+  /** SHA-256 of the markdown, to tell whether the text changed without reading it. */
+  bodyHash: string;
   estimatedMinutes: number;
   video: { kind: string; embedId: string; file: FileRef | null };
   files: FileRef[];
@@ -30,7 +42,7 @@ export type SnapshotModule = {
   elements: string[];
   lessons: SnapshotLesson[];
 };
-/** A program as published: everything a trainee sees, frozen. */
+/** A program as published: its outline, frozen; lesson texts are kept beside it. */
 export type Snapshot = {
   code: string;
   title: string;
@@ -45,8 +57,16 @@ export type Snapshot = {
   modules: SnapshotModule[];
 };
 
-/** Builds the snapshot of a program's current draft; publishing stores it, the diff compares it. */
-export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
+export type LessonText = { body: string; html: string };
+export type Draft = { snapshot: Snapshot; texts: Map<string, LessonText> };
+
+const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Builds the outline of a program's current draft and its lessons' texts, rendered; publishing
+ * stores both, the diff compares outlines, the preview shows a draft lesson.
+ */
+export async function buildDraft(program: ProgramDoc): Promise<Draft> {
   const [modules, lessons, units, institution, instructors] = await Promise.all([
     Module.find({ program: program._id }).sort({ position: 1 }).lean(),
     Lesson.find({ program: program._id }).sort({ position: 1 }).lean(),
@@ -64,7 +84,10 @@ export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
   };
   const unitById = new Map(units.map((unit) => [String(unit._id), unit]));
   const orderedUnits = program.units.map((id) => unitById.get(String(id))).filter((unit) => unit !== undefined);
-  return {
+  const texts = new Map<string, LessonText>(
+    lessons.map((lesson) => [String(lesson._id), { body: lesson.body ?? '', html: renderMarkdown(lesson.body ?? '') }]),
+  );
+  const snapshot: Snapshot = {
     code: program.code,
     title: program.title,
     description: program.description ?? '',
@@ -92,14 +115,19 @@ export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
         .map((lesson) => ({
           id: String(lesson._id),
           title: lesson.title,
-          body: lesson.body ?? '',
-          html: renderMarkdown(lesson.body ?? ''),
+          bodyHash: hashOf(lesson.body ?? ''),
           estimatedMinutes: lesson.estimatedMinutes ?? 0,
           video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
           files: lesson.files.map(fileRef).filter((file) => file !== null),
         })),
     })),
   };
+  return { snapshot, texts };
+}
+
+/** The outline of a program's current draft. */
+export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
+  return (await buildDraft(program)).snapshot;
 }
 
 /** Units the program covers that no module covers: a program cannot be published with any. */
@@ -114,7 +142,7 @@ export function uncoveredUnits(snapshot: Snapshot): string[] {
  */
 export async function publishProgram(actor: Actor | null, programId: string): Promise<number> {
   const program = await editableProgram(actor, programId);
-  const snapshot = await buildSnapshot(program);
+  const { snapshot, texts } = await buildDraft(program);
   if (!snapshot.modules.length) throw new ValidationError([{ field: 'publish', key: 'programs.errors.noModules' }]);
   const uncovered = uncoveredUnits(snapshot);
   if (uncovered.length) {
@@ -125,6 +153,7 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
   const version = (program.publishedVersion ?? 0) + 1;
   try {
     await new ProgramVersion({
+      _id: versionId(program._id, version),
       program: program._id,
       version,
       publishedBy: actor!.id,
@@ -137,6 +166,11 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
     if ((error as { code?: number }).code === 11000) throw new ConflictError('programs.errors.publishedMeanwhile');
     throw error;
   }
+  const lessons = [...texts].map(([lessonId, text]) => ({ _id: publishedLessonId(program._id, version, lessonId), ...text }));
+  for (let start = 0; start < lessons.length; start += 200) {
+    await PublishedLesson.insertMany(lessons.slice(start, start + 200), { ordered: false });
+  }
+  await ProgramVersion.updateOne({ _id: versionId(program._id, version) }, { $set: { complete: true } });
   await Program.updateOne(
     { _id: program._id },
     {
@@ -177,8 +211,8 @@ export async function getVersion(programId: string, version: number | 'latest'):
   const program = await Program.findById(programId, { publishedVersion: 1, institution: 1, instructors: 1 }).lean<ProgramDoc>();
   const number = version === 'latest' ? program?.publishedVersion : version;
   if (!program || !number) throw new NotFoundError();
-  const found = await ProgramVersion.findOne({ program: program._id, version: number }).lean<VersionDoc>();
-  if (!found) throw new NotFoundError();
+  const found = await ProgramVersion.findById(versionId(program._id, number)).lean<VersionDoc>();
+  if (!found?.complete) throw new NotFoundError();
   return {
     program: programId,
     version: number,
@@ -190,9 +224,12 @@ export async function getVersion(programId: string, version: number | 'latest'):
 
 export async function listVersions(actor: Actor | null, programId: string) {
   const program = await editableProgram(actor, programId);
-  const versions = await ProgramVersion.find({ program: program._id }, { version: 1, publishedAt: 1, publishedBy: 1 })
-    .sort({ version: -1 })
-    .lean<VersionDoc[]>();
+  const ids = Array.from({ length: program.publishedVersion ?? 0 }, (_, index) => versionId(program._id, index + 1));
+  const versions = (
+    await ProgramVersion.find({ _id: { $in: ids }, complete: true }, { version: 1, publishedAt: 1, publishedBy: 1 }).lean<
+      VersionDoc[]
+    >()
+  ).sort((a, b) => b.version - a.version);
   const names = new Map(
     (await User.find({ _id: { $in: versions.map((v) => v.publishedBy) } }, { name: 1 }).lean()).map((user) => [
       String(user._id),
@@ -224,17 +261,21 @@ export function lessonInSnapshot(snapshot: Snapshot, lessonId: string) {
   };
 }
 
-/** A lesson of a published version, for whoever may see it. */
+/** A lesson of a published version, with its text, for whoever may see it. */
 export async function publishedLesson(actor: Actor | null, programId: string, version: number, lessonId: string) {
   const found = await getVersion(programId, version);
   authorize(actor, 'lesson.view', { published: true, program: found.ref });
-  return { version: found, ...lessonInSnapshot(found.snapshot, lessonId) };
+  const place = lessonInSnapshot(found.snapshot, lessonId);
+  const text = await PublishedLesson.findById(publishedLessonId(programId, version, lessonId)).lean();
+  if (!text) throw new NotFoundError();
+  return { version: found, ...place, html: text.html ?? '' };
 }
 
 /** A lesson of the draft, as a trainee will see it once published: for the program's editors. */
 export async function draftLessonPreview(actor: Actor | null, programId: string, lessonId: string) {
   const program = await editableProgram(actor, programId);
   authorize(actor, 'lesson.view', { published: false, program: programRef(program) });
-  const snapshot = await buildSnapshot(program);
-  return { snapshot, ...lessonInSnapshot(snapshot, lessonId) };
+  const { snapshot, texts } = await buildDraft(program);
+  const place = lessonInSnapshot(snapshot, lessonId);
+  return { snapshot, ...place, html: texts.get(lessonId)?.html ?? '' };
 }

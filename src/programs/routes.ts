@@ -229,8 +229,13 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
   });
 
   // --- reading lessons --------------------------------------------------------------------------
-  const renderLesson = (res: Response, snapshot: Snapshot, found: LessonInSnapshot, base: string, preview: boolean) =>
-    res.render('programs/lesson', { title: found.lesson.title, snapshot, ...found, base, preview });
+  const renderLesson = (
+    res: Response,
+    snapshot: Snapshot,
+    found: LessonInSnapshot & { html: string },
+    base: string,
+    preview: boolean,
+  ) => res.render('programs/lesson', { title: found.lesson.title, snapshot, ...found, base, preview });
   web.get('/programs/:id/v/:version/lessons/:lessonId', requireLogin, async (req, res) => {
     const version = Number(req.params.version);
     if (!Number.isInteger(version) || version < 1) throw new NotFoundError();
