@@ -57,3 +57,8 @@ export function checkboxField(whenAbsent: boolean) {
     return ([] as unknown[]).concat(value).some((item) => item === 'on' || item === 'true');
   }, z.boolean());
 }
+
+/** The API shape of a page of results (see pagination.ts): `total` is null while more pages follow. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), page: z.number(), hasMore: z.boolean(), total: z.number().nullable() });
+}

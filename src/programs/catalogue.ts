@@ -1,4 +1,5 @@
 import { Institution } from '../institutions/model.js';
+import { paginate } from '../platform/pagination.js';
 import { escapeRegExp, searchWords } from '../platform/text.js';
 import { Program } from './model.js';
 import { getVersion } from './publishing.js';
@@ -32,15 +33,10 @@ export async function listCatalogue(query: CatalogueQuery) {
   if (words.length) conditions.push({ 'published.words': { $all: words } });
   if (last) conditions.push({ 'published.words': { $regex: `^${escapeRegExp(last)}` } });
   if (conditions.length) filter.$and = conditions;
-  const [programs, total] = await Promise.all([
-    Program.find(filter, { published: 1 })
-      .sort({ 'published.title': 1, _id: 1 })
-      .skip((query.page - 1) * programsPerPage)
-      .limit(programsPerPage)
-      .lean(),
-    Program.countDocuments(filter),
-  ]);
-  const entries: CatalogueEntry[] = programs.map((program) => ({
+  const found = await paginate(query.page, programsPerPage, (skip, limit) =>
+    Program.find(filter, { published: 1 }).sort({ 'published.title': 1, _id: 1 }).skip(skip).limit(limit).lean(),
+  );
+  const entries: CatalogueEntry[] = found.items.map((program) => ({
     id: String(program._id),
     code: program.published?.code ?? '',
     title: program.published?.title ?? '',
@@ -53,7 +49,7 @@ export async function listCatalogue(query: CatalogueQuery) {
     units: program.published?.units ?? 0,
     modules: program.published?.modules ?? 0,
   }));
-  return { programs: entries, total, page: query.page, pages: Math.max(1, Math.ceil(total / programsPerPage)) };
+  return { ...found, items: entries };
 }
 
 /**

@@ -6,7 +6,7 @@ import { listInstitutions, listSectors } from '../institutions/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can } from '../platform/permissions.js';
-import { parseInput } from '../platform/validation.js';
+import { pageOf, parseInput } from '../platform/validation.js';
 import { User } from '../users/model.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
 import {
@@ -273,7 +273,7 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
   web.get('/catalogue', async (req, res) => {
     const query = parseInput(catalogueQuery, req.query);
     const [result, sectors, institutions] = await Promise.all([listCatalogue(query), listSectors(), catalogueInstitutions()]);
-    res.render('catalogue/list', { title: req.t('catalogue.title'), ...result, query, sectors, institutions });
+    res.render('catalogue/list', { title: req.t('catalogue.title'), result, query, sectors, institutions });
   });
   web.get('/catalogue/:id', async (req, res) => {
     const found = await catalogueProgram(id(req));

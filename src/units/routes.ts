@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { form, showForm } from '../platform/http/forms.js';
 import { findJob } from '../platform/jobs.js';
 import { can } from '../platform/permissions.js';
-import { parseInput } from '../platform/validation.js';
+import { pageOf, parseInput } from '../platform/validation.js';
 import { csvHeaderLine, unitCsvLines, unitJson } from './export.js';
 import { parseUnitForm, unitToForm } from './form.js';
 import { startUnitImport } from './import.js';
@@ -69,7 +69,7 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
   web.get('/units', requireLogin, async (req, res) => {
     const query = parseInput(unitSearchQuery, req.query);
     const [result, sectors] = await Promise.all([searchUnits(req.actor!, query), listSectors()]);
-    res.render('units/list', { title: req.t('units.title'), ...result, query, sectors });
+    res.render('units/list', { title: req.t('units.title'), result, query, sectors });
   });
   web.get('/units/export.csv', requireLogin, (req, res) => streamExport(req, res, 'csv'));
   web.get('/units/export.json', requireLogin, (req, res) => streamExport(req, res, 'json'));
@@ -141,7 +141,7 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
       tag: 'Competency units',
       access: 'user',
       query: unitSearchQuery,
-      response: z.object({ units: z.array(unitView), total: z.number(), page: z.number(), pages: z.number() }),
+      response: pageOf(unitView),
     },
     async ({ actor, query }) => searchUnits(actor, query),
   );

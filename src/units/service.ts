@@ -1,4 +1,5 @@
 import { NotFoundError } from '../platform/errors.js';
+import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { escapeRegExp, searchWords } from '../platform/text.js';
 import { CompetencyUnit, type UnitDoc } from './model.js';
@@ -57,21 +58,13 @@ export function unitFilter(actor: Actor | null, query: Omit<UnitSearchQuery, 'pa
   return filter;
 }
 
-export async function searchUnits(
-  actor: Actor | null,
-  query: UnitSearchQuery,
-): Promise<{ units: UnitView[]; total: number; page: number; pages: number }> {
+export async function searchUnits(actor: Actor | null, query: UnitSearchQuery): Promise<Page<UnitView>> {
   authorize(actor, 'unit.browse');
   const filter = unitFilter(actor, query);
-  const [units, total] = await Promise.all([
-    CompetencyUnit.find(filter, { words: 0 })
-      .sort({ code: 1 })
-      .skip((query.page - 1) * unitsPerPage)
-      .limit(unitsPerPage)
-      .lean<UnitDoc[]>(),
-    CompetencyUnit.countDocuments(filter),
-  ]);
-  return { units: units.map(toUnitView), total, page: query.page, pages: Math.max(1, Math.ceil(total / unitsPerPage)) };
+  const found = await paginate(query.page, unitsPerPage, (skip, limit) =>
+    CompetencyUnit.find(filter, { words: 0 }).sort({ code: 1 }).skip(skip).limit(limit).lean<UnitDoc[]>(),
+  );
+  return { ...found, items: found.items.map(toUnitView) };
 }
 
 export async function getUnit(actor: Actor | null, code: string): Promise<UnitView & { proposedBy: string | null }> {

@@ -24,8 +24,14 @@ describe('request logs', () => {
     );
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: testSessionSecret, UPLOAD_DIR: process.env.TEST_UPLOAD_DIR });
     const { app } = createApp({ config, log, connection: mongoose.connection, sessionSecret: testSessionSecret });
-    await supertest(app).post('/units/import?_csrf=RAHASIA-TOKEN&x=1').set('Cookie', 'kompeten.sid=RAHASIA-SESI').send('password=RAHASIA-SANDI');
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line));
+    await supertest(app)
+      .post('/units/import?_csrf=RAHASIA-TOKEN&x=1')
+      .set('Cookie', 'kompeten.sid=RAHASIA-SESI')
+      .send('password=RAHASIA-SANDI');
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.some((line) => line.req?.url === '/units/import?_csrf=[redacted]&x=1')).to.equal(true);
     expect(output).not.to.contain('RAHASIA');
   });

@@ -226,7 +226,7 @@ describe('programs: drafts, publishing and versions', () => {
   it('lists published programs in the catalogue, filtered by sector, province and institution', async () => {
     const response = await supertest(app).get('/api/v1/catalogue?sector=ict&province=33');
     expect(response.status).to.equal(200);
-    const codes = response.body.programs.map((program: { code: string }) => program.code);
+    const codes = response.body.items.map((program: { code: string }) => program.code);
     expect(codes).to.include('P-VERSION');
     expect(codes).not.to.include('P-COVER'); // never published
     expect((await supertest(app).get('/api/v1/catalogue?province=81')).body.total).to.equal(0);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Actor } from '../../src/platform/permissions.js';
 import { importUnits, parseUnitsCsv, parseUnitsJson } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
+import { searchUnits } from '../../src/units/service.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 import { codeOf, unitRows, unitsCsv } from './fixtures.js';
@@ -105,6 +106,21 @@ describe('importing competency units', () => {
     expect(result.counts.created).to.equal(1200);
     expect(reports).to.deep.equal([0, 500, 1000, 1200]);
     expect(await CompetencyUnit.countDocuments()).to.equal(1200);
+  });
+
+  it('pages through search results without counting them all', async () => {
+    await importUnits(
+      coordinator,
+      parseUnitsCsv(unitsCsv(Array.from({ length: 30 }, (_, index) => unitRows(codeOf(index + 1))).flat())),
+      noProgress,
+    );
+    const query = { q: '', code: '', sector: '', status: '' as const };
+    const first = await searchUnits(coordinator, { ...query, page: 1 });
+    expect(first.items).to.have.length(25);
+    expect(first).to.include({ hasMore: true, total: null });
+    const second = await searchUnits(coordinator, { ...query, page: 2 });
+    expect(second.items.map((unit) => unit.code)).to.deep.equal([26, 27, 28, 29, 30].map(codeOf));
+    expect(second).to.include({ hasMore: false, total: 30 });
   });
 
   it('makes an instructor import proposals and refuses changes to approved units', async () => {

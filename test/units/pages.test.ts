@@ -89,7 +89,7 @@ describe('competency unit pages', () => {
     expect(byCode.text).not.to.contain('Menggunakan Struktur Data');
     expect((await coordinator.get('/units?sector=tourism')).text).to.contain('Tidak ada unit yang cocok');
     const api = await coordinator.get('/api/v1/units?q=basis');
-    expect(api.body.units.map((unit: { code: string }) => unit.code)).to.deep.equal([codeOf(2)]);
+    expect(api.body.items.map((unit: { code: string }) => unit.code)).to.deep.equal([codeOf(2)]);
   });
 
   it('lets an instructor propose a unit that trainees cannot see until a coordinator approves it', async () => {
