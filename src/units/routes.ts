@@ -12,7 +12,7 @@ import { pageOf, parseInput } from '../platform/validation.js';
 import { csvHeaderLine, unitCsvLines, unitJson } from './export.js';
 import { parseUnitForm, unitToForm } from './form.js';
 import { startUnitImport } from './import.js';
-import { unitInput, unitSearchQuery, unitView } from './schemas.js';
+import { unitInput, unitSearchQuery, unitSummary, unitView } from './schemas.js';
 import { approveUnit, exportUnits, getUnit, saveUnits, searchUnits } from './service.js';
 
 const outcome = z.enum(['created', 'updated', 'unchanged']);
@@ -141,7 +141,7 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
       tag: 'Competency units',
       access: 'user',
       query: unitSearchQuery,
-      response: pageOf(unitView),
+      response: pageOf(unitSummary),
     },
     async ({ actor, query }) => searchUnits(actor, query),
   );

@@ -170,3 +170,11 @@ export const unitFormFieldFor: Record<string, string> = {
   'assessmentGuidance.attitudes': 'attitudes',
   'assessmentGuidance.criticalAspects': 'criticalAspects',
 };
+
+/** A unit as a search result lists it. */
+export const unitSummary = z.object({
+  code: z.string(),
+  title: z.object({ id: z.string(), en: z.string() }),
+  sector: z.string(),
+  status: z.enum(unitStatuses),
+});

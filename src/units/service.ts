@@ -2,7 +2,7 @@ import { NotFoundError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { escapeRegExp, searchWords } from '../platform/text.js';
-import { CompetencyUnit, type UnitDoc } from './model.js';
+import { CompetencyUnit, type UnitDoc, UnitEntry, type UnitEntryDoc, type UnitStatus } from './model.js';
 import type { UnitInput, UnitSearchQuery, UnitView } from './schemas.js';
 
 export const unitsPerPage = 25;
@@ -42,12 +42,19 @@ export function unitFields(input: UnitInput) {
   };
 }
 
-/** Units matching the query: code prefix, words of the title and description (the last one as a prefix), sector. */
-export function unitFilter(actor: Actor | null, query: Omit<UnitSearchQuery, 'page'>): Record<string, unknown> {
+/**
+ * Units matching the query: code prefix, words of the title and description (the last one as a
+ * prefix), sector. `codeField` is `code` on units and `_id` on their search entries.
+ */
+export function unitFilter(
+  actor: Actor | null,
+  query: Omit<UnitSearchQuery, 'page'>,
+  codeField = 'code',
+): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
   if (!can(actor, 'unit.viewProposed')) filter.status = 'approved';
   else if (query.status) filter.status = query.status;
-  if (query.code) filter.code = { $regex: `^${escapeRegExp(query.code)}` };
+  if (query.code) filter[codeField] = { $regex: `^${escapeRegExp(query.code)}` };
   if (query.sector) filter.sector = query.sector;
   const words = searchWords(query.q);
   const last = words.pop();
@@ -58,13 +65,84 @@ export function unitFilter(actor: Actor | null, query: Omit<UnitSearchQuery, 'pa
   return filter;
 }
 
-export async function searchUnits(actor: Actor | null, query: UnitSearchQuery): Promise<Page<UnitView>> {
+export type UnitSummary = { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus };
+
+/** A page of units matching the query, in code order, from their search entries. */
+export async function searchUnits(actor: Actor | null, query: UnitSearchQuery): Promise<Page<UnitSummary>> {
   authorize(actor, 'unit.browse');
-  const filter = unitFilter(actor, query);
+  const filter = unitFilter(actor, query, '_id');
   const found = await paginate(query.page, unitsPerPage, (skip, limit) =>
-    CompetencyUnit.find(filter, { words: 0 }).sort({ code: 1 }).skip(skip).limit(limit).lean<UnitDoc[]>(),
+    UnitEntry.find(filter, { words: 0 }).sort({ _id: 1 }).skip(skip).limit(limit).lean<UnitEntryDoc[]>(),
   );
-  return { ...found, items: found.items.map(toUnitView) };
+  return {
+    ...found,
+    items: found.items.map((entry) => ({
+      code: entry._id,
+      title: { id: entry.title?.id ?? '', en: entry.title?.en ?? '' },
+      sector: entry.sector ?? '',
+      status: entry.status,
+    })),
+  };
+}
+
+function entryFor(unit: {
+  code: string;
+  title: { id: string; en: string };
+  sector: string;
+  status: UnitStatus;
+  words: string[];
+}) {
+  return {
+    updateOne: {
+      filter: { _id: unit.code },
+      update: { $set: { title: unit.title, sector: unit.sector, status: unit.status, words: unit.words } },
+      upsert: true,
+    },
+  };
+}
+
+/** Upserts search entries; two imports upserting the same new code race once, so once more settles it. */
+async function writeEntries(operations: ReturnType<typeof entryFor>[]): Promise<void> {
+  try {
+    await UnitEntry.bulkWrite(operations, { ordered: false });
+  } catch (error) {
+    if (
+      (error as { code?: number }).code !== 11000 &&
+      !(error as { writeErrors?: { code: number }[] }).writeErrors?.every((e) => e.code === 11000)
+    ) {
+      throw error;
+    }
+    await UnitEntry.bulkWrite(operations, { ordered: false });
+  }
+}
+
+/** Rebuilds missing search entries (a database from before they existed, or a crash between writes). */
+export async function ensureUnitEntries(): Promise<number> {
+  const [units, entries] = await Promise.all([CompetencyUnit.estimatedDocumentCount(), UnitEntry.estimatedDocumentCount()]);
+  if (units === entries) return 0;
+  let written = 0;
+  let batch: ReturnType<typeof entryFor>[] = [];
+  for await (const unit of CompetencyUnit.find({}, { code: 1, title: 1, sector: 1, status: 1, words: 1 })
+    .lean<UnitDoc[]>()
+    .cursor()) {
+    const doc = unit as unknown as UnitDoc;
+    batch.push(
+      entryFor({
+        code: doc.code,
+        title: { id: doc.title?.id ?? '', en: doc.title?.en ?? '' },
+        sector: doc.sector ?? '',
+        status: doc.status,
+        words: doc.words ?? [],
+      }),
+    );
+    if (batch.length === 500) {
+      await writeEntries(batch);
+      written += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length) await writeEntries(batch);
+  return written + batch.length;
 }
 
 export async function getUnit(actor: Actor | null, code: string): Promise<UnitView & { proposedBy: string | null }> {
@@ -137,6 +215,11 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
       { ordered: false },
     );
   }
+  const written = [
+    ...inserts.filter((insert) => !raced.includes(insert.index)).map((insert) => insert.doc),
+    ...updates.map((update) => ({ ...update.fields, status: existing.get(inputs[update.index]!.code)!.status })),
+  ] as { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] }[];
+  if (written.length) await writeEntries(written.map(entryFor));
   if (raced.length) {
     // Another import inserted these codes since we looked: save them again, now as updates.
     const again = await saveUnits(
@@ -157,6 +240,7 @@ export async function approveUnit(actor: Actor | null, code: string): Promise<vo
     { $set: { status: 'approved', approvedBy: actor.id, approvedAt: new Date() } },
   );
   if (result.matchedCount === 0) throw new NotFoundError();
+  await UnitEntry.updateOne({ _id: code.toUpperCase() }, { $set: { status: 'approved' } });
 }
 
 /** All units matching a query, in code order, for export. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Actor } from '../../src/platform/permissions.js';
 import { importUnits, parseUnitsCsv, parseUnitsJson } from '../../src/units/import.js';
-import { CompetencyUnit } from '../../src/units/model.js';
-import { searchUnits } from '../../src/units/service.js';
+import { CompetencyUnit, UnitEntry } from '../../src/units/model.js';
+import { approveUnit, ensureUnitEntries, searchUnits } from '../../src/units/service.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 import { codeOf, unitRows, unitsCsv } from './fixtures.js';
@@ -21,7 +21,7 @@ describe('importing competency units', () => {
     instructor = { id: i.id, role: 'instructor', institution };
   });
   beforeEach(async () => {
-    await CompetencyUnit.deleteMany({});
+    await Promise.all([CompetencyUnit.deleteMany({}), UnitEntry.deleteMany({})]);
   });
 
   it('imports a valid CSV into approved units with elements, criteria and guidance', async () => {
@@ -145,5 +145,32 @@ describe('importing competency units', () => {
       [3, 'validation.unitCode'],
     ]);
     expect((await importUnits(coordinator, parsed, noProgress)).counts.created).to.equal(1);
+  });
+});
+
+describe('unit search entries', () => {
+  useTestDatabase(`${import.meta.url}-entries`);
+
+  it('are rebuilt for units that have none, and follow approval', async () => {
+    const institution = (await makeInstitution()).id;
+    const coordinator: Actor = { id: (await makeUser('coordinator', institution)).id, role: 'coordinator', institution };
+    const instructor: Actor = { id: (await makeUser('instructor', institution)).id, role: 'instructor', institution };
+    await importUnits(
+      instructor,
+      parseUnitsCsv(unitsCsv([...unitRows(codeOf(1), 'Merakit Komputer'), ...unitRows(codeOf(2))])),
+      noProgress,
+    );
+    await UnitEntry.deleteMany({}); // as in a database from before search entries existed
+    expect(await ensureUnitEntries()).to.equal(2);
+    const found = await searchUnits(coordinator, { q: 'merakit', code: '', sector: '', status: '', page: 1 });
+    expect(found.items).to.deep.equal([
+      { code: codeOf(1), title: { id: 'Merakit Komputer', en: `Unit ${codeOf(1)} (en)` }, sector: 'ict', status: 'proposed' },
+    ]);
+    await approveUnit(coordinator, codeOf(1));
+    expect(
+      (await searchUnits(coordinator, { q: '', code: '', sector: '', status: 'approved', page: 1 })).items.map(
+        (unit) => unit.code,
+      ),
+    ).to.deep.equal([codeOf(1)]);
   });
 });

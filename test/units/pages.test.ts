@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { projectRoot } from '../../src/platform/paths.js';
-import { CompetencyUnit } from '../../src/units/model.js';
+import { CompetencyUnit, UnitEntry } from '../../src/units/model.js';
 import { buildTestApp, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
 import { testDatabaseUri, useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
@@ -150,7 +150,7 @@ describe('competency unit pages', () => {
     const units = JSON.parse(json.text);
     expect(units.map((unit: { code: string }) => unit.code)).to.include(codeOf(1));
     const before = await CompetencyUnit.find({}, { _id: 0, words: 0, createdAt: 0, updatedAt: 0 }).sort({ code: 1 }).lean();
-    await CompetencyUnit.deleteMany({});
+    await Promise.all([CompetencyUnit.deleteMany({}), UnitEntry.deleteMany({})]);
     await importThroughPage(coordinator, 'kembali.csv', String(csv.body));
     const after = await CompetencyUnit.find({}, { _id: 0, words: 0, createdAt: 0, updatedAt: 0, approvedAt: 0 })
       .sort({ code: 1 })
