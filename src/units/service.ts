@@ -101,6 +101,27 @@ function entryFor(unit: {
   };
 }
 
+/** Inserts the entries of new units in one go (an upsert each is slow on FerretDB); any already there are upserted. */
+async function insertEntries(
+  units: { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] }[],
+) {
+  if (!units.length) return;
+  const docs = units.map((unit) => ({
+    _id: unit.code,
+    title: unit.title,
+    sector: unit.sector,
+    status: unit.status,
+    words: unit.words,
+  }));
+  try {
+    await UnitEntry.collection.insertMany(docs as never[], { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+    await writeEntries(writeErrors.map((writeError) => entryFor(units[writeError.index]!)));
+  }
+}
+
 /** Upserts search entries; two imports upserting the same new code race once, so once more settles it. */
 async function writeEntries(operations: ReturnType<typeof entryFor>[]): Promise<void> {
   try {
@@ -215,11 +236,14 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
       { ordered: false },
     );
   }
-  const written = [
-    ...inserts.filter((insert) => !raced.includes(insert.index)).map((insert) => insert.doc),
-    ...updates.map((update) => ({ ...update.fields, status: existing.get(inputs[update.index]!.code)!.status })),
-  ] as { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] }[];
-  if (written.length) await writeEntries(written.map(entryFor));
+  type Written = { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] };
+  const created = inserts.filter((insert) => !raced.includes(insert.index)).map((insert) => insert.doc as unknown as Written);
+  const changed = updates.map((update) => ({
+    ...update.fields,
+    status: existing.get(inputs[update.index]!.code)!.status,
+  })) as Written[];
+  await insertEntries(created);
+  if (changed.length) await writeEntries(changed.map(entryFor));
   if (raced.length) {
     // Another import inserted these codes since we looked: save them again, now as updates.
     const again = await saveUnits(
