@@ -1,129 +1,72 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { RequestListener } from 'node:http';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import mongoose from 'mongoose';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
 import { connectMongoose, withDatabaseName } from '../src/platform/db/connect.js';
 import { startEmbeddedDatabase } from '../src/platform/db/embedded.js';
 import { createLogger } from '../src/platform/logger.js';
-import { sessionCookieName } from '../src/platform/session.js';
+import { programsPerPage } from '../src/programs/catalogue.js';
 import { demoPassword, seedDemo } from '../src/seed/demo.js';
+import { unitsPerPage } from '../src/units/service.js';
+import { User } from '../src/users/model.js';
 import { createBaselineApp } from './baseline.js';
+import { type ImportTiming, timeImports } from './importTiming.js';
+import {
+  connections,
+  durationSeconds,
+  expectPage,
+  listen,
+  logIn,
+  measure,
+  printTable,
+  warmupSeconds,
+  workers,
+} from './measure.js';
+import { type CurriculumSeed, seedCurriculum } from './seedCurriculum.js';
 
-const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
-if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > 600) {
-  throw new Error(`BENCH_DURATION must be a whole number of seconds from 1 to 600, not ${process.env.BENCH_DURATION}`);
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+if (!Number.isFinite(scale) || scale <= 0 || scale > 5) {
+  throw new Error(`BENCH_SCALE must be a number above 0 and at most 5, not ${process.env.BENCH_SCALE}`);
 }
-const warmupSeconds = 2;
-const connections = 10;
-// The load generator gets its own thread, so it does not share the servers' event loop.
-const workers = 1;
 const trainee = { email: 'peserta1@kompeten.test', name: 'Andi Pratama' };
-// Production sets Secure cookies, which express-session only sends over HTTPS. As behind a TLS
-// proxy in production, the app trusts the loopback proxy and every request says it came over HTTPS.
-const overHttps = { 'x-forwarded-proto': 'https' };
-
-type Row = { name: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; ratioToBaseline: number };
+const coordinatorEmail = 'koordinator@kompeten.test';
+/** A word of some hundreds of unit titles (two ICT subjects and one of agriculture; see curriculumText.ts). */
+const searchWord = 'jaringan';
+const codePrefix = 'J.6201';
+/** Units per CSV import at scale 1: four lines each, 20,000 lines. */
+const importUnitsAtScale1 = 5000;
 
 const log = createLogger('silent');
 const cleanups: (() => Promise<unknown>)[] = [];
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const seconds = (value: number) => `${value.toFixed(1)} s`;
 
-async function listen(handler: RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  cleanups.push(() => {
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeAllConnections();
-    return closed;
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** What the first page of a unit search must show: its first and last codes. */
+function unitsExpected(seed: CurriculumSeed, matches: (unit: { code: string; words: string[] }) => boolean) {
+  const codes = seed.units
+    .filter(matches)
+    .map((unit) => unit.code)
+    .sort()
+    .slice(0, unitsPerPage);
+  if (codes.length < 2) throw new Error('The seeded units match too few');
+  return [`<code>${codes[0]}</code>`, `<code>${codes.at(-1)}</code>`];
 }
 
-function sessionCookie(response: Response): string {
-  const cookie = response.headers.getSetCookie().find((line) => line.startsWith(`${sessionCookieName}=`));
-  if (!cookie) throw new Error(`${response.url} set no ${sessionCookieName} cookie (status ${response.status})`);
-  return cookie.split(';')[0]!;
-}
-
-/** Logs the trainee in through the form, as a browser does, and returns the session's Cookie header. */
-async function logIn(baseUrl: string): Promise<string> {
-  const page = await fetch(`${baseUrl}/login`, { headers: overHttps });
-  const anonymous = sessionCookie(page);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf) throw new Error('No _csrf field on /login');
-  const response = await fetch(`${baseUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...overHttps, cookie: anonymous, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email: trainee.email, password: demoPassword }),
-  });
-  if (response.status !== 303 || response.headers.get('location') !== '/dashboard') {
-    throw new Error(`Login failed: ${response.status} ${response.headers.get('location') ?? ''}`);
-  }
-  return sessionCookie(response);
-}
-
-async function expectPage(url: string, headers: Record<string, string>, text: string): Promise<void> {
-  const response = await fetch(url, { headers, redirect: 'manual' });
-  const body = await response.text();
-  if (response.status !== 200 || !body.includes(text)) {
-    throw new Error(`${url} answered ${response.status} without "${text}"; refusing to benchmark it`);
-  }
-}
-
-async function load(url: string, headers: Record<string, string>, duration: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url, headers, connections, duration, workers });
-  const failures = result.non2xx + result.errors + result.timeouts;
-  if (failures > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return result;
-}
-
-async function measure(name: string, url: string, headers: Record<string, string>, baseline?: number): Promise<Row> {
-  process.stdout.write(`${name}: ${warmupSeconds} s warm-up, ${durationSeconds} s measured...\n`);
-  await load(url, headers, warmupSeconds);
-  const result = await load(url, headers, durationSeconds);
-  const requestsPerSecond = result.requests.mean;
-  return {
-    name,
-    requestsPerSecond,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    ratioToBaseline: requestsPerSecond / (baseline ?? requestsPerSecond),
-  };
-}
-
-/** autocannon records latency in whole milliseconds, so 0 means under one. */
-const milliseconds = (value: number) => (value < 1 ? '<1' : value.toFixed(0));
-
-function printTable(rows: Row[]): void {
-  const header = ['name', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline'];
-  const lines = rows.map((row) => [
-    row.name,
-    row.requestsPerSecond.toFixed(0),
-    milliseconds(row.p50Ms),
-    milliseconds(row.p99Ms),
-    `${row.ratioToBaseline.toFixed(3)}x`,
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
-  const format = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd : cell.padStart).call(cell, widths[column]!)).join('  ');
-  process.stdout.write(
-    `\n${[format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(format)].join('\n')}\n`,
-  );
+/** What page 1 of the catalogue must show: its first and last programs (sorted as listCatalogue sorts). */
+function catalogueExpected(seed: CurriculumSeed, sector?: string) {
+  const programs = seed.programs
+    .filter((program) => !sector || program.sector === sector)
+    .sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : a.id < b.id ? -1 : 1))
+    .slice(0, programsPerPage);
+  return [programs[0]!, programs.at(-1)!].map((program) => `href="/catalogue/${program.id}">${program.title}</a>`);
 }
 
 async function main(): Promise<void> {
+  // The machine's load before the run: figures from a busy machine are not comparable with others.
+  const loadAverage = os.loadavg()[0]!;
   let uri = process.env.BENCH_MONGODB_URI;
   let database = 'external (BENCH_MONGODB_URI)';
   if (!uri) {
@@ -138,6 +81,14 @@ async function main(): Promise<void> {
   const connection = await connectMongoose(withDatabaseName(uri, 'bench_kompeten'));
   await seedDemo();
 
+  const seedStart = performance.now();
+  const seed = await seedCurriculum(scale, say);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const { counts } = seed;
+  say(
+    `Seeded ${counts.units} units, ${counts.programs} published programs, ${counts.modules} modules, ${counts.lessons} lessons in ${seconds(seedSeconds)}`,
+  );
+
   const sessionSecret = randomBytes(36).toString('base64url'); // 48 characters
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -146,27 +97,87 @@ async function main(): Promise<void> {
     TRUST_PROXY: 'loopback',
   });
   const { app } = createApp({ config, log, connection, sessionSecret });
-  const appUrl = await listen(app);
-  const baselineUrl = await listen(createBaselineApp());
+  const appTarget = await listen(app, cleanups);
+  const baselineTarget = await listen(createBaselineApp(), cleanups);
+  const appUrl = appTarget.url;
 
-  const cookie = await logIn(appUrl);
-  const loggedIn = { ...overHttps, cookie };
-  await expectPage(`${baselineUrl}/`, {}, trainee.name);
-  await expectPage(`${appUrl}/dashboard`, loggedIn, trainee.name);
-  await expectPage(`${appUrl}/healthz`, {}, '"status":"ok"');
-
-  const baseline = await measure('baseline express+ejs page', `${baselineUrl}/`, {});
-  const rows = [
-    baseline,
-    await measure('GET /dashboard (trainee)', `${appUrl}/dashboard`, loggedIn, baseline.requestsPerSecond),
-    await measure('GET /healthz', `${appUrl}/healthz`, {}, baseline.requestsPerSecond),
+  const asTrainee = await logIn(appUrl, trainee.email, demoPassword);
+  const asCoordinator = await logIn(appUrl, coordinatorEmail, demoPassword);
+  const pages = [
+    { name: 'GET /dashboard (trainee)', path: '/dashboard', headers: asTrainee, texts: [trainee.name] },
+    { name: 'GET /healthz', path: '/healthz', headers: {}, texts: ['"status":"ok"'] },
+    { name: 'GET /catalogue (anonymous)', path: '/catalogue', headers: {}, texts: catalogueExpected(seed) },
+    { name: 'GET /catalogue?sector=ict', path: '/catalogue?sector=ict', headers: {}, texts: catalogueExpected(seed, 'ict') },
+    {
+      name: `GET /units?q=${searchWord} (coordinator)`,
+      path: `/units?q=${searchWord}`,
+      headers: asCoordinator,
+      texts: unitsExpected(seed, (unit) => unit.words.some((word) => word.startsWith(searchWord))),
+    },
+    {
+      name: `GET /units?code=${codePrefix} (coordinator)`,
+      path: `/units?code=${codePrefix}`,
+      headers: asCoordinator,
+      texts: unitsExpected(seed, (unit) => unit.code.startsWith(codePrefix)),
+    },
+    {
+      name: 'GET /programs/:id/v/1/lessons/:id (trainee)',
+      path: seed.lesson.url,
+      headers: asTrainee,
+      texts: [`<h1>${seed.lesson.title}</h1>`, `materi ${seed.lesson.position} dari ${seed.lesson.count}`, 'Tujuan pembelajaran'],
+    },
   ];
+  await expectPage(`${baselineTarget.url}/`, {}, trainee.name);
+  for (const page of pages) await expectPage(`${appUrl}${page.path}`, page.headers, ...page.texts);
+
+  const baseline = await measure('baseline express+ejs page', baselineTarget, '/', {});
+  const rows = [baseline];
+  for (const page of pages) {
+    rows.push(await measure(page.name, appTarget, page.path, page.headers, baseline.requestsPerSecond));
+  }
+
+  const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
+  if (!coordinator) throw new Error(`No ${coordinatorEmail}`);
+  const imports = await timeImports(
+    { id: String(coordinator._id), role: 'coordinator', institution: String(coordinator.institution) },
+    Math.max(100, Math.round(importUnitsAtScale1 * scale)),
+  );
+
   printTable(rows);
+  say(`\nSeeding (BENCH_SCALE=${scale}): ${seconds(seedSeconds)} in all`);
+  for (const timing of seed.timings) say(`  ${timing.name}: ${seconds(timing.seconds)}`);
+  say('Unit import through importUnits as the coordinator (progress written to an import job):');
+  for (const timing of imports) say(`  ${describeImport(timing)}`);
+  say(`Lesson measured: ${seed.lesson.url}`);
+  say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');
-  const report = { date: new Date().toISOString(), node: process.version, database, durationSeconds, connections, workers, rows };
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.availableParallelism(),
+    loadAverage,
+    database,
+    scale,
+    durationSeconds,
+    warmupSeconds,
+    connections,
+    workers,
+    rows,
+    seed: { counts, seconds: seedSeconds, steps: seed.timings, lesson: seed.lesson.url },
+    imports,
+  };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nJSON written to ${file}\n`);
+  say(`\nJSON written to ${file}`);
+}
+
+function describeImport(timing: ImportTiming): string {
+  const { created, updated, unchanged, rejected } = timing.counts;
+  return [
+    `${timing.name}: ${timing.rows} rows / ${timing.units} units (${(timing.bytes / 1024 / 1024).toFixed(1)} MB)`,
+    `parse ${seconds(timing.parseSeconds)}, total ${seconds(timing.totalSeconds)}, ${timing.unitsPerSecond.toFixed(0)} units/s`,
+    `(created ${created}, updated ${updated}, unchanged ${unchanged}, rejected ${rejected})`,
+  ].join(', ');
 }
 
 async function stopAll(): Promise<void> {
