@@ -166,7 +166,10 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
     if ((error as { code?: number }).code === 11000) throw new ConflictError('programs.errors.publishedMeanwhile');
     throw error;
   }
-  const lessons = [...texts].map(([lessonId, text]) => ({ _id: publishedLessonId(program._id, version, lessonId), ...text }));
+  const lessons = [...texts].map(([lessonId, text]) => ({
+    _id: publishedLessonId(program._id, version, lessonId),
+    html: text.html,
+  }));
   for (let start = 0; start < lessons.length; start += 200) {
     await PublishedLesson.insertMany(lessons.slice(start, start + 200), { ordered: false });
   }
