@@ -456,7 +456,7 @@ export function lessonMarkdown(seed: number): string {
   const random = randomFrom(seed);
   const any = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const paragraph = () => Array.from({ length: 3 + Math.floor(random() * 3) }, () => any(sentences)).join(' ');
-  const target = 2000 + Math.floor(random() * 2000);
+  const target = 2000 + Math.floor(random() * 1400);
   const parts = [
     '## Tujuan pembelajaran',
     'Setelah mempelajari materi ini, peserta mampu:',

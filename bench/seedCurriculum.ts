@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import { Institution, Sector } from '../src/institutions/model.js';
 import type { Actor } from '../src/platform/permissions.js';
 import { createLesson, createModule } from '../src/programs/content.js';
-import { Lesson, Module, Program } from '../src/programs/model.js';
+import { Lesson, Module, Program, ProgramVersion } from '../src/programs/model.js';
 import { publishProgram } from '../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
 import { createProgram } from '../src/programs/service.js';
@@ -26,11 +26,12 @@ import { lessonMarkdown, lessonTopics, programText, type SectorWords, sectorWord
  * Seeds the curriculum at scale: competency units, programs of modules and lessons, all published
  * by publishProgram itself, so versions are exactly what the app makes.
  *
- * On FerretDB every query but one by `_id` reads its whole collection, and publishing reads the
- * draft's modules, lessons and units by other fields: with 50,000 lessons in the collection one
- * publication takes seconds. So each few programs are published while the module, lesson and unit
- * collections hold only their drafts; then those are taken out, and at the end every unit, module
- * and lesson is inserted for good, in batches. The programs and versions stay as published.
+ * On FerretDB (SQLite) every query reads its collection row by row (one by `_id` too, up to the
+ * row it finds), and publishing reads the draft's modules, lessons and units by other fields: with
+ * 50,000 lessons one publication takes seconds, and it slows as versions pile up. So each few
+ * programs are published while the collections publishing reads hold only their documents; those
+ * (the drafts, the programs and versions as publishProgram left them) are then taken out and kept,
+ * and at the end all are inserted for good, in batches of 1,000.
  *
  * One program per institution is first made through the services (saveUnits for its units,
  * createProgram, createModule, createLesson, publishProgram), and the bulk documents must have the
@@ -280,11 +281,18 @@ export async function seedCurriculum(scale: number, log: (line: string) => void)
   }
   const sampleIds: Id[] = [];
   for (const plan of sample) sampleIds.push(await createThroughServices(plan, admin));
-  // Their drafts leave the collections until the end too (kept as stored, for the shape check).
+  // Their programs, versions and drafts leave the collections until the end too (as stored; the shape check uses them).
   const sampleDrafts = await Promise.all(sampleIds.map(storedDraft));
+  const programs = sampleDrafts.map(([program]) => program) as Doc[];
   const modules = sampleDrafts.flatMap(([, draftModules]) => draftModules) as Doc[];
   const lessons = sampleDrafts.flatMap(([, , draftLessons]) => draftLessons) as Doc[];
-  await Promise.all([Module.collection.deleteMany(idsOf(modules)), Lesson.collection.deleteMany(idsOf(lessons))]);
+  const versions = await ProgramVersion.collection.find({ program: { $in: sampleIds } }).toArray();
+  await Promise.all([
+    Program.collection.deleteMany(idsOf(programs)),
+    Module.collection.deleteMany(idsOf(modules)),
+    Lesson.collection.deleteMany(idsOf(lessons)),
+    ProgramVersion.collection.deleteMany({ program: { $in: sampleIds } }),
+  ]);
   timings.push({ name: `create and publish ${sample.length} programs through the services`, seconds: elapsed(start) });
 
   start = performance.now();
@@ -303,16 +311,25 @@ export async function seedCurriculum(scale: number, log: (line: string) => void)
     ]);
     await Promise.all(drafts.map((draft) => publishProgram(admin, String(draft.program._id))));
     if (first === sample.length) checkShapes(sampleDrafts[0]!, await storedDraft(drafts[0]!.program._id), saved[0], bulkUnit);
+    const ids = drafts.map((draft) => draft.program._id);
+    const [roundPrograms, roundVersions] = await Promise.all([
+      Program.collection.find({ _id: { $in: ids } }).toArray(),
+      ProgramVersion.collection.find({ program: { $in: ids } }).toArray(),
+    ]);
     await Promise.all([
       units.length ? CompetencyUnit.collection.deleteMany(idsOf(units)) : undefined,
+      Program.collection.deleteMany({ _id: { $in: ids } }),
       Module.collection.deleteMany(idsOf(roundModules)),
       Lesson.collection.deleteMany(idsOf(roundLessons)),
+      ProgramVersion.collection.deleteMany({ program: { $in: ids } }),
     ]);
     round.forEach((plan, index) => {
-      plan.id = drafts[index]!.program._id;
+      plan.id = ids[index]!;
     });
+    programs.push(...(roundPrograms as Doc[]));
     modules.push(...roundModules);
     lessons.push(...roundLessons);
+    versions.push(...roundVersions);
     const done = first + round.length;
     if (Math.floor(done / 250) > Math.floor(first / 250) || done === plans.length) {
       log(`  ${done} programs (${elapsed(start).toFixed(0)} s)`);
@@ -322,14 +339,17 @@ export async function seedCurriculum(scale: number, log: (line: string) => void)
 
   start = performance.now();
   const units = [...bySector.values()].flat().flatMap((unit) => (unit.doc ? [unit.doc] : []));
-  log(`Inserting ${units.length} units, ${modules.length} modules, ${lessons.length} lessons...`);
+  log(`Inserting ${units.length} units, ${programs.length} programs, ${modules.length} modules, ${lessons.length} lessons...`);
+  if (versions.length !== programs.length) throw new Error(`${programs.length} programs but ${versions.length} versions`);
+  await insertInBatches((batch) => Program.collection.insertMany(batch), programs);
+  await insertInBatches((batch) => ProgramVersion.collection.insertMany(batch), versions);
   await insertInBatches((batch) => CompetencyUnit.collection.insertMany(batch), units);
   await insertInBatches((batch) => UnitEntry.insertMany(batch, { lean: true }), units.map(entryDoc));
   await insertInBatches((batch) => Module.collection.insertMany(batch), modules);
   await insertInBatches((batch) => Lesson.collection.insertMany(batch), lessons);
   if ((await ensureUnitEntries()) > 0) throw new Error('Some units were inserted without their search entries');
   timings.push({
-    name: `insert ${units.length} units and their search entries, ${modules.length} modules, ${lessons.length} lessons`,
+    name: `insert ${programs.length} programs and versions, ${units.length} units and search entries, ${modules.length} modules, ${lessons.length} lessons`,
     seconds: elapsed(start),
   });
 
