@@ -189,6 +189,7 @@ export type SaveOutcome = 'created' | 'updated' | 'unchanged' | { error: string 
 export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promise<SaveOutcome[]> {
   authorize(actor, 'unit.propose');
   const approves = can(actor, 'unit.approve');
+  const now = new Date();
   const existing = new Map(
     (await CompetencyUnit.find({ code: { $in: inputs.map((input) => input.code) } }).lean<UnitDoc[]>()).map((unit) => [
       unit.code,
@@ -205,7 +206,8 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
       const approval = approves ? { approvedBy: actor.id, approvedAt: new Date() } : {};
       inserts.push({
         index,
-        doc: new CompetencyUnit({ ...unitFields(input), status, proposedBy: actor.id, ...approval }).toObject(),
+        // Inserted through the driver in one batch, so the timestamps Mongoose's save would add are set here.
+        doc: { ...new CompetencyUnit({ ...unitFields(input), status, proposedBy: actor.id, ...approval }).toObject(), createdAt: now, updatedAt: now },
       });
       outcomes[index] = 'created';
     } else if (sameContent(unit, input)) {

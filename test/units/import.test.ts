@@ -36,6 +36,7 @@ describe('importing competency units', () => {
     expect(result.counts).to.deep.equal({ created: 2, updated: 0, unchanged: 0, rejected: 0 });
     const unit = await CompetencyUnit.findOne({ code: 'J.620100.004.02' }).lean();
     expect(unit?.status).to.equal('approved');
+    expect(unit?.createdAt).to.be.instanceOf(Date);
     expect(unit?.elements.map((element) => [element.no, element.title, element.criteria.map((c) => c.no)])).to.deep.equal([
       [1, 'Elemen satu', ['1.1', '1.2']],
       [2, 'Elemen dua', ['2.1', '2.2']],
