@@ -6,7 +6,7 @@ import { listInstitutions, listSectors } from '../institutions/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can } from '../platform/permissions.js';
-import { pageOf, parseInput } from '../platform/validation.js';
+import { parseInput } from '../platform/validation.js';
 import { User } from '../users/model.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
 import {

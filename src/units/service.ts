@@ -207,7 +207,11 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
       inserts.push({
         index,
         // Inserted through the driver in one batch, so the timestamps Mongoose's save would add are set here.
-        doc: { ...new CompetencyUnit({ ...unitFields(input), status, proposedBy: actor.id, ...approval }).toObject(), createdAt: now, updatedAt: now },
+        doc: {
+          ...new CompetencyUnit({ ...unitFields(input), status, proposedBy: actor.id, ...approval }).toObject(),
+          createdAt: now,
+          updatedAt: now,
+        },
       });
       outcomes[index] = 'created';
     } else if (sameContent(unit, input)) {
