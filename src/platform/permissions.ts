@@ -28,6 +28,9 @@ const editsProgram = (actor: Actor, program: ProgramRef) =>
   (actor.role === 'coordinator' && sameInstitution(actor, program.institution)) ||
   (actor.role === 'instructor' && program.instructors.includes(actor.id));
 
+const managesCohort = (actor: Actor, cohort: CohortRef | undefined) =>
+  isAdmin(actor) || (actor.role === 'coordinator' && (cohort === undefined || sameInstitution(actor, cohort.institution)));
+
 const coordinatorManages = (actor: Actor, account: AccountRef) =>
   actor.role === 'coordinator' && rolesCoordinatorManages.includes(account.role) && sameInstitution(actor, account.institution);
 
@@ -53,10 +56,27 @@ type Rules = {
   'program.create': { institution: string | null } | undefined;
   /** Editing a program's draft: its owner instructors, its institution's coordinators, admins. */
   'program.edit': ProgramRef;
-  /** A lesson of a published version is for everyone logged in; a draft lesson for its editors. */
+  /**
+   * A lesson outside a cohort: a draft for its editors, a published version for the staff of its
+   * institution and admins. Trainees read lessons through their cohort (`cohort.study`).
+   */
   'lesson.view': { published: boolean; program: ProgramRef };
+  /** Creating and changing cohorts, deciding and importing enrolments: the institution's coordinators. */
+  'cohort.manage': CohortRef;
+  /** Seeing a cohort, its roster and its trainees' progress: its instructors and managers. */
+  'cohort.view': CohortRef;
+  'enrolment.apply': undefined;
+  /** Withdrawing: the trainee themself, or whoever manages the cohort. */
+  'enrolment.withdraw': { trainee: string; cohort: CohortRef };
+  /** Reading a cohort's lessons and recording progress: its enrolled (or graduated) trainees. */
+  'cohort.study': { trainee: string; status: string };
+  'intake.fill': undefined;
+  /** An applicant's intake and counselling record: themself, and the counsellors of its institution. */
+  'intake.view': { applicant: string; institution: string };
+  'counselling.record': { institution: string } | undefined;
 };
 export type ProgramRef = { institution: string; instructors: string[] };
+export type CohortRef = { institution: string; instructors: string[] };
 export type Action = keyof Rules;
 
 const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => boolean } = {
@@ -89,7 +109,29 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     ((actor.role === 'coordinator' || actor.role === 'instructor') &&
       (target === undefined || sameInstitution(actor, target.institution))),
   'program.edit': (actor, program) => (program === undefined ? isStaff(actor) : editsProgram(actor, program)),
-  'lesson.view': (actor, lesson) => lesson === undefined || lesson.published || editsProgram(actor, lesson.program),
+  'lesson.view': (actor, lesson) =>
+    lesson === undefined ||
+    editsProgram(actor, lesson.program) ||
+    (lesson.published && isStaff(actor) && (isAdmin(actor) || sameInstitution(actor, lesson.program.institution))),
+  'cohort.manage': (actor, cohort) => managesCohort(actor, cohort),
+  'cohort.view': (actor, cohort) =>
+    managesCohort(actor, cohort) ||
+    (actor.role === 'instructor' && (cohort === undefined || cohort.instructors.includes(actor.id))),
+  'enrolment.apply': (actor) => actor.role === 'trainee',
+  'enrolment.withdraw': (actor, enrolment) =>
+    enrolment === undefined || enrolment.trainee === actor.id || managesCohort(actor, enrolment.cohort),
+  'cohort.study': (actor, enrolment) =>
+    enrolment !== undefined &&
+    enrolment.trainee === actor.id &&
+    (enrolment.status === 'enrolled' || enrolment.status === 'completed'),
+  'intake.fill': (actor) => actor.role === 'trainee',
+  'intake.view': (actor, intake) =>
+    isAdmin(actor) ||
+    (intake === undefined
+      ? actor.role === 'coordinator'
+      : intake.applicant === actor.id || (actor.role === 'coordinator' && sameInstitution(actor, intake.institution))),
+  'counselling.record': (actor, target) =>
+    isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

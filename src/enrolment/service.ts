@@ -1,0 +1,229 @@
+import mongoose from 'mongoose';
+import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
+import { Intake } from '../counselling/model.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { type Actor, authorize } from '../platform/permissions.js';
+import { User } from '../users/model.js';
+import { Enrollment, type EnrollmentDoc, type EnrollmentStatus, type enrollmentSources, openStatuses } from './model.js';
+import { claimSeat, promoteWaitlisted, releaseSeat } from './seats.js';
+
+export type EnrollmentView = {
+  id: string;
+  cohort: string;
+  trainee: string;
+  status: EnrollmentStatus;
+  source: string;
+  appliedAt: Date;
+  waitlistedAt: Date | null;
+  enrolledAt: Date | null;
+  completedAt: Date | null;
+  withdrawnAt: Date | null;
+  reason: string;
+};
+
+export function toEnrollmentView(enrollment: EnrollmentDoc): EnrollmentView {
+  return {
+    id: String(enrollment._id),
+    cohort: String(enrollment.cohort),
+    trainee: String(enrollment.trainee),
+    status: enrollment.status as EnrollmentStatus,
+    source: enrollment.source ?? 'application',
+    appliedAt: enrollment.appliedAt ?? enrollment.createdAt,
+    waitlistedAt: enrollment.waitlistedAt ?? null,
+    enrolledAt: enrollment.enrolledAt ?? null,
+    completedAt: enrollment.completedAt ?? null,
+    withdrawnAt: enrollment.withdrawnAt ?? null,
+    reason: enrollment.reason ?? '',
+  };
+}
+
+const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+
+async function readEnrollment(id: string): Promise<EnrollmentView> {
+  if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
+  const enrollment = await Enrollment.findById(id).lean<EnrollmentDoc>();
+  if (!enrollment) throw new NotFoundError();
+  return toEnrollmentView(enrollment);
+}
+
+export async function enrollmentOf(traineeId: string, cohortId: string): Promise<EnrollmentView | null> {
+  if (!mongoose.isValidObjectId(cohortId)) return null;
+  const enrollment = await Enrollment.findOne({ cohort: cohortId, trainee: traineeId }).lean<EnrollmentDoc>();
+  return enrollment ? toEnrollmentView(enrollment) : null;
+}
+
+type Source = (typeof enrollmentSources)[number];
+
+/**
+ * Creates the trainee's application to the cohort, or reopens one they withdrew from or were
+ * refused; an open one is returned as it is, so a double click or a retried request changes
+ * nothing. Two requests at once cannot create two: the (cohort, trainee) index lets one insert.
+ */
+async function openApplication(
+  cohort: CohortView,
+  traineeId: string,
+  fields: { source: Source; counselling?: string | null },
+): Promise<EnrollmentView> {
+  const existing = await enrollmentOf(traineeId, cohort.id);
+  if (existing && openStatuses.concat('completed').includes(existing.status)) return existing;
+  const opened = {
+    status: 'applied' as const,
+    source: fields.source,
+    counselling: fields.counselling ?? null,
+    appliedAt: new Date(),
+    waitlistedAt: null,
+    withdrawnAt: null,
+    reason: '',
+    decidedBy: null,
+  };
+  if (existing) {
+    await Enrollment.updateOne({ _id: existing.id, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
+    return readEnrollment(existing.id);
+  }
+  try {
+    const created = await Enrollment.create({
+      ...opened,
+      cohort: cohort.id,
+      trainee: traineeId,
+      institution: cohort.institution,
+    });
+    return toEnrollmentView(created.toObject() as EnrollmentDoc);
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    return (await enrollmentOf(traineeId, cohort.id))!;
+  }
+}
+
+/**
+ * Gives an application or a waiting trainee a place if one is free, else puts them on the waiting
+ * list. The Seat is taken first and is what counts (see seats.ts); if the enrolment was withdrawn
+ * meanwhile, the Seat is handed back.
+ */
+async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: string | null): Promise<EnrollmentView> {
+  if (enrollment.status === 'enrolled' || enrollment.status === 'completed') return enrollment;
+  const now = new Date();
+  if (await claimSeat(cohort.id, cohort.capacity, enrollment.id)) {
+    const result = await Enrollment.updateOne(
+      { _id: enrollment.id, status: { $in: ['applied', 'waitlisted'] } },
+      { $set: { status: 'enrolled', enrolledAt: now, decidedBy } },
+    );
+    if (!result.matchedCount) {
+      const now = await readEnrollment(enrollment.id);
+      if (now.status !== 'enrolled' && now.status !== 'completed') {
+        await releaseSeat(enrollment.id);
+        await promoteWaitlisted(cohort.id, cohort.capacity);
+      }
+      return now;
+    }
+  } else {
+    await Enrollment.updateOne(
+      { _id: enrollment.id, status: 'applied' },
+      { $set: { status: 'waitlisted', waitlistedAt: now, decidedBy } },
+    );
+  }
+  return readEnrollment(enrollment.id);
+}
+
+/** A trainee applies to a cohort that takes applications now, after telling the counsellor about themself. */
+export async function applyToCohort(actor: Actor | null, cohortId: string): Promise<EnrollmentView> {
+  authorize(actor, 'enrolment.apply');
+  const cohort = await findCohort(cohortId);
+  if (!acceptsApplications(cohort)) throw new ConflictError('enrolment.errors.closed');
+  if (!(await Intake.exists({ _id: actor.id }))) throw new ConflictError('enrolment.errors.intakeFirst');
+  const enrollment = await openApplication(cohort, actor.id, { source: 'application' });
+  return cohort.autoApprove && enrollment.status === 'applied' ? place(cohort, enrollment, null) : enrollment;
+}
+
+/**
+ * Staff open an application for a trainee (after counselling, or adding them by hand), outside the
+ * enrolment window if need be, but never to a finished cohort.
+ */
+export async function applyOnBehalf(
+  actor: Actor | null,
+  cohortId: string,
+  traineeId: string,
+  fields: { source: Exclude<Source, 'application'>; counselling?: string | null; enrolNow?: boolean },
+): Promise<EnrollmentView> {
+  const cohort = await findCohort(cohortId);
+  authorize(actor, 'cohort.manage', cohortRef(cohort));
+  if (cohort.status === 'finished') throw new ConflictError('enrolment.errors.finished', 'cohort');
+  if (!mongoose.isValidObjectId(traineeId) || !(await User.exists({ _id: traineeId, role: 'trainee' }))) {
+    throw new ValidationError([{ field: 'trainee', key: 'enrolment.errors.notTrainee' }]);
+  }
+  const enrollment = await openApplication(cohort, traineeId, fields);
+  return fields.enrolNow ? place(cohort, enrollment, actor.id) : enrollment;
+}
+
+/** An enrolment with its cohort, for a decision by whoever manages the cohort. */
+async function managedEnrollment(actor: Actor | null, id: string) {
+  const enrollment = await readEnrollment(id);
+  const cohort = await findCohort(enrollment.cohort);
+  authorize(actor, 'cohort.manage', cohortRef(cohort));
+  return { enrollment, cohort };
+}
+
+function assertStatus(enrollment: EnrollmentView, allowed: readonly EnrollmentStatus[]): void {
+  if (!allowed.includes(enrollment.status)) {
+    throw new ConflictError('enrolment.errors.notFromStatus');
+  }
+}
+
+/** Approves an application: a place if one is free, else the waiting list. Approving twice is harmless. */
+export async function approveEnrollment(actor: Actor | null, id: string): Promise<EnrollmentView> {
+  const { enrollment, cohort } = await managedEnrollment(actor, id);
+  if (enrollment.status === 'enrolled') return enrollment;
+  assertStatus(enrollment, ['applied', 'waitlisted']);
+  return place(cohort, enrollment, actor!.id);
+}
+
+export async function rejectEnrollment(actor: Actor | null, id: string, reason: string): Promise<EnrollmentView> {
+  const { enrollment } = await managedEnrollment(actor, id);
+  if (enrollment.status === 'rejected') return enrollment;
+  assertStatus(enrollment, ['applied', 'waitlisted']);
+  await Enrollment.updateOne(
+    { _id: id, status: { $in: ['applied', 'waitlisted'] } },
+    { $set: { status: 'rejected', reason, decidedBy: actor!.id } },
+  );
+  return readEnrollment(id);
+}
+
+/** The trainee leaves (or staff withdraw them); their place goes to the first on the waiting list. */
+export async function withdrawEnrollment(actor: Actor | null, id: string, reason: string): Promise<EnrollmentView> {
+  const enrollment = await readEnrollment(id);
+  const cohort = await findCohort(enrollment.cohort);
+  authorize(actor, 'enrolment.withdraw', { trainee: enrollment.trainee, cohort: cohortRef(cohort) });
+  if (enrollment.status === 'withdrawn') return enrollment;
+  assertStatus(enrollment, openStatuses);
+  await Enrollment.updateOne(
+    { _id: id, status: { $in: openStatuses } },
+    { $set: { status: 'withdrawn', withdrawnAt: new Date(), reason } },
+  );
+  await releaseSeat(id);
+  await promoteWaitlisted(cohort.id, cohort.capacity);
+  return readEnrollment(id);
+}
+
+/** Marks an enrolled trainee as having completed the cohort; they keep their place and their progress. */
+export async function completeEnrollment(actor: Actor | null, id: string): Promise<EnrollmentView> {
+  const { enrollment } = await managedEnrollment(actor, id);
+  if (enrollment.status === 'completed') return enrollment;
+  assertStatus(enrollment, ['enrolled']);
+  await Enrollment.updateOne({ _id: id, status: 'enrolled' }, { $set: { status: 'completed', completedAt: new Date() } });
+  return readEnrollment(id);
+}
+
+/** A cohort's enrolments in one state, oldest first (the waiting list in its order), with names. */
+export async function cohortEnrollments(actor: Actor | null, cohortId: string, status: EnrollmentStatus) {
+  const cohort = await findCohort(cohortId);
+  authorize(actor, 'cohort.view', cohortRef(cohort));
+  const enrollments = await Enrollment.find({ cohort: cohortId, status }, { progress: 0 })
+    .sort(status === 'waitlisted' ? { waitlistedAt: 1, _id: 1 } : { appliedAt: 1, _id: 1 })
+    .limit(2000)
+    .lean<EnrollmentDoc[]>();
+  const people = await User.find({ _id: { $in: enrollments.map((e) => e.trainee) } }, { name: 1, email: 1, phone: 1 }).lean();
+  const byId = new Map(people.map((person) => [String(person._id), person]));
+  return enrollments.map((enrollment) => {
+    const person = byId.get(String(enrollment.trainee));
+    return { ...toEnrollmentView(enrollment), name: person?.name ?? '', email: person?.email ?? '', phone: person?.phone ?? '' };
+  });
+}
