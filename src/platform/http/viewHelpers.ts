@@ -10,6 +10,9 @@ function navigation(req: Request): NavItem[] {
   if (!req.actor) return [];
   const items: (NavItem & { action?: Action })[] = [
     { href: '/dashboard', label: t('nav.dashboard') },
+    { href: '/learning', label: t('nav.learning'), action: 'enrolment.apply' },
+    { href: '/cohorts', label: t('nav.cohorts'), action: 'cohort.view' },
+    { href: '/counselling', label: t('nav.counselling'), action: 'counselling.record' },
     { href: '/programs', label: t('nav.programs'), action: 'program.edit' },
     { href: '/units', label: t('nav.units'), action: 'unit.propose' },
     { href: '/catalogue', label: t('nav.catalogue') },
