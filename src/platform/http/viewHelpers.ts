@@ -47,6 +47,13 @@ export function viewHelpers(req: Request, res: Response, next: NextFunction): vo
           timeZone: 'Asia/Jakarta',
         }).format(new Date(value))
       : '';
+  res.locals.formatDay = (value: string | Date | null | undefined) =>
+    value
+      ? new Intl.DateTimeFormat(req.language === 'en' ? 'en-GB' : 'id-ID', {
+          dateStyle: 'medium',
+          timeZone: 'Asia/Jakarta',
+        }).format(new Date(value))
+      : '';
   res.locals.formatSize = (bytes: number) => formatSize(bytes, req.language);
   res.locals.values = {};
   res.locals.errors = {};

@@ -1,0 +1,75 @@
+// Keeps the lessons a trainee opened (and "My learning") readable without a connection.
+// Pages: network first, the stored copy when offline. Styles and scripts: the stored copy first,
+// refreshed in the background. Logging out forgets the stored pages (phones are often shared).
+const pages = 'kompeten-pages-v1';
+const assets = 'kompeten-assets-v1';
+const assetUrls = ['/public/css/app.css', '/public/js/learning.js'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(assets)
+      .then((cache) => cache.addAll(assetUrls))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((key) => key !== pages && key !== assets).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+const isStudyPage = (url) => url.pathname === '/learning' || /^\/learn\/[0-9a-f]{24}\/lessons\/[0-9a-f]{24}$/.test(url.pathname);
+
+const offlinePage = () =>
+  new Response(
+    '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+      '<link rel="stylesheet" href="/public/css/app.css"><main><h1>Offline</h1>' +
+      '<p lang="id">Halaman ini belum pernah dibuka di perangkat ini, jadi belum tersedia tanpa koneksi. ' +
+      'Materi yang sudah Anda buka tetap bisa dibaca.</p>' +
+      '<p lang="en">This page was never opened on this device, so it is not available offline. Lessons you opened still are.</p>' +
+      '<p><a href="/learning">Belajar / My learning</a></p></main>',
+    { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } },
+  );
+
+async function networkFirst(request) {
+  const cache = await caches.open(pages);
+  try {
+    const response = await fetch(request);
+    // A redirect (to the login page) or an error is not the page: keep the stored copy.
+    if (response.ok && !response.redirected) await cache.put(request.url, response.clone());
+    return response;
+  } catch {
+    return (await cache.match(request.url)) || offlinePage();
+  }
+}
+
+async function storedFirst(request) {
+  const cache = await caches.open(assets);
+  const stored = await cache.match(request);
+  const refreshed = fetch(request)
+    .then((response) => {
+      if (response.ok) cache.put(request, response.clone());
+      return response;
+    })
+    .catch(() => undefined);
+  return stored || (await refreshed) || Response.error();
+}
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== self.location.origin) return;
+  if (event.request.method === 'POST' && url.pathname === '/logout') {
+    event.waitUntil(caches.delete(pages));
+    return;
+  }
+  if (event.request.method !== 'GET') return;
+  if (event.request.mode === 'navigate' && isStudyPage(url)) event.respondWith(networkFirst(event.request));
+  else if (url.pathname.startsWith('/public/css/') || url.pathname.startsWith('/public/js/')) {
+    event.respondWith(storedFirst(event.request));
+  }
+});

@@ -1,0 +1,251 @@
+import type { Request } from 'express';
+import mongoose from 'mongoose';
+import { z } from 'zod';
+import type { FeatureContext } from '../app.js';
+import { requireLogin, requirePermission } from '../auth/passport.js';
+import { Enrollment, enrollmentStatuses } from '../enrolment/model.js';
+import { seatsTaken } from '../enrolment/seats.js';
+import { cohortEnrollments } from '../enrolment/service.js';
+import { listInstitutions } from '../institutions/service.js';
+import { cohortRoster } from '../learning/service.js';
+import { form, showForm } from '../platform/http/forms.js';
+import { can } from '../platform/permissions.js';
+import { pageOf, parseInput } from '../platform/validation.js';
+import { Program, type ProgramDoc } from '../programs/model.js';
+import { User } from '../users/model.js';
+import { cohortListQuery, cohortSchema } from './schemas.js';
+import {
+  type CohortView,
+  cohortRef,
+  createCohort,
+  dayOf,
+  listCohorts,
+  manageableCohort,
+  updateCohort,
+  viewableCohort,
+} from './service.js';
+
+const id = (req: Request) => String(req.params.id);
+
+/** Choices for the cohort form: published programs and instructors of the institution. */
+async function cohortChoices(req: Request, institution: string | null) {
+  const filter = { publishedVersion: { $gt: 0 }, ...(req.actor?.role === 'admin' ? {} : { institution }) };
+  const [programs, instructors, institutions] = await Promise.all([
+    Program.find(filter, { published: 1, publishedVersion: 1 }).sort({ 'published.title': 1 }).limit(500).lean<ProgramDoc[]>(),
+    institution ? User.find({ role: 'instructor', institution, active: true }, { name: 1 }).sort({ name: 1 }).lean() : [],
+    req.actor?.role === 'admin' ? listInstitutions(req.actor) : Promise.resolve([]),
+  ]);
+  return {
+    programs: programs.map((program) => ({
+      id: String(program._id),
+      label: `${program.published?.code} · ${program.published?.title}`,
+      versions: program.publishedVersion ?? 0,
+    })),
+    instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })),
+    institutions,
+  };
+}
+
+/** A cohort as its form shows it. */
+const formValues = (cohort: CohortView) => ({
+  ...cohort,
+  startsOn: dayOf(cohort.startsOn),
+  endsOn: dayOf(cohort.endsOn),
+  enrolmentOpens: dayOf(cohort.enrolmentOpens),
+  enrolmentCloses: dayOf(cohort.enrolmentCloses),
+  scheduleDays: cohort.schedule.days,
+  scheduleStart: cohort.schedule.start,
+  scheduleEnd: cohort.schedule.end,
+});
+
+/** How many enrolments the cohort has in each state, for its page. */
+async function statusCounts(cohortId: string) {
+  const groups = await Enrollment.aggregate<{ _id: string; count: number }>([
+    { $match: { cohort: new mongoose.Types.ObjectId(cohortId) } },
+    { $group: { _id: '$status', count: { $sum: 1 } } },
+  ]);
+  const counts = Object.fromEntries(enrollmentStatuses.map((status) => [status, 0])) as Record<string, number>;
+  for (const group of groups) counts[group._id] = group.count;
+  return counts;
+}
+
+/** What the cohort page shows; also the locals of the forms on it, shown again when one fails. */
+export async function cohortPage(req: Request, cohortId: string) {
+  const cohort = await viewableCohort(req.actor!, cohortId);
+  const [counts, taken, applied, waitlisted, instructors] = await Promise.all([
+    statusCounts(cohort.id),
+    seatsTaken(cohort.id),
+    cohortEnrollments(req.actor!, cohort.id, 'applied'),
+    cohortEnrollments(req.actor!, cohort.id, 'waitlisted'),
+    User.find({ _id: { $in: cohort.instructors } }, { name: 1 }).lean(),
+  ]);
+  return {
+    title: cohort.name,
+    cohort,
+    counts,
+    taken,
+    applied,
+    waitlisted,
+    instructors: instructors.map((user) => user.name),
+    manages: can(req.actor, 'cohort.manage', cohortRef(cohort)),
+    saved: null,
+  };
+}
+
+export function registerCohortRoutes({ web, api }: FeatureContext): void {
+  web.get('/cohorts', requirePermission('cohort.view'), async (req, res) => {
+    const query = parseInput(cohortListQuery, req.query);
+    res.render('cohorts/list', { title: req.t('cohorts.title'), result: await listCohorts(req.actor!, query), query });
+  });
+
+  const newLocals = async (req: Request) => ({
+    title: req.t('cohorts.new'),
+    cohort: null,
+    ...(await cohortChoices(req, req.actor!.institution)),
+  });
+  web.get(
+    '/cohorts/new',
+    requirePermission('cohort.manage'),
+    showForm('cohorts/form', async (req) => ({
+      ...(await newLocals(req)),
+      values: { capacity: 30, mode: 'online', status: 'planned', program: req.query.program ?? '' },
+    })),
+  );
+  web.post('/cohorts', requirePermission('cohort.manage'), form('cohorts/form', newLocals), async (req, res) => {
+    const cohortId = await createCohort(req.actor!, parseInput(cohortSchema, req.body));
+    res.redirect(303, `/cohorts/${cohortId}?saved=cohort`);
+  });
+
+  const editLocals = async (req: Request) => {
+    const cohort = await manageableCohort(req.actor!, id(req));
+    return {
+      title: req.t('cohorts.edit'),
+      cohort,
+      values: formValues(cohort),
+      ...(await cohortChoices(req, cohort.institution)),
+    };
+  };
+  web.get('/cohorts/:id/edit', requireLogin, showForm('cohorts/form', editLocals));
+  web.post('/cohorts/:id', requireLogin, form('cohorts/form', editLocals), async (req, res) => {
+    await updateCohort(req.actor!, id(req), parseInput(cohortSchema, req.body));
+    res.redirect(303, `/cohorts/${id(req)}?saved=cohort`);
+  });
+
+  web.get('/cohorts/:id', requireLogin, async (req, res) => {
+    res.render('cohorts/show', { ...(await cohortPage(req, id(req))), saved: req.query.saved });
+  });
+
+  web.get('/cohorts/:id/roster', requireLogin, async (req, res) => {
+    const cohort = await viewableCohort(req.actor!, id(req));
+    res.render('cohorts/roster', { title: req.t('cohorts.roster.title'), cohort, roster: await cohortRoster(cohort) });
+  });
+
+  // --- API ----------------------------------------------------------------------------------
+  const cohortOut = z.object({
+    id: z.string(),
+    name: z.string(),
+    institution: z.string(),
+    program: z.string(),
+    version: z.number(),
+    programTitle: z.string(),
+    startsOn: z.string(),
+    endsOn: z.string(),
+    enrolmentOpens: z.string(),
+    enrolmentCloses: z.string(),
+    capacity: z.number(),
+    mode: z.string(),
+    status: z.string(),
+    autoApprove: z.boolean(),
+    schedule: z.object({ days: z.array(z.number()), start: z.string(), end: z.string() }),
+  });
+  const toApi = (cohort: CohortView) => ({
+    ...cohort,
+    startsOn: cohort.startsOn.toISOString(),
+    endsOn: cohort.endsOn.toISOString(),
+    enrolmentOpens: cohort.enrolmentOpens.toISOString(),
+    enrolmentCloses: cohort.enrolmentCloses.toISOString(),
+  });
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/cohorts',
+      summary: 'Cohorts the caller runs: their institution’s (coordinators) or their own (instructors)',
+      tag: 'Cohorts',
+      access: 'user',
+      permission: 'cohort.view',
+      query: cohortListQuery,
+      response: pageOf(cohortOut),
+    },
+    async ({ actor, query }) => {
+      const page = await listCohorts(actor, query);
+      return { ...page, items: page.items.map(toApi) };
+    },
+  );
+  api.endpoint(
+    {
+      method: 'post',
+      path: '/cohorts',
+      summary: 'Create a cohort of a published program (coordinators)',
+      tag: 'Cohorts',
+      access: 'user',
+      permission: 'cohort.manage',
+      body: cohortSchema,
+      response: z.object({ id: z.string() }),
+      status: 201,
+    },
+    async ({ actor, body }) => ({ id: await createCohort(actor, body) }),
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/cohorts/{id}',
+      summary: 'A cohort, with how many places are taken',
+      tag: 'Cohorts',
+      access: 'user',
+      response: cohortOut.extend({ taken: z.number() }),
+    },
+    async ({ actor, params }) => {
+      const cohort = await viewableCohort(actor, String(params.id));
+      return { ...toApi(cohort), taken: await seatsTaken(cohort.id) };
+    },
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/cohorts/{id}/roster',
+      summary: 'The cohort’s trainees with their progress and last activity (its instructors and coordinators)',
+      tag: 'Cohorts',
+      access: 'user',
+      response: z.object({
+        trainees: z.array(
+          z.object({
+            trainee: z.string(),
+            name: z.string(),
+            status: z.string(),
+            done: z.number(),
+            total: z.number(),
+            percent: z.number(),
+            lastActivityAt: z.string().nullable(),
+            inactive: z.boolean(),
+          }),
+        ),
+      }),
+    },
+    async ({ actor, params }) => {
+      const cohort = await viewableCohort(actor, String(params.id));
+      const roster = await cohortRoster(cohort);
+      return {
+        trainees: roster.map((row) => ({
+          trainee: row.trainee,
+          name: row.name,
+          status: row.status,
+          done: row.done,
+          total: row.total,
+          percent: row.percent,
+          lastActivityAt: row.lastActivityAt ? row.lastActivityAt.toISOString() : null,
+          inactive: row.inactive,
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,137 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { FeatureContext } from '../app.js';
+import { requireLogin, requirePermission } from '../auth/passport.js';
+import { cohortPage } from '../cohorts/routes.js';
+import { acceptsApplications, findCohort } from '../cohorts/service.js';
+import { Intake } from '../counselling/model.js';
+import { ValidationError } from '../platform/errors.js';
+import { form } from '../platform/http/forms.js';
+import { parseInput } from '../platform/validation.js';
+import { User } from '../users/model.js';
+import { Enrollment } from './model.js';
+import { addTraineeSchema, reasonSchema } from './schemas.js';
+import {
+  applyOnBehalf,
+  applyToCohort,
+  approveEnrollment,
+  completeEnrollment,
+  type EnrollmentView,
+  enrollmentOf,
+  rejectEnrollment,
+  withdrawEnrollment,
+} from './service.js';
+
+const id = (req: Request) => String(req.params.id);
+
+/** The cohort page of the enrolment a form acted on: where its errors are shown. */
+async function enrollmentCohortPage(req: Request) {
+  const enrollment = await Enrollment.findById(id(req), { cohort: 1 }).lean();
+  return cohortPage(req, String(enrollment?.cohort ?? ''));
+}
+
+const enrollmentOut = z.object({
+  id: z.string(),
+  cohort: z.string(),
+  trainee: z.string(),
+  status: z.enum(['applied', 'waitlisted', 'enrolled', 'completed', 'withdrawn', 'rejected']),
+  source: z.string(),
+  appliedAt: z.string(),
+});
+const toApi = (enrollment: EnrollmentView) => ({
+  id: enrollment.id,
+  cohort: enrollment.cohort,
+  trainee: enrollment.trainee,
+  status: enrollment.status,
+  source: enrollment.source,
+  appliedAt: enrollment.appliedAt.toISOString(),
+});
+
+export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
+  // --- trainees apply ----------------------------------------------------------------------------
+  const applyLocals = async (req: Request) => {
+    const cohort = await findCohort(id(req));
+    const [enrollment, intake] = await Promise.all([
+      enrollmentOf(req.actor!.id, cohort.id),
+      Intake.exists({ _id: req.actor!.id }),
+    ]);
+    return {
+      title: req.t('enrolment.apply.title'),
+      cohort,
+      enrollment,
+      hasIntake: Boolean(intake),
+      open: acceptsApplications(cohort),
+    };
+  };
+  web.get('/cohorts/:id/apply', requirePermission('enrolment.apply'), async (req, res) => {
+    res.render('learning/apply', await applyLocals(req));
+  });
+  web.post('/cohorts/:id/apply', requirePermission('enrolment.apply'), form('learning/apply', applyLocals), async (req, res) => {
+    const enrollment = await applyToCohort(req.actor!, id(req));
+    res.redirect(303, `/learning?saved=${enrollment.status}`);
+  });
+
+  // --- staff decide --------------------------------------------------------------------------------
+  web.post(
+    '/cohorts/:id/enrolments',
+    requireLogin,
+    form('cohorts/show', (req) => cohortPage(req, id(req))),
+    async (req, res) => {
+      const { email } = parseInput(addTraineeSchema, req.body);
+      const trainee = await User.findOne({ email, role: 'trainee' }, { _id: 1 }).lean();
+      if (!trainee) throw new ValidationError([{ field: 'email', key: 'enrolment.errors.noSuchTrainee' }]);
+      const enrollment = await applyOnBehalf(req.actor!, id(req), String(trainee._id), { source: 'staff', enrolNow: true });
+      res.redirect(303, `/cohorts/${id(req)}?saved=${enrollment.status}`);
+    },
+  );
+  const decisions = {
+    approve: (req: Request) => approveEnrollment(req.actor!, id(req)),
+    reject: (req: Request) => rejectEnrollment(req.actor!, id(req), parseInput(reasonSchema, req.body).reason),
+    complete: (req: Request) => completeEnrollment(req.actor!, id(req)),
+    withdraw: (req: Request) => withdrawEnrollment(req.actor!, id(req), parseInput(reasonSchema, req.body).reason),
+  };
+  for (const [action, decide] of Object.entries(decisions)) {
+    web.post(`/enrolments/:id/${action}`, requireLogin, form('cohorts/show', enrollmentCohortPage), async (req, res) => {
+      const enrollment = await decide(req);
+      // A trainee withdrawing themself goes back to their learning; staff to the cohort.
+      if (enrollment.trainee === req.actor!.id) return res.redirect(303, '/learning?saved=withdrawn');
+      const page = action === 'complete' ? 'roster' : '';
+      res.redirect(303, `/cohorts/${enrollment.cohort}${page ? `/${page}` : ''}?saved=${enrollment.status}`);
+    });
+  }
+
+  // --- API ---------------------------------------------------------------------------------------
+  api.endpoint(
+    {
+      method: 'post',
+      path: '/cohorts/{id}/applications',
+      summary: 'Apply to a cohort that takes applications (trainees with an intake); applying twice returns the same application',
+      tag: 'Enrolment',
+      access: 'user',
+      permission: 'enrolment.apply',
+      response: enrollmentOut,
+      status: 201,
+    },
+    async ({ actor, params }) => toApi(await applyToCohort(actor, String(params.id))),
+  );
+  const summaries: Record<keyof typeof decisions, string> = {
+    approve: 'Approve an application: a place if one is free, else the waiting list',
+    reject: 'Refuse an application',
+    complete: 'Mark an enrolled trainee as having completed the cohort',
+    withdraw: 'Withdraw (the trainee, or staff); the place goes to the first on the waiting list',
+  };
+  for (const action of Object.keys(decisions) as (keyof typeof decisions)[]) {
+    api.endpoint(
+      {
+        method: 'post',
+        path: `/enrolments/{id}/${action}`,
+        summary: summaries[action],
+        tag: 'Enrolment',
+        access: 'user',
+        body: action === 'reject' || action === 'withdraw' ? reasonSchema : undefined,
+        response: enrollmentOut,
+      },
+      async ({ req }) => toApi(await decisions[action](req)),
+    );
+  }
+}

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+export const reasonSchema = z.object({ reason: z.string().trim().max(500).default('') });
+export const addTraineeSchema = z.object({ email: z.string().trim().toLowerCase().email().max(200) });

@@ -1,0 +1,122 @@
+import path from 'node:path';
+import type { Request } from 'express';
+import { z } from 'zod';
+import type { FeatureContext } from '../app.js';
+import { requireLogin, requirePermission } from '../auth/passport.js';
+import { publicDir } from '../platform/paths.js';
+import { objectIdField, parseInput } from '../platform/validation.js';
+import { progressBatch } from './schemas.js';
+import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, studyLesson } from './service.js';
+
+const param = (req: Request, name: string) => String(req.params[name]);
+const lessonParams = z.object({ cohortId: objectIdField, lessonId: objectIdField });
+
+export function registerLearningRoutes({ web, api, files }: FeatureContext): void {
+  web.get('/learning', requirePermission('enrolment.apply'), async (req, res) => {
+    res.render('learning/mine', { title: req.t('learning.title'), cards: await myLearning(req.actor!), saved: req.query.saved });
+  });
+
+  web.get('/learn/:cohortId/lessons/:lessonId', requireLogin, async (req, res) => {
+    const { cohortId, lessonId } = parseInput(lessonParams, req.params);
+    const found = await studyLesson(req.actor!, cohortId, lessonId);
+    // Pages a trainee opened stay readable offline (public/sw.js); they must not be shared caches'.
+    res.set('Cache-Control', 'private, no-cache');
+    res.render('programs/lesson', {
+      title: found.lesson.title,
+      ...found,
+      base: `/learn/${cohortId}`,
+      preview: false,
+      study: {
+        cohort: cohortId,
+        completed: found.completed,
+        completesBy: found.completesBy,
+        resumeAt: found.resumeAt,
+        progress: found.progress,
+      },
+    });
+  });
+
+  /** Without JavaScript (or as its fallback) the buttons post a form; the script sends the same event. */
+  web.post('/learn/:cohortId/lessons/:lessonId/complete', requireLogin, async (req, res) => {
+    const { cohortId, lessonId } = parseInput(lessonParams, req.params);
+    const next = await completeLesson(req.actor!, cohortId, lessonId);
+    res.redirect(303, next ? `/learn/${cohortId}/lessons/${next}` : '/learning?saved=lastLesson');
+  });
+  web.post('/learn/:cohortId/lessons/:lessonId/incomplete', requireLogin, async (req, res) => {
+    const { cohortId, lessonId } = parseInput(lessonParams, req.params);
+    await markIncomplete(req.actor!, cohortId, lessonId);
+    res.redirect(303, `/learn/${cohortId}/lessons/${lessonId}`);
+  });
+
+  web.get('/learn/:cohortId/files/:fileId', requireLogin, async (req, res) => {
+    const cohortId = param(req, 'cohortId');
+    const fileId = await studyFile(req.actor!, cohortId, param(req, 'fileId'), Boolean(req.query.download));
+    const file = await files.findStoredFile(fileId);
+    await files.sendStoredFile(req, res, file, { disposition: req.query.download ? 'attachment' : 'inline' });
+  });
+
+  // The service worker is served from the root so that it may keep /learn and /learning pages.
+  web.get('/sw.js', (_req, res) => {
+    res.set('Cache-Control', 'no-cache');
+    res.type('application/javascript').sendFile(path.join(publicDir, 'js', 'sw.js'));
+  });
+
+  // --- API ---------------------------------------------------------------------------------------
+  const tally = z.object({ done: z.number(), total: z.number(), percent: z.number() });
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/learning',
+      summary: "The trainee's cohorts: status, progress per module and unit, next lesson, upcoming live classes and deadlines",
+      tag: 'Learning',
+      access: 'user',
+      permission: 'enrolment.apply',
+      response: z.object({
+        cohorts: z.array(
+          z.object({
+            enrollment: z.string(),
+            status: z.string(),
+            cohort: z.object({ id: z.string(), name: z.string(), programTitle: z.string() }),
+            progress: z
+              .object({
+                overall: tally,
+                modules: z.array(tally.extend({ id: z.string(), title: z.string() })),
+                units: z.array(tally.extend({ code: z.string() })),
+                next: z.object({ id: z.string(), title: z.string() }).nullable(),
+              })
+              .nullable(),
+            sessions: z.array(z.object({ start: z.string(), end: z.string() })),
+            deadlines: z.array(z.object({ key: z.string(), date: z.string() })),
+          }),
+        ),
+      }),
+    },
+    async ({ actor }) => ({
+      cohorts: (await myLearning(actor)).map((card) => ({
+        enrollment: card.enrollment.id,
+        status: card.enrollment.status,
+        cohort: { id: card.cohort.id, name: card.cohort.name, programTitle: card.cohort.programTitle },
+        progress: card.progress,
+        sessions: card.sessions.map((session) => ({ start: session.start.toISOString(), end: session.end.toISOString() })),
+        deadlines: card.deadlines.map((deadline) => ({ key: deadline.key, date: deadline.date.toISOString() })),
+      })),
+    }),
+  );
+  api.endpoint(
+    {
+      method: 'post',
+      path: '/progress',
+      summary: 'Record lesson progress (completions and positions); replaying the same events changes nothing',
+      tag: 'Learning',
+      access: 'user',
+      permission: 'enrolment.apply',
+      body: progressBatch,
+      response: z.object({
+        accepted: z.number(),
+        ignored: z.number(),
+        cohorts: z.array(tally.extend({ cohort: z.string(), completed: z.array(z.string()) })),
+      }),
+    },
+    async ({ actor, body }) => recordProgress(actor, body.events),
+  );
+}

@@ -1,0 +1,231 @@
+import mongoose from 'mongoose';
+import { Cohort, type CohortDoc } from '../cohorts/model.js';
+import { upcomingSessions } from '../cohorts/schedule.js';
+import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
+import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
+import { toEnrollmentView } from '../enrolment/service.js';
+import { ForbiddenError, NotFoundError } from '../platform/errors.js';
+import { type Actor, authorize } from '../platform/permissions.js';
+import { ProgramVersion, PublishedLesson, publishedLessonId, type VersionDoc, versionId } from '../programs/model.js';
+import { lessonInSnapshot, type Snapshot } from '../programs/publishing.js';
+import { User } from '../users/model.js';
+import { completesBy, computeProgress, lessonIds } from './progress.js';
+import type { ProgressEvent } from './schemas.js';
+
+/** The program version a cohort runs. Versions are immutable, so one read by `_id` is all it takes. */
+export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version'>): Promise<Snapshot> {
+  const version = await ProgramVersion.findById(versionId(cohort.program, cohort.version), {
+    snapshot: 1,
+    complete: 1,
+  }).lean<VersionDoc>();
+  if (!version?.complete) throw new NotFoundError();
+  return version.snapshot as Snapshot;
+}
+
+/** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */
+export async function myLearning(actor: Actor | null, now = new Date()) {
+  authorize(actor, 'enrolment.apply');
+  const enrollments = await Enrollment.find({ trainee: actor.id, status: { $ne: 'rejected' } })
+    .sort({ appliedAt: -1 })
+    .limit(50)
+    .lean<EnrollmentDoc[]>();
+  const cohorts = await Cohort.find({ _id: { $in: enrollments.map((enrollment) => enrollment.cohort) } }).lean<CohortDoc[]>();
+  const cohortById = new Map(cohorts.map((cohort) => [String(cohort._id), toCohortView(cohort)]));
+  const cards = await Promise.all(
+    enrollments.map(async (enrollment) => {
+      const cohort = cohortById.get(String(enrollment.cohort));
+      if (!cohort) return null;
+      const studying = enrollment.status === 'enrolled' || enrollment.status === 'completed';
+      const snapshot = studying ? await cohortSnapshot(cohort).catch(() => null) : null;
+      const progress = snapshot
+        ? computeProgress(snapshot, enrollment.progress?.completed ?? [], enrollment.progress?.lastLesson ?? '')
+        : null;
+      const deadlines = [
+        ...(enrollment.status === 'applied' || enrollment.status === 'waitlisted'
+          ? [{ key: 'learning.deadline.enrolmentCloses', date: cohort.enrolmentCloses }]
+          : []),
+        { key: 'learning.deadline.starts', date: cohort.startsOn },
+        { key: 'learning.deadline.ends', date: cohort.endsOn },
+      ].filter((deadline) => deadline.date > now);
+      return {
+        enrollment: toEnrollmentView(enrollment),
+        cohort,
+        progress,
+        resume: progress?.next && progress.next.id === enrollment.progress?.lastLesson ? (enrollment.progress?.position ?? 0) : 0,
+        lastActivityAt: enrollment.progress?.lastActivityAt ?? null,
+        sessions: studying && enrollment.status !== 'completed' ? upcomingSessions(cohort, now) : [],
+        deadlines,
+      };
+    }),
+  );
+  return cards.filter((card) => card !== null);
+}
+
+/** The trainee's enrolment in the cohort, if it lets them study. */
+async function studyingEnrollment(actor: Actor | null, cohortId: string): Promise<EnrollmentDoc> {
+  if (!actor) throw new ForbiddenError();
+  if (!mongoose.isValidObjectId(cohortId)) throw new NotFoundError();
+  const enrollment = await Enrollment.findOne({ cohort: cohortId, trainee: actor.id }).lean<EnrollmentDoc>();
+  authorize(actor, 'cohort.study', { trainee: String(enrollment?.trainee ?? ''), status: enrollment?.status ?? '' });
+  return enrollment!;
+}
+
+/**
+ * A lesson of the cohort's program, for one of its trainees, with where they are. Opening it
+ * records it as the lesson to resume (one small write).
+ */
+export async function studyLesson(actor: Actor | null, cohortId: string, lessonId: string, now = new Date()) {
+  const enrollment = await studyingEnrollment(actor, cohortId);
+  const cohort = await findCohort(cohortId);
+  const snapshot = await cohortSnapshot(cohort);
+  const place = lessonInSnapshot(snapshot, lessonId);
+  const text = await PublishedLesson.findById(publishedLessonId(cohort.program, cohort.version, lessonId)).lean();
+  if (!text) throw new NotFoundError();
+  const sameLesson = enrollment.progress?.lastLesson === lessonId;
+  await Enrollment.updateOne(
+    { _id: enrollment._id },
+    {
+      $set: sameLesson
+        ? { 'progress.lastActivityAt': now }
+        : { 'progress.lastLesson': lessonId, 'progress.position': 0, 'progress.positionAt': now, 'progress.lastActivityAt': now },
+    },
+  );
+  const completed = new Set(enrollment.progress?.completed ?? []);
+  return {
+    cohort,
+    snapshot,
+    ...place,
+    html: text.html ?? '',
+    enrollment: String(enrollment._id),
+    completed: completed.has(lessonId),
+    completesBy: completesBy(place.lesson),
+    resumeAt: sameLesson ? (enrollment.progress?.position ?? 0) : 0,
+    progress: computeProgress(snapshot, completed, lessonId).overall,
+  };
+}
+
+/**
+ * Records progress events, as sent by the lesson page now or replayed later by a phone that was
+ * offline. Completions are set members, so a replayed event changes nothing; a position is kept
+ * only if it is newer (by the device's clock) than the one stored. Events for a cohort the trainee
+ * may no longer study (withdrawn meanwhile) or for lessons not in its program are ignored, so the
+ * device can drop them instead of retrying forever.
+ */
+export async function recordProgress(actor: Actor | null, events: ProgressEvent[], now = new Date()) {
+  authorize(actor, 'enrolment.apply');
+  const byCohort = new Map<string, ProgressEvent[]>();
+  for (const event of events) byCohort.set(event.cohort, [...(byCohort.get(event.cohort) ?? []), event]);
+  let accepted = 0;
+  let ignored = 0;
+  const cohorts: { cohort: string; done: number; total: number; percent: number; completed: string[] }[] = [];
+  for (const [cohortId, cohortEvents] of byCohort) {
+    const enrollment = await studyingEnrollment(actor, cohortId).catch(() => null);
+    const cohort = enrollment ? await findCohort(cohortId) : null;
+    const snapshot = cohort ? await cohortSnapshot(cohort) : null;
+    if (!enrollment || !snapshot) {
+      ignored += cohortEvents.length;
+      continue;
+    }
+    const known = new Set(lessonIds(snapshot));
+    const valid = cohortEvents.filter((event) => known.has(event.lesson));
+    ignored += cohortEvents.length - valid.length;
+    accepted += valid.length;
+    const completions = [...new Set(valid.filter((event) => event.kind === 'complete').map((event) => event.lesson))];
+    const positions = valid.filter((event) => event.kind === 'position').sort((a, b) => b.at.getTime() - a.at.getTime());
+    const newest = positions[0];
+    // A device clock ahead of ours must not pin the position: no event is later than its arrival.
+    const newestAt = newest && newest.at > now ? now : newest?.at;
+    const stored = enrollment.progress?.positionAt ?? null;
+    const set: Record<string, unknown> = { 'progress.lastActivityAt': now };
+    if (newest && newestAt && (!stored || newestAt > stored)) {
+      Object.assign(set, {
+        'progress.lastLesson': newest.lesson,
+        'progress.position': newest.position ?? 0,
+        'progress.positionAt': newestAt,
+      });
+    }
+    await Enrollment.updateOne(
+      { _id: enrollment._id },
+      { $set: set, ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}) },
+    );
+    const completed = new Set([...(enrollment.progress?.completed ?? []), ...completions]);
+    cohorts.push({ cohort: cohortId, ...computeProgress(snapshot, completed).overall, completed: [...completed] });
+  }
+  return { accepted, ignored, cohorts };
+}
+
+/** Marks a lesson done by hand and returns the lesson after it, if any. */
+export async function completeLesson(actor: Actor | null, cohortId: string, lessonId: string): Promise<string | null> {
+  const { cohorts } = await recordProgress(actor, [
+    { id: 'form', cohort: cohortId, lesson: lessonId, kind: 'complete', via: 'manual', at: new Date() },
+  ]);
+  if (!cohorts.length) throw new NotFoundError();
+  const sequence = lessonIds(await cohortSnapshot(await findCohort(cohortId)));
+  return sequence[sequence.indexOf(lessonId) + 1] ?? null;
+}
+
+/** Marks a lesson not done again (a trainee who ticked it by mistake). */
+export async function markIncomplete(actor: Actor | null, cohortId: string, lessonId: string): Promise<void> {
+  const enrollment = await studyingEnrollment(actor, cohortId);
+  await Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } });
+}
+
+/**
+ * A lesson file for a trainee of the cohort. A download counts: a lesson made of files is done
+ * once each of its files was downloaded.
+ */
+export async function studyFile(actor: Actor | null, cohortId: string, fileId: string, download: boolean) {
+  const enrollment = await studyingEnrollment(actor, cohortId);
+  const cohort = await findCohort(cohortId);
+  const snapshot = await cohortSnapshot(cohort);
+  const lesson = snapshot.modules
+    .flatMap((module) => module.lessons)
+    .find((candidate) => candidate.files.some((file) => file.id === fileId) || candidate.video.file?.id === fileId);
+  if (!lesson) throw new NotFoundError();
+  if (download && lesson.files.some((file) => file.id === fileId)) {
+    const downloaded = new Set([...(enrollment.progress?.files ?? []), fileId]);
+    const done = completesBy(lesson) === 'files' && lesson.files.every((file) => downloaded.has(file.id));
+    await Enrollment.updateOne(
+      { _id: enrollment._id },
+      {
+        $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
+        $set: { 'progress.lastActivityAt': new Date() },
+      },
+    );
+  }
+  return fileId;
+}
+
+/** The cohort's trainees with their progress and last activity, for its instructors and coordinators. */
+export async function cohortRoster(cohort: CohortView, now = new Date()) {
+  const snapshot = await cohortSnapshot(cohort);
+  const total = lessonIds(snapshot).length;
+  const enrollments = await Enrollment.find({ cohort: cohort.id, status: { $in: ['enrolled', 'completed'] } })
+    .limit(2000)
+    .lean<EnrollmentDoc[]>();
+  const people = await User.find({ _id: { $in: enrollments.map((e) => e.trainee) } }, { name: 1, email: 1, phone: 1 }).lean();
+  const byId = new Map(people.map((person) => [String(person._id), person]));
+  const known = new Set(lessonIds(snapshot));
+  const weekAgo = now.getTime() - 7 * 86_400_000;
+  return enrollments
+    .map((enrollment) => {
+      const person = byId.get(String(enrollment.trainee));
+      const done = (enrollment.progress?.completed ?? []).filter((id) => known.has(id)).length;
+      const lastActivityAt = enrollment.progress?.lastActivityAt ?? null;
+      return {
+        enrollment: String(enrollment._id),
+        trainee: String(enrollment.trainee),
+        name: person?.name ?? '',
+        email: person?.email ?? '',
+        phone: person?.phone ?? '',
+        status: enrollment.status,
+        done,
+        total,
+        percent: total ? Math.floor((done / total) * 100) : 0,
+        lastActivityAt,
+        /** Enrolled, not finished, and silent for a week (or never started). */
+        inactive: enrollment.status === 'enrolled' && (!lastActivityAt || lastActivityAt.getTime() < weekAgo),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
