@@ -1,3 +1,6 @@
+import { Cohort } from '../cohorts/model.js';
+import { Intake } from '../counselling/model.js';
+import { Enrollment } from '../enrolment/model.js';
 import { Institution, Sector } from '../institutions/model.js';
 import { type Actor, can, scope } from '../platform/permissions.js';
 import { Program } from '../programs/model.js';
@@ -15,6 +18,10 @@ export type Dashboard = {
   programs?: { draft: number; published: number };
   /** Unit proposals waiting for the actor's approval. */
   proposals?: number;
+  /** For a trainee: their cohorts, by whether they study in them yet. */
+  learning?: { studying: number; pending: number };
+  /** For those who run cohorts: applications and intakes waiting for them, cohorts under way. */
+  cohorts?: { active: number; applications: number; intakes: number };
 };
 
 /** The figures a role's dashboard shows; each one only where the actor may see it. */
@@ -57,6 +64,29 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
     work.push(
       CompetencyUnit.countDocuments({ status: 'proposed' }).then((count) => {
         dashboard.proposals = count;
+      }),
+    );
+  }
+  if (actor.role === 'trainee') {
+    work.push(
+      Enrollment.find({ trainee: actor.id }, { status: 1 })
+        .lean()
+        .then((enrollments) => {
+          const count = (statuses: string[]) => enrollments.filter((e) => statuses.includes(e.status)).length;
+          dashboard.learning = { studying: count(['enrolled', 'completed']), pending: count(['applied', 'waitlisted']) };
+        }),
+    );
+  }
+  if (can(actor, 'cohort.view')) {
+    const institution = actor.role === 'admin' ? {} : { institution: actor.institution };
+    const cohortFilter = actor.role === 'instructor' ? { instructors: actor.id } : institution;
+    work.push(
+      Promise.all([
+        Cohort.countDocuments({ ...cohortFilter, status: { $in: ['open', 'running'] } }),
+        can(actor, 'cohort.manage') ? Enrollment.countDocuments({ ...institution, status: 'applied' }) : 0,
+        can(actor, 'counselling.record') ? Intake.countDocuments({ ...institution, status: 'waiting' }) : 0,
+      ]).then(([active, applications, intakes]) => {
+        dashboard.cohorts = { active, applications, intakes };
       }),
     );
   }

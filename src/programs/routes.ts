@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
+import { openCohortsOf } from '../cohorts/service.js';
 import { listInstitutions, listSectors } from '../institutions/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
@@ -277,7 +278,13 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
   });
   web.get('/catalogue/:id', async (req, res) => {
     const found = await catalogueProgram(id(req));
-    res.render('catalogue/program', { title: found.snapshot.title, found, sectors: await listSectors() });
+    res.render('catalogue/program', {
+      title: found.snapshot.title,
+      found,
+      sectors: await listSectors(),
+      cohorts: await openCohortsOf(found.program),
+      readsLessons: can(req.actor, 'lesson.view', { published: true, program: found.ref }),
+    });
   });
 
   api.endpoint(

@@ -7,6 +7,7 @@ import type { Role } from '../platform/permissions.js';
 import { unitInput } from '../units/schemas.js';
 import { saveUnits } from '../units/service.js';
 import { User } from '../users/model.js';
+import { seedDemoLearning } from './demoLearning.js';
 
 /** Real SKKNI units from public decrees (their sources are named in the file). */
 export async function demoUnits() {
@@ -120,6 +121,7 @@ export async function seedDemo(): Promise<{ created: number; summary: string }> 
     const outcomes = await saveUnits({ id: String(admin._id), role: 'admin', institution: null }, units);
     created += outcomes.filter((outcome) => outcome === 'created').length;
   }
+  created += await seedDemoLearning();
   const lines = [
     `Demo data ready (${created} records created). Log in with password "${demoPassword}":`,
     ...demoUsers.slice(0, 5).map((user) => `  ${user.role.padEnd(12)} ${user.email}`),

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { createCohort } from '../../src/cohorts/service.js';
+import { Intake } from '../../src/counselling/model.js';
+import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -11,6 +14,7 @@ import { startUnitImport } from '../../src/units/import.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
 import { buildTestApp, buildTestServer, loggedInAgent, submitForm } from '../support/app.js';
+import { cohortFields } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 
@@ -49,6 +53,13 @@ type Fixtures = {
   program: string;
   lesson: string;
   owner: string;
+  /** An open cohort of the program at institution A: the instructor teaches it, the trainee studies in it. */
+  cohort: string;
+  /** Enrolments of other trainees of the cohort, one per decision, so each row starts from a state that allows it. */
+  toApprove: string;
+  toReject: string;
+  toComplete: string;
+  toWithdraw: string;
 };
 /** Stands in for the fixtures where only the shape of a path is wanted: each value is its name. */
 const named = (wrap: (name: string) => string) =>
@@ -143,6 +154,12 @@ const webRows: Row[] = [
 
 const staffPage = { ...everyone(200), anonymous: 302, trainee: 403 };
 const programEditors = { ...everyone(403), anonymous: 302, instructor: 200, coordinatorA: 200, admin: 200 };
+/** Published lessons outside a cohort: the institution's staff (here all of them edit it) and admins; never trainees. */
+const programReaders = programEditors;
+/** The cohort's instructor, its institution's coordinators and admins. */
+const cohortStaff = { ...everyone(403), anonymous: 302, instructor: 200, coordinatorA: 200, admin: 200 };
+const traineePage = { ...everyone(403), anonymous: 302, trainee: 200 };
+const api = (expected: Partial<Expected>, others = 403): Expected => ({ ...everyone(others), anonymous: 401, ...expected });
 webRows.push(
   { method: 'get', path: () => '/units', expected: page.loggedIn },
   { method: 'get', path: () => '/units/new', expected: staffPage },
@@ -163,7 +180,21 @@ webRows.push(
   { method: 'get', path: (f) => `/programs/${f.program}/modules/new`, expected: programEditors },
   { method: 'get', path: (f) => `/lessons/${f.lesson}/edit`, expected: programEditors },
   { method: 'get', path: (f) => `/programs/${f.program}/preview/lessons/${f.lesson}`, expected: programEditors },
-  { method: 'get', path: (f) => `/programs/${f.program}/v/1/lessons/${f.lesson}`, expected: page.loggedIn },
+  { method: 'get', path: (f) => `/programs/${f.program}/v/1/lessons/${f.lesson}`, expected: programReaders },
+  { method: 'get', path: () => '/cohorts', expected: { ...staffPage } },
+  { method: 'get', path: () => '/cohorts/new', expected: { ...staffPage, instructor: 403 } },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}`, expected: cohortStaff },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/roster`, expected: cohortStaff },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/edit`, expected: { ...cohortStaff, instructor: 403 } },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/apply`, expected: traineePage },
+  { method: 'get', path: () => '/learning', expected: traineePage },
+  { method: 'get', path: (f) => `/learn/${f.cohort}/lessons/${f.lesson}`, expected: traineePage },
+  {
+    method: 'post',
+    path: (f) => `/enrolments/${f.toApprove}/approve`,
+    body: () => ({}),
+    expected: { ...cohortStaff, instructor: 403, coordinatorA: 303, admin: 303 },
+  },
   { method: 'get', path: () => '/catalogue', expected: everyone(200) },
   { method: 'get', path: (f) => `/catalogue/${f.program}`, expected: everyone(200) },
   {
@@ -180,6 +211,55 @@ webRows.push(
 );
 
 const apiRows: Row[] = [
+  {
+    method: 'get',
+    path: () => '/api/v1/cohorts',
+    expected: api({ instructor: 200, coordinatorA: 200, coordinatorB: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: () => '/api/v1/cohorts',
+    body: (f) => cohortBody(f),
+    expected: api({ coordinatorA: 201, coordinatorB: 201, admin: 201 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/roster`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  { method: 'post', path: (f) => `/api/v1/cohorts/${f.cohort}/applications`, expected: api({ trainee: 201 }) },
+  { method: 'post', path: (f) => `/api/v1/enrolments/${f.toApprove}/approve`, expected: api({ coordinatorA: 200, admin: 200 }) },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/enrolments/${f.toReject}/reject`,
+    body: () => ({}),
+    expected: api({ coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/enrolments/${f.toComplete}/complete`,
+    expected: api({ coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/enrolments/${f.toWithdraw}/withdraw`,
+    body: () => ({}),
+    expected: api({ coordinatorA: 200, admin: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/learning', expected: api({ trainee: 200 }) },
+  {
+    method: 'post',
+    path: () => '/api/v1/progress',
+    body: (f) => ({
+      events: [{ id: 'matrix', cohort: f.cohort, lesson: f.lesson, kind: 'complete', at: new Date().toISOString() }],
+    }),
+    expected: api({ trainee: 200 }),
+  },
   { method: 'get', path: () => '/api/v1/units', expected: everyone(200, 401) },
   { method: 'get', path: (f) => `/api/v1/units/${f.unitCode}`, expected: everyone(200, 401) },
   {
@@ -298,6 +378,44 @@ const apiRows: Row[] = [
   },
 ];
 
+/** A new cohort of the matrix's program, as the API takes it (admins name the institution). */
+function cohortBody(f: Fixtures) {
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  return {
+    name: `Angkatan API ${unique()}`,
+    program: f.program,
+    startsOn: day(10),
+    endsOn: day(40),
+    enrolmentOpens: day(0),
+    enrolmentCloses: day(9),
+    capacity: 20,
+    institution: f.institutionA,
+  };
+}
+
+/** A cohort of the program with the matrix's trainee enrolled, and one enrolment per decision to try. */
+async function cohortFixtures(
+  program: string,
+  institution: string,
+  coordinatorId: string,
+  instructorId: string,
+  traineeId: string,
+) {
+  const coordinator: Actor = { id: coordinatorId, role: 'coordinator', institution };
+  const cohort = await createCohort(coordinator, cohortFields(program, { instructors: [instructorId], capacity: 10 }));
+  await Intake.create({ _id: traineeId, institution, education: 'smk' });
+  await applyOnBehalf(coordinator, cohort, traineeId, { source: 'staff', enrolNow: true });
+  const enrolment = async (enrolNow: boolean) =>
+    (await applyOnBehalf(coordinator, cohort, (await makeUser('trainee', institution)).id, { source: 'staff', enrolNow })).id;
+  return {
+    cohort,
+    toApprove: await enrolment(false),
+    toReject: await enrolment(false),
+    toComplete: await enrolment(true),
+    toWithdraw: await enrolment(true),
+  };
+}
+
 /** Units, an import and a published program, made through the services as their users would. */
 async function contentFixtures(institution: string, instructorId: string, coordinatorId: string) {
   const coordinator: Actor = { id: coordinatorId, role: 'coordinator', institution };
@@ -341,13 +459,23 @@ describe('permission matrix', () => {
       coordinatorB: await makeUser('coordinator', institutionB),
       admin: await makeUser('admin'),
     };
-    fixtures = {
+    const base = {
       institutionA,
       traineeA: (await makeUser('trainee', institutionA)).id,
       traineeB: (await makeUser('trainee', institutionB)).id,
       promotable: (await makeUser('trainee', institutionA)).id,
       credentials: await makeUser('instructor', institutionB),
       ...(await contentFixtures(institutionA, accounts.instructor.id, accounts.coordinatorA.id)),
+    };
+    fixtures = {
+      ...base,
+      ...(await cohortFixtures(
+        base.program,
+        institutionA,
+        accounts.coordinatorA.id,
+        accounts.instructor.id,
+        accounts.trainee.id,
+      )),
     };
     agents.anonymous = supertest.agent(app);
     tokens.anonymous = null;

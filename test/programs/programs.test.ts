@@ -22,6 +22,8 @@ describe('programs: drafts, publishing and versions', () => {
   let instructor: Actor & { email: string; password: string };
   let trainee: { email: string; password: string };
   let other: { email: string; password: string };
+  /** An instructor of the same institution who does not edit the programs: reads published lessons. */
+  let colleague: { email: string; password: string };
   before(async () => {
     app = buildTestApp();
     await makeSector('ict');
@@ -31,6 +33,7 @@ describe('programs: drafts, publishing and versions', () => {
     instructor = { id: user.id, role: 'instructor', institution, email: user.email, password: user.password };
     trainee = await makeUser('trainee', institution);
     other = await makeUser('instructor', otherInstitution);
+    colleague = await makeUser('instructor', institution);
     const coordinator: Actor = { id: (await makeUser('coordinator', institution)).id, role: 'coordinator', institution };
     await saveUnits(
       coordinator,
@@ -69,11 +72,16 @@ describe('programs: drafts, publishing and versions', () => {
     expect(await publishProgram(instructor, program)).to.equal(1);
 
     await updateLesson(instructor, lesson, lessonSchema.parse({ title: 'Pengantar', body: '# Versi kedua\n\nIsi baru.' }));
-    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const reader = await loggedInAgent(app, colleague.email, colleague.password);
     const stillOld = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
     expect(stillOld.status).to.equal(200);
     expect(stillOld.text).to.contain('Versi pertama');
     expect(stillOld.text).not.to.contain('Versi kedua');
+    // Trainees read lessons through their cohort (/learn/...), never outside one.
+    const outsider = await loggedInAgent(app, trainee.email, trainee.password);
+    expect((await outsider.get(`/programs/${program}/v/1/lessons/${lesson}`)).status).to.equal(403);
+    const elsewhere = await loggedInAgent(app, other.email, other.password);
+    expect((await elsewhere.get(`/programs/${program}/v/1/lessons/${lesson}`)).status).to.equal(403);
 
     expect(await publishProgram(instructor, program)).to.equal(2);
     expect((await reader.get(`/programs/${program}/v/1/lessons/${lesson}`)).text).to.contain('Versi pertama');
@@ -132,7 +140,7 @@ describe('programs: drafts, publishing and versions', () => {
     ].join('\n\n');
     const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'XSS', body: payloads }));
     await publishProgram(instructor, program);
-    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const reader = await loggedInAgent(app, colleague.email, colleague.password);
     const page = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
     const body = page.text.slice(page.text.indexOf('class="lesson-body"'), page.text.indexOf('</article>'));
     expect(body).to.contain('<h2>Aman</h2>');
@@ -167,7 +175,7 @@ describe('programs: drafts, publishing and versions', () => {
     expect(fileId).to.be.a('string');
 
     // Before publishing, only editors reach the file, through the preview.
-    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const reader = await loggedInAgent(app, colleague.email, colleague.password);
     expect((await editor.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(200);
     expect((await reader.get(`/programs/${program}/preview/files/${fileId}`)).status).to.equal(403);
 
@@ -199,7 +207,7 @@ describe('programs: drafts, publishing and versions', () => {
     const uploaded = await editor.post(`/lessons/${lesson}/video?_csrf=${token}`).attach('video', video, 'praktik.webm');
     expect(uploaded.status, uploaded.text.slice(0, 200)).to.equal(303);
     await publishProgram(instructor, program);
-    const reader = await loggedInAgent(app, trainee.email, trainee.password);
+    const reader = await loggedInAgent(app, colleague.email, colleague.password);
     const page = await reader.get(`/programs/${program}/v/1/lessons/${lesson}`);
     const source = /<video controls preload="none" src="([^"]+)"/.exec(page.text)?.[1];
     expect(source).to.match(/\/programs\/[0-9a-f]{24}\/v\/1\/files\/[0-9a-f]{24}$/);
