@@ -37,16 +37,25 @@ export const cohortSchema = z
     autoApprove: checkboxField(false),
     institution: objectIdField.optional(),
   })
-  .superRefine((input, context) => {
-    const issue = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
-    if (input.endsOn < input.startsOn) issue('endsOn', 'validation.endsBeforeStart');
-    if (input.enrolmentCloses < input.enrolmentOpens) issue('enrolmentCloses', 'validation.endsBeforeStart');
-    if (input.enrolmentCloses > input.endsOn) issue('enrolmentCloses', 'cohorts.errors.enrolmentAfterEnd');
-    if (input.scheduleDays.length && (!input.scheduleStart || !input.scheduleEnd))
-      issue('scheduleStart', 'cohorts.errors.scheduleTimes');
-    if (input.scheduleStart && input.scheduleEnd && input.scheduleEnd <= input.scheduleStart)
-      issue('scheduleEnd', 'validation.endsBeforeStart');
-  });
+  // Checked even when another field is wrong, so the form names every mistake at once; the
+  // values compared may then be unparsed input, hence the type guards.
+  .check(
+    z.superRefine(
+      (input: Record<string, unknown>, context) => {
+        const issue = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message, input });
+        const text = (name: string) => (typeof input[name] === 'string' ? (input[name] as string) : '');
+        const [startsOn, endsOn, opens, closes] = ['startsOn', 'endsOn', 'enrolmentOpens', 'enrolmentCloses'].map(text);
+        if (startsOn && endsOn && endsOn < startsOn) issue('endsOn', 'validation.endsBeforeStart');
+        if (opens && closes && closes < opens) issue('enrolmentCloses', 'validation.endsBeforeStart');
+        else if (closes && endsOn && closes > endsOn) issue('enrolmentCloses', 'cohorts.errors.enrolmentAfterEnd');
+        const [start, end] = [text('scheduleStart'), text('scheduleEnd')];
+        const days = Array.isArray(input.scheduleDays) ? input.scheduleDays : [];
+        if (days.length && (!start || !end)) issue('scheduleStart', 'cohorts.errors.scheduleTimes');
+        if (start && end && end <= start) issue('scheduleEnd', 'validation.endsBeforeStart');
+      },
+      { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+    ),
+  );
 export type CohortInput = z.output<typeof cohortSchema>;
 
 export const cohortListQuery = z.object({

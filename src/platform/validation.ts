@@ -4,7 +4,10 @@ import { type FieldIssue, ValidationError } from './errors.js';
 /** A zod issue as a field and an i18n key; `input` is what was validated, to tell missing from wrong. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
   const field = issue.path.join('.') || '_';
-  if (issue.message.startsWith('validation.')) return { field, key: issue.message };
+  // Our own messages are i18n keys: `validation.*` on any check, a feature's key on a custom refinement.
+  if (issue.message.startsWith('validation.') || (issue.code === 'custom' && /^[a-z]\w*(\.\w+)+$/.test(issue.message))) {
+    return { field, key: issue.message };
+  }
   const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
   if (given === undefined || (typeof given === 'string' && given.trim() === '')) return { field, key: 'validation.required' };
   switch (issue.code) {

@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { Cohort } from '../../src/cohorts/model.js';
+import { upcomingSessions } from '../../src/cohorts/schedule.js';
+import { dayStart } from '../../src/cohorts/service.js';
+import { Intake } from '../../src/counselling/model.js';
+import { Enrollment } from '../../src/enrolment/model.js';
+import { User } from '../../src/users/model.js';
+import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
+import { makeCohortSetup } from '../support/cohorts.js';
+import { useTestDatabase } from '../support/database.js';
+import { makeUser } from '../support/factories.js';
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+describe('cohorts: pages for coordinators, instructors and applicants', () => {
+  useTestDatabase(import.meta.url);
+  const app = buildTestApp();
+
+  it('lets a coordinator create a cohort through the form, with each mistake named beside its field', async () => {
+    const setup = await makeCohortSetup();
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const fields = {
+      name: 'Angkatan Uji Form',
+      program: setup.program.id,
+      startsOn: day(20),
+      endsOn: day(10),
+      enrolmentOpens: day(0),
+      enrolmentCloses: day(5),
+      capacity: '0',
+      mode: 'online',
+      status: 'open',
+      scheduleDays: ['2', '4'],
+      scheduleStart: '',
+      scheduleEnd: '',
+    };
+    const refused = await submitForm(agent, '/cohorts', fields);
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('Harus setelah waktu mulai.');
+    expect(refused.text).to.include('Isi jam mulai dan jam selesai kelas langsung.');
+    expect(refused.text).to.include('Minimal 1');
+    expect(refused.text).to.include('value="Angkatan Uji Form"');
+    // The coordinator switches the interface to English.
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'en' } });
+    const english = await submitForm(agent, '/cohorts', fields);
+    expect(english.text).to.include('This must come after the start.');
+    expect(english.text).to.include('Give the start and end time of the live classes.');
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'id' } });
+    expect(await Cohort.countDocuments({ name: 'Angkatan Uji Form' }), 'nothing saved').to.equal(0);
+
+    const created = await submitForm(agent, '/cohorts', {
+      ...fields,
+      endsOn: day(50),
+      capacity: '25',
+      scheduleStart: '19:00',
+      scheduleEnd: '21:00',
+    });
+    expect(created.status, created.text.slice(0, 400)).to.equal(303);
+    const page = await agent.get(created.headers.location!).expect(200);
+    expect(page.text).to.include('Angkatan Uji Form').and.include('Selasa, Kamis, 19:00–21:00 WIB').and.include('0 / 25');
+    const stored = await Cohort.findOne({ name: 'Angkatan Uji Form' }).lean();
+    expect(stored?.version).to.equal(1);
+    expect(stored?.enrolmentOpens.toISOString()).to.equal(dayStart(day(0)).toISOString());
+  });
+
+  it('lists cohorts to the staff who run them and to nobody else', async () => {
+    const setup = await makeCohortSetup();
+    const other = await makeCohortSetup();
+    const coordinator = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const list = await coordinator.get('/cohorts').expect(200);
+    const own = await Cohort.findById(setup.cohort).lean();
+    const foreign = await Cohort.findById(other.cohort).lean();
+    expect(list.text).to.include(own!.name).and.not.include(foreign!.name);
+    const instructor = await loggedInAgent(app, setup.instructorUser.email, setup.instructorUser.password);
+    expect((await instructor.get('/cohorts')).text).to.include(own!.name);
+    await instructor.get(`/cohorts/${other.cohort}`).expect(403);
+    const trainee = await makeUser('trainee', setup.institution);
+    await (await loggedInAgent(app, trainee.email, trainee.password)).get('/cohorts').expect(403);
+  });
+
+  it('takes an applicant from the catalogue through the intake to an application', async () => {
+    const setup = await makeCohortSetup();
+    const trainee = await makeUser('trainee', null);
+    const agent = await loggedInAgent(app, trainee.email, trainee.password);
+    const catalogue = await supertest(app).get(`/catalogue/${setup.program.id}`).expect(200);
+    expect(catalogue.text).to.include(`/cohorts/${setup.cohort}/apply`).and.include('Angkatan yang membuka pendaftaran');
+    const before = await agent.get(`/cohorts/${setup.cohort}/apply`).expect(200);
+    expect(before.text).to.include(`/intake?cohort=${setup.cohort}`);
+    const early = await submitForm(agent, `/cohorts/${setup.cohort}/apply`, {});
+    expect(early.status).to.equal(409);
+    expect(early.text).to.include('Isi formulir asesmen awal sebelum mendaftar.');
+    await Intake.create({ _id: trainee.id, institution: setup.institution, education: 'sma', schedule: ['weekend'] });
+    const applied = await submitForm(agent, `/cohorts/${setup.cohort}/apply`, {});
+    expect(applied.headers.location).to.equal('/learning?saved=applied');
+    const mine = await agent.get(applied.headers.location!).expect(200);
+    expect(mine.text).to.include('Pendaftaran terkirim.').and.include('Pendaftaran Anda menunggu keputusan koordinator.');
+    expect((await agent.get(`/cohorts/${setup.cohort}/apply`)).text).to.include('Anda sudah mendaftar: Mendaftar.');
+  });
+
+  it('enrols a registered trainee by email and says clearly when the email is unknown', async () => {
+    const setup = await makeCohortSetup({ capacity: 1 });
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const unknown = await submitForm(agent, `/cohorts/${setup.cohort}/enrolments`, { email: 'tidak.ada@example.test' });
+    expect(unknown.status).to.equal(422);
+    expect(unknown.text).to.include('Tidak ada akun peserta dengan email ini.');
+    const [first, second] = [await makeUser('trainee', setup.institution), await makeUser('trainee', setup.institution)];
+    expect((await submitForm(agent, `/cohorts/${setup.cohort}/enrolments`, { email: first.email })).headers.location).to.match(
+      /saved=enrolled$/,
+    );
+    const full = await submitForm(agent, `/cohorts/${setup.cohort}/enrolments`, { email: second.email });
+    expect(full.headers.location).to.match(/saved=waitlisted$/);
+    const page = await agent.get(full.headers.location!).expect(200);
+    expect(page.text).to.include('Kuota penuh: peserta masuk daftar tunggu.').and.include(second.email);
+    expect(await Enrollment.countDocuments({ cohort: setup.cohort })).to.equal(2);
+  });
+
+  it('lists the next live classes of a weekly schedule within the cohort dates, in WIB', () => {
+    const cohort = {
+      schedule: { days: [1, 3], start: '19:00', end: '21:00' },
+      startsOn: new Date('2026-12-01T00:00:00+07:00'), // a Tuesday
+      endsOn: new Date('2026-12-09T23:59:59+07:00'),
+    };
+    const sessions = upcomingSessions(cohort, new Date('2026-11-20T00:00:00Z'), 5);
+    expect(sessions.map((session) => session.start.toISOString())).to.deep.equal([
+      '2026-12-02T12:00:00.000Z', // Wednesday 19:00 WIB
+      '2026-12-07T12:00:00.000Z', // Monday
+      '2026-12-09T12:00:00.000Z', // Wednesday, the last day
+    ]);
+    // During a class, that class is still upcoming; after its end, it is not.
+    expect(upcomingSessions(cohort, new Date('2026-12-02T13:00:00Z'))[0]?.start.toISOString()).to.equal(
+      '2026-12-02T12:00:00.000Z',
+    );
+    expect(upcomingSessions(cohort, new Date('2026-12-02T14:30:00Z'))[0]?.start.toISOString()).to.equal(
+      '2026-12-07T12:00:00.000Z',
+    );
+    expect(upcomingSessions({ ...cohort, schedule: { days: [], start: '', end: '' } }, new Date())).to.deep.equal([]);
+  });
+});
