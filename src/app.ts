@@ -4,9 +4,13 @@ import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
 import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { registerCohortRoutes } from './cohorts/routes.js';
+import { registerCounsellingRoutes } from './counselling/routes.js';
+import { registerEnrolmentRoutes } from './enrolment/routes.js';
 import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
 import { registerInstitutionRoutes } from './institutions/routes.js';
+import { registerLearningRoutes } from './learning/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
 import { errorHandler, notFoundHandler } from './platform/http/errorHandler.js';
@@ -88,6 +92,10 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
   registerInstitutionRoutes(features);
   registerUnitRoutes(features);
   registerProgramRoutes(features);
+  registerCounsellingRoutes(features);
+  registerCohortRoutes(features);
+  registerEnrolmentRoutes(features);
+  registerLearningRoutes(features);
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
   });

@@ -48,10 +48,16 @@ const sessionSchema = new mongoose.Schema(
     /** For a training outcome: the cohort recommended, whose application this session opened. */
     cohort: { type: ObjectId, ref: 'Cohort', default: null },
     enrollment: { type: ObjectId, ref: 'Enrollment', default: null },
+    /**
+     * The recording form's one-time nonce (or the API client's idempotency key; the service makes
+     * one up when none is given, so every session has one): a form sent twice records one session.
+     */
+    requestId: { type: String },
   },
   { timestamps: true },
 );
 sessionSchema.index({ applicant: 1, createdAt: -1 });
 sessionSchema.index({ institution: 1, createdAt: -1 });
+sessionSchema.index({ requestId: 1 }, { unique: true, sparse: true });
 export type CounsellingSessionDoc = InferSchemaType<typeof sessionSchema> & { _id: mongoose.Types.ObjectId };
 export const CounsellingSession = mongoose.model('CounsellingSession', sessionSchema);

@@ -60,6 +60,8 @@ type Fixtures = {
   toReject: string;
   toComplete: string;
   toWithdraw: string;
+  /** The matrix's trainee, who has an intake at institution A. */
+  applicant: string;
 };
 /** Stands in for the fixtures where only the shape of a path is wanted: each value is its name. */
 const named = (wrap: (name: string) => string) =>
@@ -188,6 +190,13 @@ webRows.push(
   { method: 'get', path: (f) => `/cohorts/${f.cohort}/edit`, expected: { ...cohortStaff, instructor: 403 } },
   { method: 'get', path: (f) => `/cohorts/${f.cohort}/apply`, expected: traineePage },
   { method: 'get', path: () => '/learning', expected: traineePage },
+  { method: 'get', path: () => '/intake', expected: traineePage },
+  {
+    method: 'get',
+    path: () => '/counselling',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+  { method: 'get', path: (f) => `/counselling/${f.applicant}`, expected: { ...cohortStaff, instructor: 403 } },
   { method: 'get', path: (f) => `/learn/${f.cohort}/lessons/${f.lesson}`, expected: traineePage },
   {
     method: 'post',
@@ -252,6 +261,20 @@ const apiRows: Row[] = [
     expected: api({ coordinatorA: 200, admin: 200 }),
   },
   { method: 'get', path: () => '/api/v1/learning', expected: api({ trainee: 200 }) },
+  { method: 'get', path: () => '/api/v1/intake', expected: api({ trainee: 200 }) },
+  {
+    method: 'put',
+    path: () => '/api/v1/intake',
+    body: (f) => ({ institution: f.institutionA, education: 'smk', schedule: ['weekend'] }),
+    expected: api({ trainee: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/counselling/queue', expected: api({ coordinatorA: 200, coordinatorB: 200, admin: 200 }) },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/counselling/${f.applicant}/sessions`,
+    body: () => ({ outcome: 'placement' }),
+    expected: api({ coordinatorA: 201, admin: 201 }),
+  },
   {
     method: 'post',
     path: () => '/api/v1/progress',
@@ -413,6 +436,7 @@ async function cohortFixtures(
     toReject: await enrolment(false),
     toComplete: await enrolment(true),
     toWithdraw: await enrolment(true),
+    applicant: traineeId,
   };
 }
 
