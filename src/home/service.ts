@@ -31,7 +31,8 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
   if (can(actor, 'user.list')) {
     work.push(
       User.aggregate<{ _id: keyof NonNullable<Dashboard['people']>; count: number }>([
-        { $match: scope(actor, 'users') },
+        // An aggregation is not cast by Mongoose: the institution id must be an ObjectId here.
+        { $match: User.castObject(scope(actor, 'users')) },
         { $group: { _id: '$role', count: { $sum: 1 } } },
       ]).then((groups) => {
         const people = { trainee: 0, instructor: 0, coordinator: 0, admin: 0 };

@@ -1,8 +1,9 @@
 import { Cohort } from '../cohorts/model.js';
 import { cohortSchema } from '../cohorts/schemas.js';
 import { createCohort } from '../cohorts/service.js';
-import { Intake } from '../counselling/model.js';
-import { applyOnBehalf, applyToCohort } from '../enrolment/service.js';
+import { intakeSchema, sessionSchema } from '../counselling/schemas.js';
+import { recordSession, saveIntake } from '../counselling/service.js';
+import { approveEnrollment } from '../enrolment/service.js';
 import { recordProgress } from '../learning/service.js';
 import type { Actor } from '../platform/permissions.js';
 import { createLesson, createModule } from '../programs/content.js';
@@ -54,8 +55,9 @@ const demoModules = [
 ];
 
 /**
- * A published program at BBPVP Bekasi with an open cohort: three trainees study in it (with some
- * progress), one has applied, one waits for counselling. Skipped when the program exists already.
+ * A published program at BBPVP Bekasi with an open cohort: three trainees were counselled, enrolled
+ * and study in it (with some progress), one was counselled and waits for approval, one waits for
+ * counselling. Skipped when the program exists already.
  */
 export async function seedDemoLearning(): Promise<number> {
   const instructorUser = await User.findOne({ email: 'instruktur1@kompeten.test' }).lean();
@@ -114,41 +116,40 @@ export async function seedDemoLearning(): Promise<number> {
   })
     .sort({ email: 1 })
     .lean();
+  // Through the real services: the intake, counselling that opens the application, approval.
   for (const [index, user] of trainees.entries()) {
     const trainee = actorOf(user);
-    await Intake.updateOne(
-      { _id: trainee.id },
-      {
-        $setOnInsert: {
-          institution: instructorUser.institution,
-          education: index % 2 ? 'sma' : 'smk',
-          experience: index === 4 ? 'Dua tahun sebagai kasir minimarket.' : '',
-          skills: 'Mengetik, Microsoft Excel dasar',
-          sectors: ['ict'],
-          schedule: ['weekdayEvening'],
-          status: index < 4 ? 'counselled' : 'waiting',
-          lastOutcome: index < 4 ? 'training' : null,
-        },
-      },
-      { upsert: true },
+    await saveIntake(
+      trainee,
+      intakeSchema.parse({
+        institution: String(instructorUser.institution),
+        education: index % 2 ? 'sma' : 'smk',
+        experience: index === 4 ? 'Dua tahun sebagai kasir minimarket.' : '',
+        skills: 'Mengetik, Microsoft Excel dasar',
+        sectors: ['ict'],
+        schedule: ['weekdayEvening'],
+      }),
     );
-    if (index < 3) {
-      await applyOnBehalf(coordinator, cohort, trainee.id, { source: 'counselling', enrolNow: true });
-      const done = lessons.slice(0, 3 - index);
-      await recordProgress(
-        trainee,
-        done.map((lesson, n) => ({
-          id: `seed-${n}`,
-          cohort,
-          lesson,
-          kind: 'complete' as const,
-          via: 'text' as const,
-          at: new Date(),
-        })),
-      );
-    } else if (index === 3) {
-      await applyToCohort(trainee, cohort);
-    }
+    if (index > 3) continue; // the last one still waits for counselling
+    const { enrollment } = await recordSession(
+      coordinator,
+      trainee.id,
+      sessionSchema.parse({ outcome: 'training', cohort, notes: 'Minat pada pemrograman web; siap belajar malam hari.' }),
+    );
+    if (index === 3 || !enrollment) continue; // the fourth one's application waits for approval
+    await approveEnrollment(coordinator, enrollment.id);
+    const done = lessons.slice(0, 3 - index);
+    await recordProgress(
+      trainee,
+      done.map((lesson, n) => ({
+        id: `seed-${n}`,
+        cohort,
+        lesson,
+        kind: 'complete' as const,
+        via: 'text' as const,
+        at: new Date(),
+      })),
+    );
   }
   return (await Cohort.countDocuments({ _id: cohort })) + lessons.length;
 }

@@ -70,6 +70,21 @@ describe('demo data', () => {
     }
   });
 
+  it('shows each role a working training centre: figures, a cohort, counselling and progress', async () => {
+    const app = buildTestApp();
+    const coordinator = await loggedInAgent(app, 'koordinator@kompeten.test', demoPassword);
+    const dashboard = (await coordinator.get('/dashboard')).text.replace(/\s+/g, ' ');
+    // BBPVP Bekasi: six trainees, one instructor, one coordinator; one application and one intake waiting.
+    expect(dashboard).to.include('<strong>6</strong> <span>Peserta</span>');
+    expect(dashboard).to.include('<strong>1</strong> <span>Instruktur</span>');
+    expect(dashboard).to.include('<strong>1</strong> <span>pendaftaran menunggu</span>');
+    expect((await coordinator.get('/counselling')).text).to.include('Fajar Nugroho');
+    const learner = await loggedInAgent(app, 'peserta1@kompeten.test', demoPassword);
+    expect((await learner.get('/learning')).text).to.include('Junior Web Programmer: Dasar').and.include('3 dari 7 materi selesai');
+    const applicant = await loggedInAgent(app, 'peserta4@kompeten.test', demoPassword);
+    expect((await applicant.get('/learning')).text).to.include('Pendaftaran Anda menunggu keputusan koordinator.');
+  });
+
   it('seeds an empty database only', async () => {
     await User.deleteMany({ email: 'peserta2@kompeten.test' });
     await seedDemoIfEmpty();
