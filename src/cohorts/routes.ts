@@ -13,7 +13,7 @@ import { can } from '../platform/permissions.js';
 import { pageOf, parseInput } from '../platform/validation.js';
 import { Program, type ProgramDoc } from '../programs/model.js';
 import { User } from '../users/model.js';
-import { cohortListQuery, cohortSchema } from './schemas.js';
+import { cohortListQuery, cohortSchema, enrolmentListQuery } from './schemas.js';
 import {
   type CohortView,
   cohortRef,
@@ -208,6 +208,54 @@ export function registerCohortRoutes({ web, api }: FeatureContext): void {
       const cohort = await viewableCohort(actor, String(params.id));
       return { ...toApi(cohort), taken: await seatsTaken(cohort.id) };
     },
+  );
+  api.endpoint(
+    {
+      method: 'put',
+      path: '/cohorts/{id}',
+      summary: 'Change a cohort (its coordinators); a larger capacity moves the waiting list up',
+      tag: 'Cohorts',
+      access: 'user',
+      body: cohortSchema,
+    },
+    async ({ actor, params, body }) => {
+      await updateCohort(actor, String(params.id), body);
+    },
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/cohorts/{id}/enrolments',
+      summary: 'The cohort’s enrolments in one state, oldest first (the waiting list in its order)',
+      tag: 'Cohorts',
+      access: 'user',
+      query: enrolmentListQuery,
+      response: z.object({
+        enrolments: z.array(
+          z.object({
+            id: z.string(),
+            trainee: z.string(),
+            name: z.string(),
+            email: z.string(),
+            status: z.string(),
+            since: z.string(),
+          }),
+        ),
+      }),
+    },
+    async ({ actor, params, query }) => ({
+      enrolments: (await cohortEnrollments(actor, String(params.id), query.status)).map((enrollment) => ({
+        id: enrollment.id,
+        trainee: enrollment.trainee,
+        name: enrollment.name,
+        email: enrollment.email,
+        status: enrollment.status,
+        since: (enrollment.status === 'waitlisted' && enrollment.waitlistedAt
+          ? enrollment.waitlistedAt
+          : enrollment.appliedAt
+        ).toISOString(),
+      })),
+    }),
   );
   api.endpoint(
     {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { enrollmentStatuses } from '../enrolment/model.js';
 import { checkboxField, objectIdField } from '../platform/validation.js';
 import { cohortModes, cohortStatuses } from './model.js';
 
@@ -63,3 +64,5 @@ export const cohortListQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
 });
 export type CohortListQuery = z.output<typeof cohortListQuery>;
+
+export const enrolmentListQuery = z.object({ status: z.enum(enrollmentStatuses).default('applied') });

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { type BrowserSession, startBrowserSession } from '../support/browser.js';

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { expect } from 'chai';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
