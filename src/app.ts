@@ -2,10 +2,12 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
+import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCohortRoutes } from './cohorts/routes.js';
 import { registerCounsellingRoutes } from './counselling/routes.js';
+import { registerEnrolmentImportRoutes } from './enrolment/importRoutes.js';
 import { registerEnrolmentRoutes } from './enrolment/routes.js';
 import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
@@ -46,11 +48,12 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
     pinoHttp({
       logger: log,
       autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Upload forms carry their CSRF token in the URL; it does not belong in the logs.
+      // Upload forms carry their CSRF token in the URL, first-login links a token in the path;
+      // neither belongs in the logs.
       serializers: {
         req: (req: { url?: string; query?: Record<string, unknown> }) => ({
           ...req,
-          url: req.url?.replace(/([?&]_csrf=)[^&]*/, '$1[redacted]'),
+          url: req.url?.replace(/([?&]_csrf=)[^&]*/, '$1[redacted]').replace(/^(\/welcome\/)[^/?]+/, '$1[redacted]'),
           query: req.query && '_csrf' in req.query ? { ...req.query, _csrf: '[redacted]' } : req.query,
         }),
       },
@@ -92,6 +95,8 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
   registerInstitutionRoutes(features);
   registerUnitRoutes(features);
   registerProgramRoutes(features);
+  registerEnrolmentImportRoutes(features);
+  registerFirstLoginRoutes(features);
   registerCounsellingRoutes(features);
   registerCohortRoutes(features);
   registerEnrolmentRoutes(features);

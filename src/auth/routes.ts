@@ -16,7 +16,7 @@ const loginSchema = z.object({ email: z.string().trim().min(1).max(254), passwor
 const deviceCookieMaxAgeMs = 180 * 24 * 60 * 60 * 1000;
 
 /** Logs the user in (passport regenerates the session id) and remembers this device. */
-function logIn(req: Request, res: Response, user: UserView, sessionSecret: string, secureCookie: boolean): Promise<void> {
+export function logIn(req: Request, res: Response, user: UserView, sessionSecret: string, secureCookie: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     req.logIn(user, (error) => {
       if (error) return reject(error);

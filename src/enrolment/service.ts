@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { type Actor, authorize } from '../platform/permissions.js';
 import { User } from '../users/model.js';
 import { Enrollment, type EnrollmentDoc, type EnrollmentStatus, type enrollmentSources, openStatuses } from './model.js';
-import { claimSeat, promoteWaitlisted, releaseSeat } from './seats.js';
+import { claimSeat, claimSeats, promoteWaitlisted, releaseSeat } from './seats.js';
 
 export type EnrollmentView = {
   id: string;
@@ -152,6 +152,88 @@ export async function applyOnBehalf(
   }
   const enrollment = await openApplication(cohort, traineeId, fields);
   return fields.enrolNow ? place(cohort, enrollment, actor.id) : enrollment;
+}
+
+/**
+ * Enrols many trainees at once (bulk import), in the order given: the first get the free places,
+ * the rest the waiting list. The same rules as applyOnBehalf with `enrolNow`, in a handful of
+ * queries for the whole list. Trainees who already have an open or completed enrolment keep it;
+ * withdrawn or refused ones are reopened. Returns each trainee's enrolment.
+ */
+export async function enrolMany(
+  actor: Actor | null,
+  cohortId: string,
+  traineeIds: string[],
+  source: Exclude<Source, 'application'>,
+): Promise<Map<string, EnrollmentView>> {
+  const cohort = await findCohort(cohortId);
+  authorize(actor, 'cohort.manage', cohortRef(cohort));
+  if (cohort.status === 'finished') throw new ConflictError('enrolment.errors.finished', 'cohort');
+  const trainees = new Set(
+    (await User.find({ _id: { $in: traineeIds }, role: 'trainee' }, { _id: 1 }).lean()).map((user) => String(user._id)),
+  );
+  if (traineeIds.some((id) => !trainees.has(id))) {
+    throw new ValidationError([{ field: 'trainee', key: 'enrolment.errors.notTrainee' }]);
+  }
+  const find = async () =>
+    new Map(
+      (await Enrollment.find({ cohort: cohortId, trainee: { $in: traineeIds } }).lean<EnrollmentDoc[]>()).map((enrollment) => [
+        String(enrollment.trainee),
+        toEnrollmentView(enrollment),
+      ]),
+    );
+  let existing = await find();
+  const now = new Date();
+  const opened = { status: 'applied' as const, source, appliedAt: now, waitlistedAt: null, withdrawnAt: null, reason: '' };
+  const reopen = [...existing.values()].filter((e) => e.status === 'withdrawn' || e.status === 'rejected').map((e) => e.id);
+  if (reopen.length)
+    await Enrollment.updateMany({ _id: { $in: reopen }, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
+  // New enrolments get ObjectIds in file order, which also orders their waiting list.
+  const fresh = traineeIds
+    .filter((id) => !existing.has(id))
+    .map((trainee) => ({
+      _id: new mongoose.Types.ObjectId(),
+      ...opened,
+      cohort: cohortId,
+      trainee,
+      institution: cohort.institution,
+    }));
+  if (fresh.length) {
+    await Enrollment.insertMany(fresh, { ordered: false }).catch((error) => {
+      // Another request enrolled some of them meanwhile: theirs stands.
+      const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+      if (!writeErrors?.every((writeError) => (writeError.code ?? writeError.err?.code) === 11000)) throw error;
+    });
+  }
+  existing = await find();
+  const waiting = traineeIds
+    .map((id) => existing.get(id))
+    .filter((e): e is EnrollmentView => e !== undefined && (e.status === 'applied' || e.status === 'waitlisted'));
+  const seated = await claimSeats(
+    cohortId,
+    cohort.capacity,
+    waiting.map((e) => e.id),
+  );
+  const placed = waiting.filter((e) => seated.has(e.id)).map((e) => e.id);
+  const unplaced = waiting.filter((e) => !seated.has(e.id) && e.status === 'applied').map((e) => e.id);
+  if (placed.length) {
+    await Enrollment.updateMany(
+      { _id: { $in: placed }, status: { $in: ['applied', 'waitlisted'] } },
+      { $set: { status: 'enrolled', enrolledAt: now, decidedBy: actor.id } },
+    );
+  }
+  if (unplaced.length) {
+    await Enrollment.updateMany(
+      { _id: { $in: unplaced }, status: 'applied' },
+      { $set: { status: 'waitlisted', waitlistedAt: now, decidedBy: actor.id } },
+    );
+  }
+  const result = await find();
+  // Withdrawn between taking the place and the status write: the place goes on, as in place().
+  const left = [...result.values()].filter((e) => seated.has(e.id) && e.status !== 'enrolled' && e.status !== 'completed');
+  for (const enrollment of left) await releaseSeat(enrollment.id);
+  if (left.length) await promoteWaitlisted(cohortId, cohort.capacity);
+  return result;
 }
 
 /** An enrolment with its cohort, for a decision by whoever manages the cohort. */

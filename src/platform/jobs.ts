@@ -2,7 +2,7 @@ import mongoose, { type InferSchemaType } from 'mongoose';
 import type { Logger } from './logger.js';
 
 /**
- * A long-running import (competency units now; bulk enrolment later) with its progress and a
+ * A long-running import (competency units, bulk enrolment into a cohort) with its progress and a
  * report of every rejected row. Kept in the database, so the progress page works from any app
  * process and survives a reload. Only the process running the job writes to it.
  */
@@ -30,8 +30,17 @@ const jobSchema = new mongoose.Schema(
       updated: { type: Number, default: 0 },
       unchanged: { type: Number, default: 0 },
       rejected: { type: Number, default: 0 },
+      /** Bulk enrolment: rows put on the waiting list, and accounts the import created. */
+      waitlisted: { type: Number, default: 0 },
+      accounts: { type: Number, default: 0 },
     },
     problems: { type: [problemSchema], default: [] },
+    /** Rows that were not rejected but are worth a look (put on the waiting list, a different name). */
+    notes: { type: [problemSchema], default: [] },
+    /** What the job works on, e.g. the cohort of a bulk enrolment; '' when nothing in particular. */
+    subject: { type: String, default: '' },
+    /** The accounts the job dealt with (bulk enrolment: the trainees of its good rows), bounded. */
+    users: { type: [mongoose.Schema.Types.ObjectId], default: [] },
     startedBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', required: true },
     finishedAt: { type: Date, default: null },
   },
@@ -42,9 +51,18 @@ export const ImportJob = mongoose.model('ImportJob', jobSchema);
 
 /** Most problems a job keeps: enough to fix a file, bounded so a broken file cannot bloat the record. */
 export const maxProblems = 1000;
+/** Most accounts a job lists (see `users`). */
+export const maxJobUsers = 5000;
 
 export type Problem = { line: number; key: string; params?: Record<string, unknown>; field?: string };
-export type Counts = { created: number; updated: number; unchanged: number; rejected: number };
+export type Counts = {
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  waitlisted?: number;
+  accounts?: number;
+};
 
 export type JobView = {
   id: string;
@@ -54,11 +72,21 @@ export type JobView = {
   total: number;
   processed: number;
   percent: number;
-  counts: Counts;
+  counts: Required<Counts>;
   problems: Problem[];
   problemsTruncated: boolean;
+  notes: Problem[];
+  subject: string;
+  users: string[];
   startedBy: string;
 };
+
+const toProblem = (problem: Problem): Problem => ({
+  line: problem.line,
+  key: problem.key,
+  params: problem.params ?? {},
+  field: problem.field ?? '',
+});
 
 export function toJobView(job: JobDoc): JobView {
   return {
@@ -74,28 +102,34 @@ export function toJobView(job: JobDoc): JobView {
       updated: job.counts?.updated ?? 0,
       unchanged: job.counts?.unchanged ?? 0,
       rejected: job.counts?.rejected ?? 0,
+      waitlisted: job.counts?.waitlisted ?? 0,
+      accounts: job.counts?.accounts ?? 0,
     },
-    problems: job.problems.map((problem) => ({
-      line: problem.line,
-      key: problem.key,
-      params: problem.params ?? {},
-      field: problem.field ?? '',
-    })),
+    problems: job.problems.map(toProblem),
     problemsTruncated: job.problems.length >= maxProblems,
+    notes: (job.notes ?? []).map(toProblem),
+    subject: job.subject ?? '',
+    users: (job.users ?? []).map(String),
     startedBy: String(job.startedBy),
   };
 }
 
-export async function startJob(kind: string, fileName: string, startedBy: string): Promise<string> {
-  const job = await ImportJob.create({ kind, fileName, startedBy });
+export async function startJob(kind: string, fileName: string, startedBy: string, subject = ''): Promise<string> {
+  const job = await ImportJob.create({ kind, fileName, startedBy, subject });
   return String(job._id);
 }
 
+export type Progress = {
+  total: number;
+  processed: number;
+  counts: Counts;
+  problems: Problem[];
+  notes?: Problem[];
+  users?: string[];
+};
+
 /** The progress a job's work reports as it goes; each call overwrites the last. */
-export async function reportProgress(
-  jobId: string,
-  progress: { total: number; processed: number; counts: Counts; problems: Problem[] },
-): Promise<void> {
+export async function reportProgress(jobId: string, progress: Progress): Promise<void> {
   await ImportJob.updateOne(
     { _id: jobId },
     {
@@ -104,6 +138,8 @@ export async function reportProgress(
         processed: progress.processed,
         counts: progress.counts,
         problems: progress.problems.slice(0, maxProblems),
+        ...(progress.notes ? { notes: progress.notes.slice(0, maxProblems) } : {}),
+        ...(progress.users ? { users: progress.users.slice(0, maxJobUsers) } : {}),
       },
     },
   );

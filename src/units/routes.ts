@@ -214,7 +214,12 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
         total: job.total,
         processed: job.processed,
         percent: job.percent,
-        counts: job.counts,
+        counts: {
+          created: job.counts.created,
+          updated: job.counts.updated,
+          unchanged: job.counts.unchanged,
+          rejected: job.counts.rejected,
+        },
         problems: job.problems.map((problem) => ({
           line: problem.line,
           field: problem.field || undefined,

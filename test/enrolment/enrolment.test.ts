@@ -8,6 +8,7 @@ import {
   applyToCohort,
   approveEnrollment,
   completeEnrollment,
+  enrolMany,
   rejectEnrollment,
   withdrawEnrollment,
 } from '../../src/enrolment/service.js';
@@ -153,6 +154,26 @@ describe('enrolment: the state machine and capacity', () => {
     // The places went to the three who waited longest.
     const promoted = stored.filter((e) => e.status === 'enrolled').map((e) => String(e._id));
     for (const early of enrolments.slice(capacity, capacity + 3)) expect(promoted).to.include(early.id);
+    expect(await Seat.countDocuments({ cohort: setup.cohort })).to.equal(capacity);
+  });
+
+  it('keeps the capacity when bulk enrolments and single approvals race', async () => {
+    const capacity = 8;
+    const setup = await makeCohortSetup({ capacity });
+    const people = await Promise.all(Array.from({ length: 36 }, () => makeUser('trainee', setup.institution)));
+    const ids = people.map((person) => person.id);
+    const singles = await Promise.all(
+      ids.slice(24).map((id) => applyOnBehalf(setup.coordinator, setup.cohort, id, { source: 'staff' })),
+    );
+    // Two CSV imports of overlapping lists and a dozen approvals, all at once.
+    await Promise.all([
+      enrolMany(setup.coordinator, setup.cohort, ids.slice(0, 16), 'import'),
+      enrolMany(setup.coordinator, setup.cohort, ids.slice(8, 24), 'import'),
+      ...singles.map((single) => approveEnrollment(setup.coordinator, single.id)),
+    ]);
+    const stored = await Enrollment.find({ cohort: setup.cohort }).lean();
+    expect(stored).to.have.length(36);
+    expect(countBy(stored.map((e) => e.status))).to.deep.equal({ enrolled: capacity, waitlisted: 36 - capacity });
     expect(await Seat.countDocuments({ cohort: setup.cohort })).to.equal(capacity);
   });
 

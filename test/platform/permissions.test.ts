@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { createCohort } from '../../src/cohorts/service.js';
 import { Intake } from '../../src/counselling/model.js';
+import { startEnrolmentImport } from '../../src/enrolment/import.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
@@ -62,6 +63,8 @@ type Fixtures = {
   toWithdraw: string;
   /** The matrix's trainee, who has an intake at institution A. */
   applicant: string;
+  /** A bulk enrolment into the cohort, started by coordinator A. */
+  enrolmentImport: string;
 };
 /** Stands in for the fixtures where only the shape of a path is wanted: each value is its name. */
 const named = (wrap: (name: string) => string) =>
@@ -191,6 +194,13 @@ webRows.push(
   { method: 'get', path: (f) => `/cohorts/${f.cohort}/apply`, expected: traineePage },
   { method: 'get', path: () => '/learning', expected: traineePage },
   { method: 'get', path: () => '/intake', expected: traineePage },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/enrolments/import`, expected: { ...cohortStaff, instructor: 403 } },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/enrolments/template.csv`, expected: { ...cohortStaff, instructor: 403 } },
+  {
+    method: 'get',
+    path: (f) => `/cohorts/${f.cohort}/enrolments/imports/${f.enrolmentImport}`,
+    expected: { ...cohortStaff, instructor: 403 },
+  },
   {
     method: 'get',
     path: () => '/counselling',
@@ -262,6 +272,28 @@ const apiRows: Row[] = [
   },
   { method: 'get', path: () => '/api/v1/learning', expected: api({ trainee: 200 }) },
   { method: 'get', path: () => '/api/v1/intake', expected: api({ trainee: 200 }) },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/enrolment-imports`,
+    body: () => ({ csv: 'name,email\nPeserta Matriks,matriks@example.id\n', fileName: 'matriks.csv' }),
+    expected: api({ coordinatorA: 202, admin: 202 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/enrolment-imports/${f.enrolmentImport}`,
+    expected: api({ coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/cohorts/${f.cohort}`,
+    body: (f) => ({ ...cohortBody(f), status: 'open', capacity: 12, instructors: [f.owner] }),
+    expected: api({ coordinatorA: 204, admin: 204 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/enrolments`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
   {
     method: 'put',
     path: () => '/api/v1/intake',
@@ -437,6 +469,12 @@ async function cohortFixtures(
     toComplete: await enrolment(true),
     toWithdraw: await enrolment(true),
     applicant: traineeId,
+    enrolmentImport: await startEnrolmentImport(
+      coordinator,
+      cohort,
+      { name: 'satu.csv', content: 'name,email\nPeserta Satu,satu@peserta.id\n' },
+      createLogger('silent'),
+    ),
   };
 }
 
