@@ -80,7 +80,9 @@ describe('demo data', () => {
     expect(dashboard).to.include('<strong>1</strong> <span>pendaftaran menunggu</span>');
     expect((await coordinator.get('/counselling')).text).to.include('Fajar Nugroho');
     const learner = await loggedInAgent(app, 'peserta1@kompeten.test', demoPassword);
-    expect((await learner.get('/learning')).text).to.include('Junior Web Programmer: Dasar').and.include('3 dari 7 materi selesai');
+    expect((await learner.get('/learning')).text)
+      .to.include('Junior Web Programmer: Dasar')
+      .and.include('3 dari 7 materi selesai');
     const applicant = await loggedInAgent(app, 'peserta4@kompeten.test', demoPassword);
     expect((await applicant.get('/learning')).text).to.include('Pendaftaran Anda menunggu keputusan koordinator.');
   });
