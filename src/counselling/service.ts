@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { Cohort } from '../cohorts/model.js';
 import { recommendableCohorts } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
 import { applyOnBehalf, type EnrollmentView, toEnrollmentView } from '../enrolment/service.js';
@@ -9,167 +8,30 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can, scope } from '../platform/permissions.js';
 import { User } from '../users/model.js';
-import {
-  type CounsellingOutcome,
-  CounsellingSession,
-  type CounsellingSessionDoc,
-  type educationLevels,
-  Intake,
-  type IntakeDoc,
-  type schedulePreferences,
-  trainingOutcomes,
-} from './model.js';
+import { CounsellingSession, type CounsellingSessionDoc, Intake, type IntakeDoc } from './model.js';
 import type { IntakeInput, QueueQuery, SessionInput } from './schemas.js';
 
-type WithId<T> = T & { _id: mongoose.Types.ObjectId };
-type Named = { id: string; name: string };
-
-export type IntakeView = {
-  applicant: string;
-  institution: string;
-  institutionName: string;
-  education: (typeof educationLevels)[number];
-  experience: string;
-  skills: string;
-  sectors: string[];
-  certificates: string;
-  schedule: (typeof schedulePreferences)[number][];
-  accommodation: string;
-  status: 'waiting' | 'counselled';
-  lastOutcome: CounsellingOutcome | null;
-  submittedAt: Date;
-  updatedAt: Date;
-};
-
-/** A session as the applicant sees it: what was decided and when, not the counsellor's notes. */
-export type HistoryItem = {
-  id: string;
-  outcome: CounsellingOutcome;
-  cohort: Named | null;
-  /** Where the application the session opened stands now. */
-  enrollmentStatus: string | null;
-  recordedAt: Date;
-};
-
-/** A session as staff see it. */
-export type SessionView = HistoryItem & {
-  applicant: string;
-  institution: string;
-  counsellor: string;
-  counsellorName: string;
-  notes: string;
-  enrollment: string | null;
-  enrollmentStatus: string | null;
-  /** A training outcome whose application was not opened yet (the request stopped half-way). */
-  unfinished: boolean;
-};
-
-export type QueueItem = {
-  applicant: string;
-  name: string;
-  institution: string;
-  institutionName: string;
-  education: IntakeView['education'];
-  sectors: string[];
-  submittedAt: Date;
-};
-
-export type RecordResult = { session: SessionView; enrollment: EnrollmentView | null; resumed: boolean };
+import {
+  findIntake,
+  type HistoryItem,
+  type IntakeView,
+  institutionNamesOf,
+  intakeView,
+  type Named,
+  opensApplication,
+  type QueueItem,
+  type RecordResult,
+  type SessionView,
+  sessionsOf,
+  sessionViews,
+  userNames,
+  type WithId,
+} from './views.js';
 
 export const queuePerPage = 20;
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-const opensApplication = (outcome: string) => (trainingOutcomes as readonly string[]).includes(outcome);
-
-/**
- * Intakes and sessions carry their institution like accounts do: the actor's institution scope is
- * the same filter (all for admins, their own institution for everyone else).
- */
-const institutionScope = (actor: Actor): Record<string, unknown> => scope(actor, 'users');
-
-function toIntakeView(intake: IntakeDoc, institutionName: string): IntakeView {
-  return {
-    applicant: String(intake._id),
-    institution: String(intake.institution),
-    institutionName,
-    education: intake.education,
-    experience: intake.experience ?? '',
-    skills: intake.skills ?? '',
-    sectors: intake.sectors ?? [],
-    certificates: intake.certificates ?? '',
-    schedule: (intake.schedule ?? []) as IntakeView['schedule'],
-    accommodation: intake.accommodation ?? '',
-    status: intake.status ?? 'waiting',
-    lastOutcome: (intake.lastOutcome ?? null) as CounsellingOutcome | null,
-    submittedAt: intake.submittedAt ?? intake.createdAt,
-    updatedAt: intake.updatedAt,
-  };
-}
-
-type NameRow = WithId<{ name: string }>;
-
-/** Names by id, read in one query, for showing references in lists. */
-async function namesOf(find: (ids: string[]) => Promise<NameRow[]>, ids: unknown[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids.filter(Boolean).map(String))];
-  if (!unique.length) return new Map();
-  return new Map((await find(unique)).map((item) => [String(item._id), item.name]));
-}
-const userNames = (ids: unknown[]) => namesOf((id) => User.find({ _id: { $in: id } }, { name: 1 }).lean<NameRow[]>(), ids);
-const cohortNames = (ids: unknown[]) => namesOf((id) => Cohort.find({ _id: { $in: id } }, { name: 1 }).lean<NameRow[]>(), ids);
-const institutionNamesOf = (ids: unknown[]) =>
-  namesOf((id) => Institution.find({ _id: { $in: id } }, { name: 1 }).lean<NameRow[]>(), ids);
-
-async function findIntake(applicantId: string): Promise<IntakeDoc> {
-  if (!mongoose.isValidObjectId(applicantId)) throw new NotFoundError();
-  const intake = await Intake.findById(applicantId).lean<IntakeDoc>();
-  if (!intake) throw new NotFoundError();
-  return intake;
-}
-
-async function intakeView(intake: IntakeDoc): Promise<IntakeView> {
-  const names = await institutionNamesOf([intake.institution]);
-  return toIntakeView(intake, names.get(String(intake.institution)) ?? '');
-}
-
-/** Sessions with the names and enrolment states they refer to, in the order given. */
-async function sessionViews(sessions: CounsellingSessionDoc[]): Promise<SessionView[]> {
-  const [counsellors, cohorts, enrollments] = await Promise.all([
-    userNames(sessions.map((session) => session.counsellor)),
-    cohortNames(sessions.map((session) => session.cohort)),
-    Enrollment.find({ _id: { $in: sessions.map((session) => session.enrollment).filter(Boolean) } }, { status: 1 }).lean<
-      WithId<{ status: string }>[]
-    >(),
-  ]);
-  const statuses = new Map(enrollments.map((enrollment) => [String(enrollment._id), enrollment.status]));
-  return sessions.map((session) => {
-    const cohort = session.cohort ? String(session.cohort) : null;
-    const enrollment = session.enrollment ? String(session.enrollment) : null;
-    return {
-      id: String(session._id),
-      outcome: session.outcome,
-      cohort: cohort ? { id: cohort, name: cohorts.get(cohort) ?? '' } : null,
-      recordedAt: session.createdAt,
-      applicant: String(session.applicant),
-      institution: String(session.institution),
-      counsellor: String(session.counsellor),
-      counsellorName: counsellors.get(String(session.counsellor)) ?? '',
-      notes: session.notes ?? '',
-      enrollment,
-      enrollmentStatus: enrollment ? (statuses.get(enrollment) ?? null) : null,
-      unfinished: opensApplication(session.outcome) && !enrollment,
-    };
-  });
-}
-
-async function sessionsOf(applicantId: string, limit = 50): Promise<SessionView[]> {
-  const sessions = await CounsellingSession.find({ applicant: applicantId })
-    .sort({ createdAt: -1, _id: -1 })
-    .limit(limit)
-    .lean<CounsellingSessionDoc[]>();
-  return sessionViews(sessions);
-}
-
-// --- the applicant's side ------------------------------------------------------------------------
+const institutionScope = (actor: Actor): Record<string, unknown> => scope(actor, 'intakes');
 
 /** Training centres an applicant may ask for counselling at: every active one. */
 export async function intakeInstitutions(): Promise<Named[]> {

@@ -151,8 +151,9 @@ export function authorize<A extends Action>(
 }
 
 /** The query filter that limits a list to what the actor may see. */
-export function scope(actor: Actor, collection: 'users' | 'institutions'): Record<string, unknown> {
+export function scope(actor: Actor, collection: 'users' | 'institutions' | 'intakes'): Record<string, unknown> {
   if (isAdmin(actor)) return {};
-  if (collection === 'users') return { institution: actor.institution };
-  return { _id: actor.institution };
+  if (collection === 'institutions') return { _id: actor.institution };
+  // Accounts, intakes and counselling sessions all belong to an institution.
+  return { institution: actor.institution };
 }
