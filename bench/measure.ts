@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sessionCookieName } from '../src/platform/session.js';
 
@@ -32,6 +33,16 @@ export type Row = {
 };
 
 type Cleanups = (() => Promise<unknown>)[];
+
+/**
+ * Requests that differ one from the next, for writes that must not repeat themselves (a lesson
+ * completion is a set member: sent twice, the second changes nothing). Each request takes the next
+ * item, its headers added to the row's; `next` is the first item not used yet, and measure()
+ * moves it on past every item a run may have used, so the next run sends none of them again.
+ */
+export type Varied = { method: 'POST'; items: { headers: Record<string, string>; body: string }[]; next: number };
+// autocannon's worker thread loads functions by path: a closure cannot be passed to it.
+const variedRequestModule = fileURLToPath(new URL('./variedRequest.cjs', import.meta.url));
 
 /** A server under test: its address, and a wait until it has answered every request it received. */
 export type Target = { url: string; idle: () => Promise<void> };
@@ -113,9 +124,22 @@ export async function expectPage(url: string, headers: Record<string, string>, .
  * Loads the page for `duration` seconds and then waits until the app is idle. No response times out
  * within the run (a page slower than the run shows as few or no requests, not as a failure).
  */
-async function load(target: Target, path: string, headers: Record<string, string>, duration: number) {
+async function load(target: Target, path: string, headers: Record<string, string>, duration: number, varied?: Varied) {
   const url = `${target.url}${path}`;
-  const result = await autocannon({ url, headers, connections, duration, workers, timeout: duration + 1 });
+  const requests = varied && [
+    { method: varied.method, path, setupRequest: variedRequestModule, items: varied.items, first: varied.next },
+  ];
+  const result = await autocannon({
+    url,
+    headers,
+    connections,
+    duration,
+    workers,
+    timeout: duration + 1,
+    ...(requests ? { requests: requests as unknown as autocannon.Request[] } : {}),
+  });
+  // Each connection may have built a request or two it never sent; they are skipped, not resent.
+  if (varied) varied.next += result.requests.sent + 2 * connections;
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0) {
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
@@ -130,15 +154,23 @@ export async function measure(
   path: string,
   headers: Record<string, string>,
   baseline?: number,
+  varied?: Varied,
 ): Promise<Row> {
   process.stdout.write(`${name}: ${warmupSeconds} s warm-up, ${durationSeconds} s measured...\n`);
+  const first = varied?.items[varied.next];
+  if (varied) varied.next += 1;
   const start = performance.now();
-  const alone = await fetch(`${target.url}${path}`, { headers, redirect: 'manual' });
+  const alone = await fetch(`${target.url}${path}`, {
+    method: varied?.method ?? 'GET',
+    headers: { ...headers, ...first?.headers },
+    body: first?.body,
+    redirect: 'manual',
+  });
   await alone.arrayBuffer();
   const aloneMs = performance.now() - start;
   if (alone.status !== 200) throw new Error(`${path} answered ${alone.status}`);
-  await load(target, path, headers, warmupSeconds);
-  const result = await load(target, path, headers, durationSeconds);
+  await load(target, path, headers, warmupSeconds, varied);
+  const result = await load(target, path, headers, durationSeconds, varied);
   const requestsPerSecond = result.requests.mean;
   return {
     name,

@@ -13,6 +13,7 @@ import { demoPassword, seedDemo } from '../src/seed/demo.js';
 import { unitsPerPage } from '../src/units/service.js';
 import { User } from '../src/users/model.js';
 import { createBaselineApp } from './baseline.js';
+import { type CompletionCheck, prepareCompletions, progressPath, tokenConcurrency } from './completions.js';
 import { type ImportTiming, timeImports } from './importTiming.js';
 import {
   connections,
@@ -26,6 +27,7 @@ import {
   workers,
 } from './measure.js';
 import { type CurriculumSeed, seedCurriculum } from './seedCurriculum.js';
+import { type LearningSeed, seedLearning } from './seedLearning.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 if (!Number.isFinite(scale) || scale <= 0 || scale > 5) {
@@ -43,6 +45,17 @@ const log = createLogger('silent');
 const cleanups: (() => Promise<unknown>)[] = [];
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const seconds = (value: number) => `${value.toFixed(1)} s`;
+/** Text as EJS's `<%= %>` prints it. */
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const html = (text: string) => text.replace(/[&<>"']/g, (character) => escapes[character]!);
+
+/** What "My learning" must show: a card for each of the demo trainee's seeded cohorts, with its next lesson. */
+function learningExpected(learning: LearningSeed) {
+  return learning.demo.flatMap((card) => [
+    `<h2 id="c-${card.cohort}">${html(card.programTitle)}</h2>`,
+    `href="/learn/${card.cohort}/lessons/${card.next.id}"`,
+  ]);
+}
 
 /** What the first page of a unit search must show: its first and last codes. */
 function unitsExpected(seed: CurriculumSeed, matches: (unit: { code: string; words: string[] }) => boolean) {
@@ -80,14 +93,23 @@ async function main(): Promise<void> {
   cleanups.push(() => mongoose.disconnect());
   const connection = await connectMongoose(withDatabaseName(uri, 'bench_kompeten'));
   await seedDemo();
+  const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
+  if (!coordinator?.institution) throw new Error(`No ${coordinatorEmail} with an institution`);
 
   const seedStart = performance.now();
-  const seed = await seedCurriculum(scale, say);
+  const seed = await seedCurriculum(scale, String(coordinator.institution), say);
   const seedSeconds = (performance.now() - seedStart) / 1000;
   const { counts } = seed;
   say(
     `Seeded ${counts.units} units, ${counts.programs} published programs, ${counts.modules} modules, ${counts.lessons} lessons in ${seconds(seedSeconds)}`,
   );
+  const learningStart = performance.now();
+  const learning = await seedLearning(scale, seed, trainee.email, say);
+  const learningSeconds = (performance.now() - learningStart) / 1000;
+  say(
+    `Seeded ${learning.counts.cohorts} cohorts, ${learning.counts.trainees} trainees, ${learning.counts.enrollments} enrolments, ${learning.counts.seats} seats in ${seconds(learningSeconds)}`,
+  );
+  const studied = learning.demo[0]!;
 
   const sessionSecret = randomBytes(36).toString('base64url'); // 48 characters
   const config = loadConfig({
@@ -121,10 +143,21 @@ async function main(): Promise<void> {
       texts: unitsExpected(seed, (unit) => unit.code.startsWith(codePrefix)),
     },
     {
-      name: 'GET /programs/:id/v/1/lessons/:id (trainee)',
+      name: 'GET /programs/:id/v/1/lessons/:id (coordinator)',
       path: seed.lesson.url,
-      headers: asTrainee,
+      headers: asCoordinator,
       texts: [`<h1>${seed.lesson.title}</h1>`, `materi ${seed.lesson.position} dari ${seed.lesson.count}`, 'Tujuan pembelajaran'],
+    },
+    { name: 'GET /learning (trainee, My learning)', path: '/learning', headers: asTrainee, texts: learningExpected(learning) },
+    {
+      name: 'GET /learn/:cohort/lessons/:id (enrolled trainee)',
+      path: `/learn/${studied.cohort}/lessons/${studied.next.id}`,
+      headers: asTrainee,
+      texts: [
+        `<h1>${html(studied.next.title)}</h1>`,
+        `materi ${studied.next.position} dari ${studied.total}`,
+        `data-cohort="${studied.cohort}" data-lesson="${studied.next.id}"`,
+      ],
     },
   ];
   await expectPage(`${baselineTarget.url}/`, {}, trainee.name);
@@ -135,20 +168,45 @@ async function main(): Promise<void> {
   for (const page of pages) {
     rows.push(await measure(page.name, appTarget, page.path, page.headers, baseline.requestsPerSecond));
   }
+  say(`Issuing API tokens to ${learning.progressTrainees.length} trainees...`);
+  const completions = await prepareCompletions(appUrl, learning.progressTrainees);
+  const completionRow = await measure(
+    'POST /api/v1/progress (lesson completion)',
+    appTarget,
+    progressPath,
+    completions.headers,
+    baseline.requestsPerSecond,
+    completions.varied,
+  );
+  rows.push(completionRow);
+  const written = await completions.verify(completionRow);
 
-  const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
-  if (!coordinator) throw new Error(`No ${coordinatorEmail}`);
   const imports = await timeImports(
     { id: String(coordinator._id), role: 'coordinator', institution: String(coordinator.institution) },
     Math.max(100, Math.round(importUnitsAtScale1 * scale)),
   );
 
   printTable(rows);
-  say(`\nSeeding (BENCH_SCALE=${scale}): ${seconds(seedSeconds)} in all`);
-  for (const timing of seed.timings) say(`  ${timing.name}: ${seconds(timing.seconds)}`);
+  say(
+    `\nLesson completion: ${completionRow.requestsPerSecond.toFixed(1)} writes/s, p99 ${completionRow.p99Ms} ms (the bare page: ${baseline.requestsPerSecond.toFixed(0)} req/s)`,
+  );
+  say(`  ${describeCompletions(written)}`);
+  say(
+    `  ${written.trainees} API tokens through POST /api/v1/auth/token: ${seconds(completions.tokenSeconds)} (${((completions.tokenSeconds * 1000) / written.trainees).toFixed(0)} ms a login, ${tokenConcurrency} at a time)`,
+  );
+  say(`\nSeeding (BENCH_SCALE=${scale}): ${seconds(seedSeconds + learningSeconds)} in all`);
+  say(`  curriculum: ${seconds(seedSeconds)}`);
+  for (const timing of seed.timings) say(`    ${timing.name}: ${seconds(timing.seconds)}`);
+  const { byStatus } = learning.counts;
+  say(
+    `  cohorts, trainees, enrolments (${Object.entries(byStatus)
+      .map(([status, count]) => `${count} ${status}`)
+      .join(', ')}): ${seconds(learningSeconds)}`,
+  );
+  for (const timing of learning.timings) say(`    ${timing.name}: ${seconds(timing.seconds)}`);
   say('Unit import through importUnits as the coordinator (progress written to an import job):');
   for (const timing of imports) say(`  ${describeImport(timing)}`);
-  say(`Lesson measured: ${seed.lesson.url}`);
+  say(`Lessons measured: ${seed.lesson.url} (published), /learn/${studied.cohort}/lessons/${studied.next.id} (enrolled)`);
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');
@@ -165,10 +223,19 @@ async function main(): Promise<void> {
     workers,
     rows,
     seed: { counts, seconds: seedSeconds, steps: seed.timings, lesson: seed.lesson.url },
+    learning: { counts: learning.counts, seconds: learningSeconds, steps: learning.timings, demo: learning.demo },
+    completions: { ...written, tokenSeconds: completions.tokenSeconds },
     imports,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nJSON written to ${file}`);
+}
+
+function describeCompletions(check: CompletionCheck): string {
+  return [
+    `database: the ${check.trainees} trainees' completed lessons went from ${check.before} to ${check.after}`,
+    `(+${check.after - check.before}; ${check.measuredResponses} responses in the measured ${durationSeconds} s, at most ${check.used} requests sent in all)`,
+  ].join(' ');
 }
 
 function describeImport(timing: ImportTiming): string {

@@ -4,7 +4,7 @@ import { Institution, Sector } from '../src/institutions/model.js';
 import type { Actor } from '../src/platform/permissions.js';
 import { createLesson, createModule } from '../src/programs/content.js';
 import { Lesson, Module, Program, ProgramVersion } from '../src/programs/model.js';
-import { publishProgram } from '../src/programs/publishing.js';
+import { publishProgram, type Snapshot } from '../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
 import { createProgram } from '../src/programs/service.js';
 import { CompetencyUnit, UnitEntry } from '../src/units/model.js';
@@ -60,11 +60,23 @@ type Plan = {
   lessons: LessonFields[][];
 };
 export type SeededUnit = { code: string; words: string[] };
+/** A seeded program's first published version, as cohorts run it: its lessons in order. */
+export type SeededVersion = {
+  program: Id;
+  version: number;
+  institution: Id;
+  code: string;
+  title: string;
+  instructors: string[];
+  lessons: { id: string; title: string }[];
+};
 export type CurriculumSeed = {
   counts: { units: number; programs: number; modules: number; lessons: number };
   /** Every unit in the database (the demo's too), for the expected search results. */
   units: SeededUnit[];
+  /** Every published program in the database (the demo's too), for the expected catalogue. */
   programs: { id: string; title: string; sector: string }[];
+  versions: SeededVersion[];
   lesson: { url: string; title: string; position: number; count: number };
   timings: { name: string; seconds: number }[];
 };
@@ -76,7 +88,7 @@ export function curriculumSize(scale: number) {
   return { units: Math.max(100, Math.round(20_000 * scale)), programs: Math.max(10, Math.round(1000 * scale)) };
 }
 
-/** The units to seed, built as saveUnits builds an approved unit (it inserts toObject(): no timestamps). */
+/** The units to seed, built as saveUnits builds an approved unit (toObject() plus the timestamps it sets). */
 async function buildUnits(count: number, admin: Id) {
   const existing = await CompetencyUnit.find({}, { code: 1, words: 1 }).lean();
   const taken = new Set(existing.map((unit) => unit.code));
@@ -88,13 +100,17 @@ async function buildUnits(count: number, admin: Id) {
     const { input: raw, subject } = unitText(sector, Math.floor(i / sectorWords.length));
     if (taken.has(raw.code)) continue;
     const input = unitInput.parse(raw);
-    const doc = new CompetencyUnit({
-      ...unitFields(input),
-      status: 'approved',
-      proposedBy: admin,
-      approvedBy: admin,
-      approvedAt: now,
-    }).toObject();
+    const doc = {
+      ...new CompetencyUnit({
+        ...unitFields(input),
+        status: 'approved',
+        proposedBy: admin,
+        approvedBy: admin,
+        approvedAt: now,
+      }).toObject(),
+      createdAt: now,
+      updatedAt: now,
+    };
     all.push({ code: doc.code, words: doc.words });
     const elements = doc.elements.map((element) => element.title);
     bySector.get(sector.code)!.push({ _id: doc._id, code: doc.code, title: input.title.id, elements, subject, input, doc });
@@ -251,7 +267,24 @@ async function checkEntries(units: Record<string, unknown>[]): Promise<void> {
   }
 }
 
-export async function seedCurriculum(scale: number, log: (line: string) => void): Promise<CurriculumSeed> {
+function seededVersion(doc: Record<string, unknown>): SeededVersion {
+  const snapshot = doc.snapshot as Snapshot;
+  return {
+    program: doc.program as Id,
+    version: doc.version as number,
+    institution: doc.institution as Id,
+    code: snapshot.code,
+    title: snapshot.title,
+    instructors: snapshot.instructors.map((instructor) => instructor.id),
+    lessons: snapshot.modules.flatMap((module) => module.lessons.map((lesson) => ({ id: lesson.id, title: lesson.title }))),
+  };
+}
+
+/**
+ * `viewer` is the institution whose staff will read the measured lesson: published lessons are for
+ * the staff of their program's institution (trainees read them through a cohort).
+ */
+export async function seedCurriculum(scale: number, viewer: string, log: (line: string) => void): Promise<CurriculumSeed> {
   const size = curriculumSize(scale);
   const timings: CurriculumSeed['timings'] = [];
   const context = await loadContext();
@@ -361,13 +394,19 @@ export async function seedCurriculum(scale: number, log: (line: string) => void)
   sample.forEach((plan, index) => {
     plan.id = sampleIds[index]!;
   });
-  const middle = plans[Math.floor(plans.length / 2)]!;
+  const visible = plans.filter((plan) => String(plan.fields.institution) === viewer);
+  const middle = visible[Math.floor(visible.length / 2)]!;
   const picked = lessons.filter((lesson) => String(lesson.program) === String(middle.id))[2 * lessonsPerModule + 4]!;
   const modulesCount = size.programs * modulesPerProgram;
   return {
     counts: { units: size.units, programs: size.programs, modules: modulesCount, lessons: modulesCount * lessonsPerModule },
     units: all,
-    programs: plans.map((plan) => ({ id: String(plan.id), title: plan.fields.title, sector: plan.fields.sector })),
+    programs: (
+      await Program.collection
+        .find({ 'published.version': { $gt: 0 } }, { projection: { 'published.title': 1, 'published.sector': 1 } })
+        .toArray()
+    ).map((program) => ({ id: String(program._id), title: program.published.title, sector: program.published.sector })),
+    versions: versions.map(seededVersion),
     lesson: {
       url: `/programs/${middle.id}/v/1/lessons/${picked._id}`,
       title: String(picked.title),
