@@ -120,29 +120,41 @@ describe('embedded database resolver', () => {
     expect(stdout).to.contain('version: v1.24.2');
   });
 
-  it('stops the database it started even when the process that started it is killed', async function () {
-    this.timeout(60_000);
-    const script = `
+  for (const [how, ending] of [
+    ['is killed', 'setInterval(() => {}, 1000);'],
+    ['exits without stopping it', 'setTimeout(() => process.exit(0), 300);'],
+  ] as const) {
+    it(`stops the database it started even when the process that started it ${how}`, async function () {
+      await startAndEnd(this, ending, how === 'is killed');
+    });
+  }
+});
+
+/** Starts an embedded database in a child process that then ends as `ending` says (or is killed). */
+async function startAndEnd(test: Mocha.Context, ending: string, kill: boolean): Promise<void> {
+  test.timeout(60_000);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kompeten-orphan-'));
+  const script = `
       import { pino } from 'pino';
       import { startEmbeddedDatabase } from './src/platform/db/embedded.ts';
       const database = await startEmbeddedDatabase({ dataDir: process.argv[1], log: pino({ level: 'silent' }) });
       console.log(new URL(database.uri).port);
-      setInterval(() => {}, 1000);
+      ${ending}
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dataDir], {
-      cwd: projectRoot,
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
-    expect(await acceptsConnections(port)).to.equal(true);
-    child.kill('SIGKILL');
-    let stopped = false;
-    for (let attempt = 0; attempt < 50 && !stopped; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      stopped = !(await acceptsConnections(port));
-    }
-    expect(stopped, 'the orphaned database stopped').to.equal(true);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dataDir], {
+    cwd: projectRoot,
   });
-});
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  expect(await acceptsConnections(port)).to.equal(true);
+  if (kill) child.kill('SIGKILL');
+  let stopped = false;
+  for (let attempt = 0; attempt < 50 && !stopped; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stopped = !(await acceptsConnections(port));
+  }
+  expect(stopped, 'the orphaned database stopped').to.equal(true);
+  await rm(dataDir, { recursive: true, force: true });
+}

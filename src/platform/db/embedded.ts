@@ -71,8 +71,10 @@ wait $server
 
 /** Starts `command` and waits until it accepts connections on `port`, or fails with its output. */
 async function startServer(command: string, args: string[], port: number, name: string): Promise<ChildProcess> {
+  // Its own process group, so the watchdog and the server can be signalled together.
   const child = spawn('/bin/sh', ['-c', watchdog, 'watchdog', String(process.pid), command, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -91,18 +93,31 @@ async function startServer(command: string, args: string[], port: number, name: 
     if (await acceptsConnections(port)) return child;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  child.kill('SIGKILL');
+  signalGroup(child, 'SIGKILL');
   throw new Error(`${name} did not accept connections on port ${port} within 30 s`);
 }
 
+/**
+ * Signals the watchdog and the server with it. Killing only the watchdog would orphan the server:
+ * the watchdog is what stops it.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // the group is gone already, or was never made
+  }
+}
+
 function stopper(child: ChildProcess): () => Promise<void> {
-  const stopOnExit = () => child.kill('SIGKILL');
+  // An exit handler cannot wait: the server gets SIGTERM now and stops on its own.
+  const stopOnExit = () => signalGroup(child, 'SIGTERM');
   process.once('exit', stopOnExit);
   return () =>
     new Promise<void>((resolve) => {
       process.removeListener('exit', stopOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const force = setTimeout(() => signalGroup(child, 'SIGKILL'), 5_000);
       child.once('exit', () => {
         clearTimeout(force);
         resolve();
