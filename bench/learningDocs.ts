@@ -2,7 +2,7 @@ import type mongoose from 'mongoose';
 import { Cohort } from '../src/cohorts/model.js';
 import type { CohortInput } from '../src/cohorts/schemas.js';
 import { dayEnd, dayOf, dayStart } from '../src/cohorts/service.js';
-import { Enrollment, type EnrollmentStatus, Seat, seatId } from '../src/enrolment/model.js';
+import { Enrollment, type EnrollmentStatus, enrollmentId, Seat, seatId } from '../src/enrolment/model.js';
 import { User } from '../src/users/model.js';
 import type { SeededVersion } from './seedCurriculum.js';
 
@@ -200,6 +200,7 @@ export function enrollmentDoc(cohort: CohortPlan, member: Member, random: Random
     member.status === 'withdrawn' ? new Date(Math.max(decidedAt.getTime(), lastActivityAt?.getTime() ?? 0)) : null;
   const lastLesson = lastActivityAt ? (cohort.lessons[Math.min(member.done, cohort.lessons.length - 1)] ?? '') : '';
   const doc = new Enrollment({
+    _id: enrollmentId(cohort._id, member.trainee),
     cohort: cohort._id,
     trainee: member.trainee,
     institution: cohort.institution,
@@ -230,7 +231,7 @@ export function enrollmentDoc(cohort: CohortPlan, member: Member, random: Random
 }
 
 /** The Seat of a seated member, as claimSeat inserts it. */
-export const seatDoc = (cohort: CohortPlan, member: Member, enrollment: { _id: Id; enrolledAt?: Date | null }) => ({
+export const seatDoc = (cohort: CohortPlan, member: Member, enrollment: { _id: string; enrolledAt?: Date | null }) => ({
   ...new Seat({
     _id: seatId(cohort._id, member.seat),
     cohort: cohort._id,

@@ -47,7 +47,7 @@ const sessionSchema = new mongoose.Schema(
     outcome: { type: String, enum: counsellingOutcomes, required: true },
     /** For a training outcome: the cohort recommended, whose application this session opened. */
     cohort: { type: ObjectId, ref: 'Cohort', default: null },
-    enrollment: { type: ObjectId, ref: 'Enrollment', default: null },
+    enrollment: { type: String, ref: 'Enrollment', default: null },
     /**
      * The recording form's one-time nonce (or the API client's idempotency key; the service makes
      * one up when none is given, so every session has one): a form sent twice records one session.

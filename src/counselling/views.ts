@@ -125,9 +125,10 @@ export async function sessionViews(sessions: CounsellingSessionDoc[]): Promise<S
   const [counsellors, cohorts, enrollments] = await Promise.all([
     userNames(sessions.map((session) => session.counsellor)),
     cohortNames(sessions.map((session) => session.cohort)),
-    Enrollment.find({ _id: { $in: sessions.map((session) => session.enrollment).filter(Boolean) } }, { status: 1 }).lean<
-      WithId<{ status: string }>[]
-    >(),
+    Enrollment.find(
+      { _id: { $in: sessions.map((session) => session.enrollment).filter((id): id is string => Boolean(id)) } },
+      { status: 1 },
+    ).lean<{ _id: string; status: string }[]>(),
   ]);
   const statuses = new Map(enrollments.map((enrollment) => [String(enrollment._id), enrollment.status]));
   return sessions.map((session) => {

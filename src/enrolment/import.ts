@@ -18,7 +18,7 @@ import type { Logger } from '../platform/logger.js';
 import { type Actor, can } from '../platform/permissions.js';
 import { User, type UserDoc } from '../users/model.js';
 import { type EnrolmentRow, type ParsedEnrolments, parseEnrolmentCsv, UnreadableFile } from './importCsv.js';
-import { Enrollment, type EnrollmentDoc, Seat } from './model.js';
+import { Enrollment, type EnrollmentDoc, enrollmentId, Seat } from './model.js';
 import { promoteWaitlisted } from './seats.js';
 import { type EnrollmentView, enrolMany } from './service.js';
 
@@ -91,7 +91,7 @@ async function accountsFor(actor: Actor, cohort: CohortView, rows: EnrolmentRow[
  */
 async function undoRow(cohort: CohortView, traineeId: string, hadEnrolment: boolean, createdHash: string | undefined) {
   if (!hadEnrolment) {
-    const left = await Enrollment.findOne({ cohort: cohort.id, trainee: traineeId }, { status: 1, source: 1 }).lean();
+    const left = await Enrollment.findById(enrollmentId(cohort.id, traineeId), { status: 1, source: 1 }).lean();
     if (left?.status === 'applied' && left.source === 'import' && !(await Seat.exists({ enrollment: left._id }))) {
       const { deletedCount } = await Enrollment.deleteOne({ _id: left._id, status: 'applied' });
       // A Seat taken in the moment between: hand it on.

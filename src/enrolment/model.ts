@@ -16,8 +16,18 @@ export const seatedStatuses: readonly EnrollmentStatus[] = ['enrolled', 'complet
 export const openStatuses: readonly EnrollmentStatus[] = ['applied', 'waitlisted', 'enrolled'];
 export const enrollmentSources = ['application', 'counselling', 'import', 'staff'] as const;
 
+/**
+ * An enrolment's `_id` is "<cohort>:<trainee>": its natural key, so the trainee's enrolment in a
+ * cohort (read on every lesson page and progress write) is found by `_id`. That is the primary
+ * index on MongoDB, and the one lookup FerretDB's SQLite backend filters without decoding every
+ * document (50,000 enrolments: 0.2 s against 3–6 s for a cohort-and-trainee filter).
+ */
+export const enrollmentId = (cohort: unknown, trainee: unknown) => `${String(cohort)}:${String(trainee)}`;
+export const enrollmentIdPattern = /^[0-9a-f]{24}:[0-9a-f]{24}$/;
+
 const enrollmentSchema = new mongoose.Schema(
   {
+    _id: { type: String, required: true },
     cohort: { type: ObjectId, ref: 'Cohort', required: true },
     trainee: { type: ObjectId, ref: 'User', required: true },
     /** The cohort's institution, so staff lists are filtered without reading cohorts. */
@@ -56,7 +66,7 @@ enrollmentSchema.index({ cohort: 1, trainee: 1 }, { unique: true });
 enrollmentSchema.index({ trainee: 1 });
 enrollmentSchema.index({ cohort: 1, status: 1, waitlistedAt: 1 });
 enrollmentSchema.index({ institution: 1, status: 1 });
-export type EnrollmentDoc = InferSchemaType<typeof enrollmentSchema> & { _id: mongoose.Types.ObjectId };
+export type EnrollmentDoc = InferSchemaType<typeof enrollmentSchema>;
 export const Enrollment = mongoose.model('Enrollment', enrollmentSchema);
 
 /**
@@ -69,7 +79,7 @@ export const Enrollment = mongoose.model('Enrollment', enrollmentSchema);
 const seatSchema = new mongoose.Schema({
   _id: { type: String, required: true },
   cohort: { type: ObjectId, ref: 'Cohort', required: true },
-  enrollment: { type: ObjectId, ref: 'Enrollment', required: true },
+  enrollment: { type: String, ref: 'Enrollment', required: true },
   takenAt: { type: Date, default: () => new Date() },
 });
 seatSchema.index({ enrollment: 1 }, { unique: true });

@@ -4,7 +4,15 @@ import { Intake } from '../counselling/model.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { User } from '../users/model.js';
-import { Enrollment, type EnrollmentDoc, type EnrollmentStatus, type enrollmentSources, openStatuses } from './model.js';
+import {
+  Enrollment,
+  type EnrollmentDoc,
+  type EnrollmentStatus,
+  enrollmentId,
+  enrollmentIdPattern,
+  type enrollmentSources,
+  openStatuses,
+} from './model.js';
 import { claimSeat, claimSeats, promoteWaitlisted, releaseSeat } from './seats.js';
 
 export type EnrollmentView = {
@@ -40,7 +48,7 @@ export function toEnrollmentView(enrollment: EnrollmentDoc): EnrollmentView {
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 async function readEnrollment(id: string): Promise<EnrollmentView> {
-  if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
+  if (!enrollmentIdPattern.test(id)) throw new NotFoundError();
   const enrollment = await Enrollment.findById(id).lean<EnrollmentDoc>();
   if (!enrollment) throw new NotFoundError();
   return toEnrollmentView(enrollment);
@@ -48,11 +56,16 @@ async function readEnrollment(id: string): Promise<EnrollmentView> {
 
 export async function enrollmentOf(traineeId: string, cohortId: string): Promise<EnrollmentView | null> {
   if (!mongoose.isValidObjectId(cohortId)) return null;
-  const enrollment = await Enrollment.findOne({ cohort: cohortId, trainee: traineeId }).lean<EnrollmentDoc>();
+  const enrollment = await Enrollment.findById(enrollmentId(cohortId, traineeId)).lean<EnrollmentDoc>();
   return enrollment ? toEnrollmentView(enrollment) : null;
 }
 
 type Source = (typeof enrollmentSources)[number];
+
+/** Notes the cohort on the trainees' accounts before their enrolments are written (see users/model.ts). */
+async function rememberCohort(traineeIds: string[], cohortId: string): Promise<void> {
+  await User.updateMany({ _id: { $in: traineeIds } }, { $addToSet: { cohorts: cohortId } });
+}
 
 /**
  * Creates the trainee's application to the cohort, or reopens one they withdrew from or were
@@ -80,8 +93,10 @@ async function openApplication(
     await Enrollment.updateOne({ _id: existing.id, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
     return readEnrollment(existing.id);
   }
+  await rememberCohort([traineeId], cohort.id);
   try {
     const created = await Enrollment.create({
+      _id: enrollmentId(cohort.id, traineeId),
       ...opened,
       cohort: cohort.id,
       trainee: traineeId,
@@ -122,6 +137,17 @@ async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: 
     );
   }
   return readEnrollment(enrollment.id);
+}
+
+/**
+ * A trainee's enrolments, newest first, read by `_id` from the cohorts their account lists (one
+ * read each), which FerretDB answers without searching every enrolment.
+ */
+export async function traineeEnrollments(traineeId: string, filter: Record<string, unknown> = {}): Promise<EnrollmentDoc[]> {
+  const user = await User.findById(traineeId, { cohorts: 1 }).lean();
+  const ids = (user?.cohorts ?? []).slice(-50).map((cohort) => enrollmentId(cohort, traineeId));
+  const found = await Promise.all(ids.map((id) => Enrollment.findOne({ _id: id, ...filter }).lean<EnrollmentDoc>()));
+  return found.filter((enrollment) => enrollment !== null).sort((a, b) => b.appliedAt.getTime() - a.appliedAt.getTime());
 }
 
 /** A trainee applies to a cohort that takes applications now, after telling the counsellor about themself. */
@@ -188,17 +214,22 @@ export async function enrolMany(
   const reopen = [...existing.values()].filter((e) => e.status === 'withdrawn' || e.status === 'rejected').map((e) => e.id);
   if (reopen.length)
     await Enrollment.updateMany({ _id: { $in: reopen }, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
-  // New enrolments get ObjectIds in file order, which also orders their waiting list.
+  // Applied a millisecond apart in the order given, which is also the order of their waiting list.
   const fresh = traineeIds
     .filter((id) => !existing.has(id))
-    .map((trainee) => ({
-      _id: new mongoose.Types.ObjectId(),
+    .map((trainee, index) => ({
+      _id: enrollmentId(cohortId, trainee),
       ...opened,
+      appliedAt: new Date(now.getTime() + index),
       cohort: cohortId,
       trainee,
       institution: cohort.institution,
     }));
   if (fresh.length) {
+    await rememberCohort(
+      fresh.map((enrollment) => enrollment.trainee),
+      cohortId,
+    );
     await Enrollment.insertMany(fresh, { ordered: false }).catch((error) => {
       // Another request enrolled some of them meanwhile: theirs stands.
       const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
@@ -222,10 +253,11 @@ export async function enrolMany(
       { $set: { status: 'enrolled', enrolledAt: now, decidedBy: actor.id } },
     );
   }
-  if (unplaced.length) {
-    await Enrollment.updateMany(
-      { _id: { $in: unplaced }, status: 'applied' },
-      { $set: { status: 'waitlisted', waitlistedAt: now, decidedBy: actor.id } },
+  // One at a time, each a millisecond later: the waiting list keeps the order given.
+  for (const [index, id] of unplaced.entries()) {
+    await Enrollment.updateOne(
+      { _id: id, status: 'applied' },
+      { $set: { status: 'waitlisted', waitlistedAt: new Date(now.getTime() + index), decidedBy: actor.id } },
     );
   }
   const result = await find();

@@ -1,6 +1,7 @@
 import { Cohort } from '../cohorts/model.js';
 import { Intake } from '../counselling/model.js';
 import { Enrollment } from '../enrolment/model.js';
+import { traineeEnrollments } from '../enrolment/service.js';
 import { Institution, Sector } from '../institutions/model.js';
 import { type Actor, can, scope } from '../platform/permissions.js';
 import { Program } from '../programs/model.js';
@@ -70,12 +71,10 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
   }
   if (actor.role === 'trainee') {
     work.push(
-      Enrollment.find({ trainee: actor.id }, { status: 1 })
-        .lean()
-        .then((enrollments) => {
-          const count = (statuses: string[]) => enrollments.filter((e) => statuses.includes(e.status)).length;
-          dashboard.learning = { studying: count(['enrolled', 'completed']), pending: count(['applied', 'waitlisted']) };
-        }),
+      traineeEnrollments(actor.id).then((enrollments) => {
+        const count = (statuses: string[]) => enrollments.filter((e) => statuses.includes(e.status)).length;
+        dashboard.learning = { studying: count(['enrolled', 'completed']), pending: count(['applied', 'waitlisted']) };
+      }),
     );
   }
   if (can(actor, 'cohort.view')) {

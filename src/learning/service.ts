@@ -2,8 +2,8 @@ import mongoose from 'mongoose';
 import { Cohort, type CohortDoc } from '../cohorts/model.js';
 import { upcomingSessions } from '../cohorts/schedule.js';
 import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
-import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
-import { toEnrollmentView } from '../enrolment/service.js';
+import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model.js';
+import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { ProgramVersion, PublishedLesson, publishedLessonId, type VersionDoc, versionId } from '../programs/model.js';
@@ -25,10 +25,7 @@ export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'versi
 /** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */
 export async function myLearning(actor: Actor | null, now = new Date()) {
   authorize(actor, 'enrolment.apply');
-  const enrollments = await Enrollment.find({ trainee: actor.id, status: { $ne: 'rejected' } })
-    .sort({ appliedAt: -1 })
-    .limit(50)
-    .lean<EnrollmentDoc[]>();
+  const enrollments = await traineeEnrollments(actor.id, { status: { $ne: 'rejected' } });
   const cohorts = await Cohort.find({ _id: { $in: enrollments.map((enrollment) => enrollment.cohort) } }).lean<CohortDoc[]>();
   const cohortById = new Map(cohorts.map((cohort) => [String(cohort._id), toCohortView(cohort)]));
   const cards = await Promise.all(
@@ -65,7 +62,7 @@ export async function myLearning(actor: Actor | null, now = new Date()) {
 async function studyingEnrollment(actor: Actor | null, cohortId: string): Promise<EnrollmentDoc> {
   if (!actor) throw new ForbiddenError();
   if (!mongoose.isValidObjectId(cohortId)) throw new NotFoundError();
-  const enrollment = await Enrollment.findOne({ cohort: cohortId, trainee: actor.id }).lean<EnrollmentDoc>();
+  const enrollment = await Enrollment.findById(enrollmentId(cohortId, actor.id)).lean<EnrollmentDoc>();
   authorize(actor, 'cohort.study', { trainee: String(enrollment?.trainee ?? ''), status: enrollment?.status ?? '' });
   return enrollment!;
 }

@@ -6,6 +6,7 @@ import { Cohort } from '../../src/cohorts/model.js';
 import { enrolmentBatchSize, importEnrolments, startEnrolmentImport } from '../../src/enrolment/import.js';
 import { decodeCsv, detectDelimiter, parseEnrolmentCsv } from '../../src/enrolment/importCsv.js';
 import { Enrollment } from '../../src/enrolment/model.js';
+import { applyOnBehalf, withdrawEnrollment } from '../../src/enrolment/service.js';
 import { findJob, type JobView } from '../../src/platform/jobs.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { User } from '../../src/users/model.js';
@@ -263,13 +264,8 @@ describe('bulk enrolment from CSV', () => {
     expect(await Enrollment.countDocuments({ cohort: target.cohort })).to.equal(0);
 
     const trainee = await makeUser('trainee', target.institution, { email: email('keluar') });
-    await Enrollment.create({
-      cohort: target.cohort,
-      trainee: trainee.id,
-      institution: target.institution,
-      status: 'withdrawn',
-      source: 'staff',
-    });
+    const left = await applyOnBehalf(target.coordinator, target.cohort, trainee.id, { source: 'staff', enrolNow: true });
+    await withdrawEnrollment(target.coordinator, left.id, 'pindah kerja');
     const withdrawn = await importEnrolments(
       target.coordinator,
       target.cohort,
