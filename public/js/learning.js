@@ -81,6 +81,8 @@
   });
 
   const resume = Number(lesson.dataset.resume) || 0;
+  // Opening the lesson makes it the one to resume, on any device (sent through the same queue).
+  enqueue({ cohort, lesson: lessonId, kind: 'position', position: resume });
   const video = lesson.querySelector('video');
   if (video) {
     // "Most of it watched": seconds actually played, not where the slider was dragged to.

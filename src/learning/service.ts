@@ -68,10 +68,13 @@ async function studyingEnrollment(actor: Actor | null, cohortId: string): Promis
 }
 
 /**
- * A lesson of the cohort's program, for one of its trainees, with where they are. Opening it
- * records it as the lesson to resume (one small write).
+ * A lesson of the cohort's program, for one of its trainees, with where they are. Reading writes
+ * nothing: the page reports that it was opened through the device's progress queue, which sends
+ * one request at a time. FerretDB writes a whole document back on every update, so two updates of
+ * one enrolment at once (a page view and a completion still on its way) could undo each other;
+ * through the queue they cannot.
  */
-export async function studyLesson(actor: Actor | null, cohortId: string, lessonId: string, now = new Date()) {
+export async function studyLesson(actor: Actor | null, cohortId: string, lessonId: string) {
   const enrollment = await studyingEnrollment(actor, cohortId);
   const cohort = await findCohort(cohortId);
   const snapshot = await cohortSnapshot(cohort);
@@ -79,14 +82,6 @@ export async function studyLesson(actor: Actor | null, cohortId: string, lessonI
   const text = await PublishedLesson.findById(publishedLessonId(cohort.program, cohort.version, lessonId)).lean();
   if (!text) throw new NotFoundError();
   const sameLesson = enrollment.progress?.lastLesson === lessonId;
-  await Enrollment.updateOne(
-    { _id: enrollment._id },
-    {
-      $set: sameLesson
-        ? { 'progress.lastActivityAt': now }
-        : { 'progress.lastLesson': lessonId, 'progress.position': 0, 'progress.positionAt': now, 'progress.lastActivityAt': now },
-    },
-  );
   const completed = new Set(enrollment.progress?.completed ?? []);
   return {
     cohort,
