@@ -1,4 +1,3 @@
-import mongoose from 'mongoose';
 import { Enrollment } from '../src/enrolment/model.js';
 import { demoPassword } from '../src/seed/demo.js';
 import { overHttps, type Row, type Varied } from './measure.js';
@@ -44,8 +43,10 @@ async function issueToken(appUrl: string, email: string): Promise<string> {
 
 /** Lessons completed in the trainees' enrolments, as stored. */
 async function completedCount(trainees: Trainee[]): Promise<number> {
-  const ids = trainees.map((trainee) => new mongoose.Types.ObjectId(trainee.enrollment));
-  const docs = await Enrollment.collection.find({ _id: { $in: ids } }, { projection: { 'progress.completed': 1 } }).toArray();
+  const ids = trainees.map((trainee) => trainee.enrollment);
+  const docs = await Enrollment.find({ _id: { $in: ids } }, { 'progress.completed': 1 }).lean<
+    { progress?: { completed?: string[] } }[]
+  >();
   if (docs.length !== trainees.length) throw new Error(`Found ${docs.length} of ${trainees.length} enrolments`);
   return docs.reduce((sum, doc) => sum + (doc.progress?.completed?.length ?? 0), 0);
 }
