@@ -1,10 +1,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { NextFunction, Request, Response } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requirePermission } from '../auth/passport.js';
 import { manageableCohort } from '../cohorts/service.js';
+import { acceptTextFile } from '../files/textUpload.js';
 import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import type { JobView } from '../platform/jobs.js';
@@ -13,21 +13,11 @@ import { decodeCsv, maxEnrolmentRows } from './importCsv.js';
 
 /** The file is read into memory and parsed at once; a cohort's list is small, 2 MB is plenty. */
 export const enrolmentFileLimitBytes = 2 * 1024 * 1024;
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: enrolmentFileLimitBytes, files: 1, fields: 5 },
-}).single('file');
-function acceptFile(req: Request, res: Response, next: NextFunction): void {
-  upload(req, res, (error: unknown) => {
-    if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
-      return next(new ValidationError([{ field: 'file', key: 'enrolmentImport.errors.tooLarge' }]));
-    }
-    if (error instanceof multer.MulterError) {
-      return next(new ValidationError([{ field: 'file', key: 'enrolmentImport.errors.missingFile' }]));
-    }
-    next(error);
-  });
-}
+const acceptFile = acceptTextFile({
+  limitBytes: enrolmentFileLimitBytes,
+  tooLargeKey: 'enrolmentImport.errors.tooLarge',
+  missingKey: 'enrolmentImport.errors.missingFile',
+});
 
 /** Checks the cohort before the upload is read: only its managers may send a file. */
 async function cohortManaged(req: Request, _res: Response, next: NextFunction): Promise<void> {

@@ -1,4 +1,5 @@
 import { Cohort } from '../cohorts/model.js';
+import { retryWhenBusy } from '../platform/db/busy.js';
 import { Enrollment, Seat, seatId } from './model.js';
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
@@ -17,7 +18,7 @@ export async function claimSeat(cohortId: string, capacity: number, enrollmentId
     if (!free.length) return false;
     for (const number of free) {
       try {
-        await Seat.create({ _id: seatId(cohortId, number), cohort: cohortId, enrollment: enrollmentId });
+        await retryWhenBusy(() => Seat.create({ _id: seatId(cohortId, number), cohort: cohortId, enrollment: enrollmentId }));
         return true;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;

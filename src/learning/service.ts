@@ -4,6 +4,7 @@ import { upcomingSessions } from '../cohorts/schedule.js';
 import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model.js';
 import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
+import { retryWhenBusy } from '../platform/db/busy.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { ProgramVersion, PublishedLesson, publishedLessonId, type VersionDoc, versionId } from '../programs/model.js';
@@ -136,9 +137,11 @@ export async function recordProgress(actor: Actor | null, events: ProgressEvent[
         'progress.positionAt': newestAt,
       });
     }
-    await Enrollment.updateOne(
-      { _id: enrollment._id },
-      { $set: set, ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}) },
+    await retryWhenBusy(() =>
+      Enrollment.updateOne(
+        { _id: enrollment._id },
+        { $set: set, ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}) },
+      ),
     );
     const completed = new Set([...(enrollment.progress?.completed ?? []), ...completions]);
     cohorts.push({ cohort: cohortId, ...computeProgress(snapshot, completed).overall, completed: [...completed] });
@@ -159,7 +162,7 @@ export async function completeLesson(actor: Actor | null, cohortId: string, less
 /** Marks a lesson not done again (a trainee who ticked it by mistake). */
 export async function markIncomplete(actor: Actor | null, cohortId: string, lessonId: string): Promise<void> {
   const enrollment = await studyingEnrollment(actor, cohortId);
-  await Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } });
+  await retryWhenBusy(() => Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } }));
 }
 
 /**
@@ -177,12 +180,14 @@ export async function studyFile(actor: Actor | null, cohortId: string, fileId: s
   if (download && lesson.files.some((file) => file.id === fileId)) {
     const downloaded = new Set([...(enrollment.progress?.files ?? []), fileId]);
     const done = completesBy(lesson) === 'files' && lesson.files.every((file) => downloaded.has(file.id));
-    await Enrollment.updateOne(
-      { _id: enrollment._id },
-      {
-        $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
-        $set: { 'progress.lastActivityAt': new Date() },
-      },
+    await retryWhenBusy(() =>
+      Enrollment.updateOne(
+        { _id: enrollment._id },
+        {
+          $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
+          $set: { 'progress.lastActivityAt': new Date() },
+        },
+      ),
     );
   }
   return fileId;

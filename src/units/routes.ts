@@ -1,8 +1,8 @@
-import type { NextFunction, Request, Response } from 'express';
-import multer from 'multer';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
+import { acceptTextFile } from '../files/textUpload.js';
 import { listSectors } from '../institutions/service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
@@ -43,27 +43,12 @@ async function streamExport(req: Request, res: Response, format: 'csv' | 'json')
   res.end();
 }
 
-/**
- * The import file, read into memory: CSV and JSON are text (nothing to sniff, nothing to keep),
- * parsed at once and then discarded. Stored files go through src/files instead.
- */
-const importFileLimitBytes = 20 * 1024 * 1024;
-const importUpload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: importFileLimitBytes, files: 1, fields: 5 },
-}).single('file');
-function acceptImportFile(req: Request, res: Response, next: NextFunction): void {
-  importUpload(req, res, (error: unknown) => {
-    if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
-      return next(new ValidationError([{ field: 'file', key: 'units.import.tooLarge' }]));
-    }
-    if (error)
-      return next(
-        error instanceof multer.MulterError ? new ValidationError([{ field: 'file', key: 'units.import.missingFile' }]) : error,
-      );
-    next();
-  });
-}
+/** The import file, read into memory and parsed at once (CSV and JSON are text: nothing to sniff or keep). */
+const acceptImportFile = acceptTextFile({
+  limitBytes: 20 * 1024 * 1024,
+  tooLargeKey: 'units.import.tooLarge',
+  missingKey: 'units.import.missingFile',
+});
 
 export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
   web.get('/units', requireLogin, async (req, res) => {

@@ -1,17 +1,10 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, startBrowserSession } from '../support/browser.js';
+import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL('**/dashboard'), page.click('form[action="/login"] button[type="submit"]')]);
-}
 
 const mainText = async (page: Page) => (await page.locator('main').textContent()) ?? '';
 

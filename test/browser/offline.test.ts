@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
-import { type BrowserSession, startBrowserSession } from '../support/browser.js';
+import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -38,10 +38,7 @@ describe('browser: lessons on a weak connection', function () {
     const lessonPath = (lesson: string) => `/learn/${setup.cohort}/lessons/${lesson}`;
     const completed = async () => (await Enrollment.findById(enrollment.id).lean())?.progress?.completed ?? [];
 
-    await page.goto('/login');
-    await page.fill('input[name="email"]', trainee.email);
-    await page.fill('input[name="password"]', trainee.password);
-    await Promise.all([page.waitForURL('**/dashboard'), page.click('form[action="/login"] button[type="submit"]')]);
+    await logIn(page, trainee.email, trainee.password);
 
     await page.goto(lessonPath(first));
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));

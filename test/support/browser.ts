@@ -40,3 +40,11 @@ export async function startBrowserSession(): Promise<BrowserSession> {
     },
   };
 }
+
+/** Logs in through the login form, as a person would, and waits for the dashboard. */
+export async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForURL('**/dashboard'), page.click('form[action="/login"] button[type="submit"]')]);
+}
