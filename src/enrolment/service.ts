@@ -143,10 +143,12 @@ async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: 
  * A trainee's enrolments, newest first, read by `_id` from the cohorts their account lists (one
  * read each), which FerretDB answers without searching every enrolment.
  */
-export async function traineeEnrollments(traineeId: string, filter: Record<string, unknown> = {}): Promise<EnrollmentDoc[]> {
+export async function traineeEnrollments(traineeId: string): Promise<EnrollmentDoc[]> {
   const user = await User.findById(traineeId, { cohorts: 1 }).lean();
   const ids = (user?.cohorts ?? []).slice(-50).map((cohort) => enrollmentId(cohort, traineeId));
-  const found = await Promise.all(ids.map((id) => Enrollment.findOne({ _id: id, ...filter }).lean<EnrollmentDoc>()));
+  // By `_id` alone: FerretDB filters only a bare `_id` inside SQLite (any other condition makes it
+  // decode every document), so callers filter the few results themselves.
+  const found = await Promise.all(ids.map((id) => Enrollment.findById(id).lean<EnrollmentDoc>()));
   return found.filter((enrollment) => enrollment !== null).sort((a, b) => b.appliedAt.getTime() - a.appliedAt.getTime());
 }
 

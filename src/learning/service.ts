@@ -26,8 +26,11 @@ export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'versi
 /** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */
 export async function myLearning(actor: Actor | null, now = new Date()) {
   authorize(actor, 'enrolment.apply');
-  const enrollments = await traineeEnrollments(actor.id, { status: { $ne: 'rejected' } });
-  const cohorts = await Cohort.find({ _id: { $in: enrollments.map((enrollment) => enrollment.cohort) } }).lean<CohortDoc[]>();
+  const enrollments = (await traineeEnrollments(actor.id)).filter((enrollment) => enrollment.status !== 'rejected');
+  // One read by `_id` each, for the same reason as traineeEnrollments.
+  const cohorts = (
+    await Promise.all(enrollments.map((enrollment) => Cohort.findById(enrollment.cohort).lean<CohortDoc>()))
+  ).filter((cohort) => cohort !== null);
   const cohortById = new Map(cohorts.map((cohort) => [String(cohort._id), toCohortView(cohort)]));
   const cards = await Promise.all(
     enrollments.map(async (enrollment) => {
