@@ -4,6 +4,7 @@ import type { CohortInput } from '../src/cohorts/schemas.js';
 import { dayEnd, dayOf, dayStart } from '../src/cohorts/service.js';
 import { Enrollment, type EnrollmentStatus, enrollmentId, Seat, seatId } from '../src/enrolment/model.js';
 import { User } from '../src/users/model.js';
+import { randomFrom } from './curriculumText.js';
 import type { SeededVersion } from './seedCurriculum.js';
 
 /**
@@ -16,17 +17,8 @@ import type { SeededVersion } from './seedCurriculum.js';
 type Id = mongoose.Types.ObjectId;
 const dayMs = 86_400_000;
 
-/** A deterministic generator (mulberry32): every run seeds the same data, so runs compare. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The curriculum's seeded generator: every run seeds the same data, so runs compare. */
+export const randomSource = randomFrom;
 type Random = () => number;
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const between = (random: Random, low: number, high: number) => low + Math.floor(random() * (high - low + 1));

@@ -7,7 +7,7 @@ import { manageableCohort } from '../cohorts/service.js';
 import { acceptTextFile } from '../files/textUpload.js';
 import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
-import type { JobView } from '../platform/jobs.js';
+import { jobProgressJson, problemJsonSchema, problemsJson } from '../platform/jobs.js';
 import { enrolmentImportJob, firstLoginLinks, startEnrolmentImport } from './import.js';
 import { decodeCsv, maxEnrolmentRows } from './importCsv.js';
 
@@ -37,15 +37,7 @@ function templateCsv(language: string): string {
 /** A cell a spreadsheet would run as a formula is kept as text. */
 const safeCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
-function problemJson(req: Request, problems: JobView['problems']) {
-  return problems.map((problem) => ({
-    line: problem.line,
-    field: problem.field || undefined,
-    message: req.t(problem.key, problem.params ?? {}),
-  }));
-}
-
-const problemList = z.array(z.object({ line: z.number(), field: z.string().optional(), message: z.string() }));
+const problemList = z.array(problemJsonSchema);
 const progressView = z.object({
   id: z.string(),
   status: z.enum(['running', 'done', 'failed']),
@@ -163,14 +155,8 @@ export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret }: 
       const { cohort, job } = await enrolmentImportJob(actor, String(params.id), String(params.jobId));
       const links = job.status === 'running' ? [] : await firstLoginLinks(actor!, cohort, job, sessionSecret, origin(req));
       return {
-        id: job.id,
-        status: job.status,
-        total: job.total,
-        processed: job.processed,
-        percent: job.percent,
-        counts: Object.fromEntries(countNames.map((name) => [name, job.counts[name]])),
-        problems: problemJson(req, job.problems),
-        notes: problemJson(req, job.notes),
+        ...jobProgressJson(job, countNames, req.t),
+        notes: problemsJson(job.notes, req.t),
         firstLogin: links.map(({ name, email, phone, link }) => ({ name, email, phone, link })),
       };
     },

@@ -1,4 +1,5 @@
 import mongoose, { type InferSchemaType } from 'mongoose';
+import { z } from 'zod';
 import type { Logger } from './logger.js';
 
 /**
@@ -179,4 +180,32 @@ export async function markInterruptedJobs(now = Date.now()): Promise<number> {
     { $set: { status: 'failed', finishedAt: new Date(now) } },
   );
   return result.modifiedCount;
+}
+
+/** A problem as the API reports it: its line, its column or field, and the reason in the reader's language. */
+export const problemJsonSchema = z.object({ line: z.number(), field: z.string().optional(), message: z.string() });
+
+export function problemsJson(problems: Problem[], t: (key: string, params?: Record<string, unknown>) => string) {
+  return problems.map((problem) => ({
+    line: problem.line,
+    field: problem.field || undefined,
+    message: t(problem.key, problem.params ?? {}),
+  }));
+}
+
+/** The API's view of a job's progress, with the counts the kind of job reports. */
+export function jobProgressJson<C extends keyof JobView['counts']>(
+  job: JobView,
+  countNames: readonly C[],
+  t: (key: string, params?: Record<string, unknown>) => string,
+) {
+  return {
+    id: job.id,
+    status: job.status,
+    total: job.total,
+    processed: job.processed,
+    percent: job.percent,
+    counts: Object.fromEntries(countNames.map((name) => [name, job.counts[name]])) as Record<C, number>,
+    problems: problemsJson(job.problems, t),
+  };
 }

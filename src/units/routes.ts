@@ -6,7 +6,7 @@ import { acceptTextFile } from '../files/textUpload.js';
 import { listSectors } from '../institutions/service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
-import { findJob } from '../platform/jobs.js';
+import { findJob, jobProgressJson, problemJsonSchema } from '../platform/jobs.js';
 import { can } from '../platform/permissions.js';
 import { pageOf, parseInput } from '../platform/validation.js';
 import { csvHeaderLine, unitCsvLines, unitJson } from './export.js';
@@ -188,29 +188,9 @@ export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
         processed: z.number(),
         percent: z.number(),
         counts: z.object({ created: z.number(), updated: z.number(), unchanged: z.number(), rejected: z.number() }),
-        problems: z.array(z.object({ line: z.number(), field: z.string().optional(), message: z.string() })),
+        problems: z.array(problemJsonSchema),
       }),
     },
-    async ({ req }) => {
-      const job = await importJobFor(req);
-      return {
-        id: job.id,
-        status: job.status,
-        total: job.total,
-        processed: job.processed,
-        percent: job.percent,
-        counts: {
-          created: job.counts.created,
-          updated: job.counts.updated,
-          unchanged: job.counts.unchanged,
-          rejected: job.counts.rejected,
-        },
-        problems: job.problems.map((problem) => ({
-          line: problem.line,
-          field: problem.field || undefined,
-          message: req.t(problem.key, problem.params ?? {}),
-        })),
-      };
-    },
+    async ({ req }) => jobProgressJson(await importJobFor(req), ['created', 'updated', 'unchanged', 'rejected'], req.t),
   );
 }
