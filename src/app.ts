@@ -15,6 +15,8 @@ import { registerInstitutionRoutes } from './institutions/routes.js';
 import { registerLearningRoutes } from './learning/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
+import { databaseIsUp } from './platform/db/connect.js';
+import { requestDeadline } from './platform/http/deadline.js';
 import { errorHandler, notFoundHandler } from './platform/http/errorHandler.js';
 import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
@@ -32,10 +34,12 @@ export type AppDependencies = {
   log: Logger;
   connection: mongoose.Connection;
   sessionSecret: string;
+  /** Whether the database answers within the time given (health.ts); the connected one by default. */
+  isDatabaseUp?: (timeoutMs?: number) => Promise<boolean>;
 };
 
 /** Builds the Express application from its parts. Starts nothing and listens on nothing. */
-export function createApp({ config, log, connection, sessionSecret }: AppDependencies) {
+export function createApp({ config, log, connection, sessionSecret, isDatabaseUp = databaseIsUp }: AppDependencies) {
   const app = express();
   app.set('views', viewsDir);
   app.set('view engine', 'ejs');
@@ -61,15 +65,13 @@ export function createApp({ config, log, connection, sessionSecret }: AppDepende
   );
   app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0 }));
 
-  // Before the session: a load balancer's probe should not create sessions.
+  // Before the session: a load balancer's probe should not create sessions. Answers within 2 s.
   app.get('/healthz', async (_req, res) => {
-    try {
-      await connection.db?.admin().ping();
-      res.json({ status: 'ok', database: 'up' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', database: 'down' });
-    }
+    if (await isDatabaseUp(1_500)) res.json({ status: 'ok', database: 'up' });
+    else res.status(503).json({ status: 'unavailable', database: 'down' });
   });
+  // Before the session too: reading it is the first thing that waits on a stalled database.
+  app.use(requestDeadline({ isDatabaseUp, log }));
 
   const sessionMiddleware = createSessionMiddleware({ connection, secret: sessionSecret, secureCookie: config.cookieSecure });
   const passport = configurePassport(sessionSecret);

@@ -7,7 +7,7 @@ import { openDatabase } from './platform/db/connect.js';
 import type { Logger } from './platform/logger.js';
 import { resolveSessionSecret } from './platform/secret.js';
 import { seedDemoIfEmpty } from './seed/demo.js';
-import { ensureUnitEntries } from './units/service.js';
+import { loadUnitIndex } from './units/search.js';
 
 /** Connects the database, starts HTTP, and returns how to stop it all gracefully. */
 export async function startServer(config: Config, log: Logger) {
@@ -19,7 +19,8 @@ export async function startServer(config: Config, log: Logger) {
       const logins = await seedDemoIfEmpty();
       if (logins) process.stdout.write(`${logins}\n`);
     }
-    await ensureUnitEntries();
+    // Unit search keeps every unit's summary in memory: read them now, not on the first search.
+    loadUnitIndex().catch((error: unknown) => log.warn({ err: error }, 'Could not load the unit search index yet'));
     const { app } = createApp({ config, log, connection: database.connection, sessionSecret });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {

@@ -69,6 +69,10 @@ export async function recordLoginSuccess(source: LoginSource): Promise<void> {
 }
 
 export async function deleteExpiredLoginFailures(now = new Date()): Promise<number> {
-  const result = await LoginFailure.deleteMany({ at: { $lte: new Date(now.getTime() - throttleWindowMs) } });
+  const result = await LoginFailure.deleteMany(
+    { at: { $lte: new Date(now.getTime() - throttleWindowMs) } },
+    // Failures live 15 minutes, so the collection stays small: reading it whole is cheap.
+    { comment: 'scan: periodic clean-up of login failures' },
+  );
   return result.deletedCount;
 }

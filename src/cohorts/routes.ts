@@ -11,7 +11,7 @@ import { cohortRoster } from '../learning/service.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can } from '../platform/permissions.js';
 import { pageOf, parseInput } from '../platform/validation.js';
-import { Program, type ProgramDoc } from '../programs/model.js';
+import { publishedPrograms } from '../programs/catalogue.js';
 import { User } from '../users/model.js';
 import { cohortListQuery, cohortSchema, enrolmentListQuery } from './schemas.js';
 import {
@@ -29,17 +29,18 @@ const id = (req: Request) => String(req.params.id);
 
 /** Choices for the cohort form: published programs and instructors of the institution. */
 async function cohortChoices(req: Request, institution: string | null) {
-  const filter = { publishedVersion: { $gt: 0 }, ...(req.actor?.role === 'admin' ? {} : { institution }) };
+  const admin = req.actor?.role === 'admin';
   const [programs, instructors, institutions] = await Promise.all([
-    Program.find(filter, { published: 1, publishedVersion: 1 }).sort({ 'published.title': 1 }).limit(500).lean<ProgramDoc[]>(),
+    // From the catalogue's index in memory; an admin chooses among every program in the country.
+    publishedPrograms(admin ? undefined : (institution ?? undefined)),
     institution ? User.find({ role: 'instructor', institution, active: true }, { name: 1 }).sort({ name: 1 }).lean() : [],
     req.actor?.role === 'admin' ? listInstitutions(req.actor) : Promise.resolve([]),
   ]);
   return {
     programs: programs.map((program) => ({
-      id: String(program._id),
-      label: `${program.published?.code} · ${program.published?.title}`,
-      versions: program.publishedVersion ?? 0,
+      id: program.id,
+      label: `${program.code} · ${program.title}`,
+      versions: program.version,
     })),
     instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })),
     institutions,

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { promoteWaitlisted, seatsTaken } from '../enrolment/seats.js';
 import { Institution } from '../institutions/model.js';
+import { nationwideScan } from '../platform/db/queryGuard.js';
 import { NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, type CohortRef } from '../platform/permissions.js';
@@ -158,7 +159,13 @@ export async function listCohorts(actor: Actor | null, query: CohortListQuery): 
     actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
   if (query.status) filter.status = query.status;
   return paginate(query.page, cohortsPerPage, async (skip, limit) =>
-    (await Cohort.find(filter).sort({ startsOn: -1, _id: 1 }).skip(skip).limit(limit).lean<CohortDoc[]>()).map(toCohortView),
+    (
+      await Cohort.find(filter, undefined, { comment: nationwideScan(filter) })
+        .sort({ startsOn: -1, _id: 1 })
+        .skip(skip)
+        .limit(limit)
+        .lean<CohortDoc[]>()
+    ).map(toCohortView),
   );
 }
 

@@ -4,6 +4,7 @@ import { recommendableCohorts } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
 import { applyOnBehalf, type EnrollmentView, toEnrollmentView } from '../enrolment/service.js';
 import { Institution, Sector } from '../institutions/model.js';
+import { nationwideScan } from '../platform/db/queryGuard.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can, scope } from '../platform/permissions.js';
@@ -125,7 +126,8 @@ export async function counsellingQueue(actor: Actor | null, query: QueueQuery): 
 /** The sessions recorded most recently at the actor's institution (admins: everywhere). */
 export async function recentSessions(actor: Actor | null, limit = 10): Promise<(SessionView & { applicantName: string })[]> {
   authorize(actor, 'counselling.record');
-  const sessions = await CounsellingSession.find(institutionScope(actor))
+  const scoped = institutionScope(actor);
+  const sessions = await CounsellingSession.find(scoped, undefined, { comment: nationwideScan(scoped) })
     .sort({ createdAt: -1, _id: -1 })
     .limit(limit)
     .lean<CounsellingSessionDoc[]>();

@@ -1,11 +1,12 @@
 /** How intakes and counselling sessions are shown: plain views with the names they refer to. */
+
 import mongoose from 'mongoose';
 import { Cohort } from '../cohorts/model.js';
 import { Enrollment } from '../enrolment/model.js';
 import type { EnrollmentView } from '../enrolment/service.js';
 import { Institution } from '../institutions/model.js';
 import { NotFoundError } from '../platform/errors.js';
-import { User } from '../users/model.js';
+import { namesOfUsers } from '../users/directory.js';
 import {
   type CounsellingOutcome,
   CounsellingSession,
@@ -102,7 +103,7 @@ export async function namesOf(find: (ids: string[]) => Promise<NameRow[]>, ids: 
   if (!unique.length) return new Map();
   return new Map((await find(unique)).map((item) => [String(item._id), item.name]));
 }
-export const userNames = (ids: unknown[]) => namesOf((id) => User.find({ _id: { $in: id } }, { name: 1 }).lean<NameRow[]>(), ids);
+export const userNames = (ids: unknown[]) => namesOfUsers(ids);
 export const cohortNames = (ids: unknown[]) =>
   namesOf((id) => Cohort.find({ _id: { $in: id } }, { name: 1 }).lean<NameRow[]>(), ids);
 export const institutionNamesOf = (ids: unknown[]) =>

@@ -1,5 +1,4 @@
 import { Cohort } from '../cohorts/model.js';
-import { retryWhenBusy } from '../platform/db/busy.js';
 import { Enrollment, Seat, seatId } from './model.js';
 
 const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
@@ -18,7 +17,7 @@ export async function claimSeat(cohortId: string, capacity: number, enrollmentId
     if (!free.length) return false;
     for (const number of free) {
       try {
-        await retryWhenBusy(() => Seat.create({ _id: seatId(cohortId, number), cohort: cohortId, enrollment: enrollmentId }));
+        await Seat.create({ _id: seatId(cohortId, number), cohort: cohortId, enrollment: enrollmentId });
         return true;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -63,10 +62,9 @@ export async function promoteWaitlisted(cohortId: string, capacity: number): Pro
  */
 export async function reconcileSeats(since: Date): Promise<number> {
   let repaired = 0;
-  const left = await Enrollment.find(
-    { status: { $in: ['withdrawn', 'rejected'] }, updatedAt: { $gte: since } },
-    { cohort: 1 },
-  ).lean();
+  const left = await Enrollment.find({ status: { $in: ['withdrawn', 'rejected'] }, updatedAt: { $gte: since } }, { cohort: 1 })
+    .comment('scan: periodic repair of places')
+    .lean();
   for (const enrollment of left) {
     const { deletedCount } = await Seat.deleteOne({ enrollment: enrollment._id });
     if (!deletedCount) continue;
@@ -74,7 +72,9 @@ export async function reconcileSeats(since: Date): Promise<number> {
     const cohort = await Cohort.findById(enrollment.cohort, { capacity: 1 }).lean();
     if (cohort) await promoteWaitlisted(String(cohort._id), cohort.capacity);
   }
-  const recent = await Seat.find({ takenAt: { $gte: since } }, { enrollment: 1 }).lean();
+  const recent = await Seat.find({ takenAt: { $gte: since } }, { enrollment: 1 })
+    .comment('scan: periodic repair of places')
+    .lean();
   const waiting = await Enrollment.find(
     { _id: { $in: recent.map((seat) => seat.enrollment) }, status: { $in: ['applied', 'waitlisted'] } },
     { status: 1 },

@@ -3,6 +3,7 @@ import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../
 import { Intake } from '../counselling/model.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
+import { contactsOf } from '../users/directory.js';
 import { User } from '../users/model.js';
 import {
   Enrollment,
@@ -62,11 +63,6 @@ export async function enrollmentOf(traineeId: string, cohortId: string): Promise
 
 type Source = (typeof enrollmentSources)[number];
 
-/** Notes the cohort on the trainees' accounts before their enrolments are written (see users/model.ts). */
-async function rememberCohort(traineeIds: string[], cohortId: string): Promise<void> {
-  await User.updateMany({ _id: { $in: traineeIds } }, { $addToSet: { cohorts: cohortId } });
-}
-
 /**
  * Creates the trainee's application to the cohort, or reopens one they withdrew from or were
  * refused; an open one is returned as it is, so a double click or a retried request changes
@@ -93,7 +89,6 @@ async function openApplication(
     await Enrollment.updateOne({ _id: existing.id, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
     return readEnrollment(existing.id);
   }
-  await rememberCohort([traineeId], cohort.id);
   try {
     const created = await Enrollment.create({
       _id: enrollmentId(cohort.id, traineeId),
@@ -139,17 +134,9 @@ async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: 
   return readEnrollment(enrollment.id);
 }
 
-/**
- * A trainee's enrolments, newest first, read by `_id` from the cohorts their account lists (one
- * read each), which FerretDB answers without searching every enrolment.
- */
+/** A trainee's enrolments, newest first (indexed by trainee). */
 export async function traineeEnrollments(traineeId: string): Promise<EnrollmentDoc[]> {
-  const user = await User.findById(traineeId, { cohorts: 1 }).lean();
-  const ids = (user?.cohorts ?? []).slice(-50).map((cohort) => enrollmentId(cohort, traineeId));
-  // By `_id` alone: FerretDB filters only a bare `_id` inside SQLite (any other condition makes it
-  // decode every document), so callers filter the few results themselves.
-  const found = await Promise.all(ids.map((id) => Enrollment.findById(id).lean<EnrollmentDoc>()));
-  return found.filter((enrollment) => enrollment !== null).sort((a, b) => b.appliedAt.getTime() - a.appliedAt.getTime());
+  return Enrollment.find({ trainee: traineeId }).sort({ appliedAt: -1 }).lean<EnrollmentDoc[]>();
 }
 
 /** A trainee applies to a cohort that takes applications now, after telling the counsellor about themself. */
@@ -228,10 +215,6 @@ export async function enrolMany(
       institution: cohort.institution,
     }));
   if (fresh.length) {
-    await rememberCohort(
-      fresh.map((enrollment) => enrollment.trainee),
-      cohortId,
-    );
     await Enrollment.insertMany(fresh, { ordered: false }).catch((error) => {
       // Another request enrolled some of them meanwhile: theirs stands.
       const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
@@ -336,8 +319,7 @@ export async function cohortEnrollments(actor: Actor | null, cohortId: string, s
     .sort(status === 'waitlisted' ? { waitlistedAt: 1, _id: 1 } : { appliedAt: 1, _id: 1 })
     .limit(2000)
     .lean<EnrollmentDoc[]>();
-  const people = await User.find({ _id: { $in: enrollments.map((e) => e.trainee) } }, { name: 1, email: 1, phone: 1 }).lean();
-  const byId = new Map(people.map((person) => [String(person._id), person]));
+  const byId = await contactsOf(enrollments.map((e) => e.trainee));
   return enrollments.map((enrollment) => {
     const person = byId.get(String(enrollment.trainee));
     return { ...toEnrollmentView(enrollment), name: person?.name ?? '', email: person?.email ?? '', phone: person?.phone ?? '' };

@@ -3,6 +3,7 @@ import { Intake } from '../counselling/model.js';
 import { Enrollment } from '../enrolment/model.js';
 import { traineeEnrollments } from '../enrolment/service.js';
 import { Institution, Sector } from '../institutions/model.js';
+import { nationwideScan } from '../platform/db/queryGuard.js';
 import { type Actor, can, scope } from '../platform/permissions.js';
 import { Program } from '../programs/model.js';
 import { CompetencyUnit } from '../units/model.js';
@@ -25,17 +26,23 @@ export type Dashboard = {
   cohorts?: { active: number; applications: number; intakes: number };
 };
 
+/** An admin's figures count the whole country (see nationwideScan); everyone else's are scoped. */
+const nationalTotals = (actor: Actor) => nationwideScan(actor.role === 'admin' ? {} : { scoped: true });
+
 /** The figures a role's dashboard shows; each one only where the actor may see it. */
 export async function dashboardFor(actor: Actor): Promise<Dashboard> {
   const dashboard: Dashboard = { role: actor.role };
   const work: Promise<void>[] = [];
   if (can(actor, 'user.list')) {
     work.push(
-      User.aggregate<{ _id: keyof NonNullable<Dashboard['people']>; count: number }>([
-        // An aggregation is not cast by Mongoose: the institution id must be an ObjectId here.
-        { $match: User.castObject(scope(actor, 'users')) },
-        { $group: { _id: '$role', count: { $sum: 1 } } },
-      ]).then((groups) => {
+      User.aggregate<{ _id: keyof NonNullable<Dashboard['people']>; count: number }>(
+        [
+          // An aggregation is not cast by Mongoose: the institution id must be an ObjectId here.
+          { $match: User.castObject(scope(actor, 'users')) },
+          { $group: { _id: '$role', count: { $sum: 1 } } },
+        ],
+        { comment: nationalTotals(actor) },
+      ).then((groups) => {
         const people = { trainee: 0, instructor: 0, coordinator: 0, admin: 0 };
         for (const group of groups) people[group._id] = group.count;
         dashboard.people = people;
@@ -55,8 +62,8 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
       actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
     work.push(
       Promise.all([
-        Program.countDocuments({ ...mine, publishedVersion: 0 }),
-        Program.countDocuments({ ...mine, publishedVersion: { $gt: 0 } }),
+        Program.countDocuments({ ...mine, publishedVersion: 0 }, { comment: nationalTotals(actor) }),
+        Program.countDocuments({ ...mine, publishedVersion: { $gt: 0 } }, { comment: nationalTotals(actor) }),
       ]).then(([draft, published]) => {
         dashboard.programs = { draft, published };
       }),
@@ -82,8 +89,10 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
     const cohortFilter = actor.role === 'instructor' ? { instructors: actor.id } : institution;
     work.push(
       Promise.all([
-        Cohort.countDocuments({ ...cohortFilter, status: { $in: ['open', 'running'] } }),
-        can(actor, 'cohort.manage') ? Enrollment.countDocuments({ ...institution, status: 'applied' }) : 0,
+        Cohort.countDocuments({ ...cohortFilter, status: { $in: ['open', 'running'] } }, { comment: nationalTotals(actor) }),
+        can(actor, 'cohort.manage')
+          ? Enrollment.countDocuments({ ...institution, status: 'applied' }, { comment: nationalTotals(actor) })
+          : 0,
         can(actor, 'counselling.record') ? Intake.countDocuments({ ...institution, status: 'waiting' }) : 0,
       ]).then(([active, applications, intakes]) => {
         dashboard.cohorts = { active, applications, intakes };

@@ -1,4 +1,5 @@
 import mongoose, { type InferSchemaType } from 'mongoose';
+import { declareSmallCollection } from '../platform/db/queryGuard.js';
 import { provinceCodes } from './provinces.js';
 
 export const institutionTypes = ['uptp', 'uptd', 'community', 'private_lpk'] as const;
@@ -17,6 +18,7 @@ const sectorSchema = new mongoose.Schema(
 );
 export type SectorDoc = InferSchemaType<typeof sectorSchema>;
 export const Sector = mongoose.model('Sector', sectorSchema);
+declareSmallCollection(Sector, 'tens of sectors, listed whole on forms');
 
 const institutionSchema = new mongoose.Schema(
   {
@@ -32,3 +34,5 @@ const institutionSchema = new mongoose.Schema(
 institutionSchema.index({ province: 1, name: 1 });
 export type InstitutionDoc = InferSchemaType<typeof institutionSchema>;
 export const Institution = mongoose.model('Institution', institutionSchema);
+// Some hundred public centres and a few thousand private ones nationally: listed whole on forms.
+declareSmallCollection(Institution, 'listed whole on forms and filters');

@@ -4,33 +4,23 @@ import { upcomingSessions } from '../cohorts/schedule.js';
 import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model.js';
 import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
-import { retryWhenBusy } from '../platform/db/busy.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
-import { ProgramVersion, PublishedLesson, publishedLessonId, type VersionDoc, versionId } from '../programs/model.js';
-import { lessonInSnapshot, type Snapshot } from '../programs/publishing.js';
-import { User } from '../users/model.js';
+import { lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
+import { contactsOf } from '../users/directory.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';
 import type { ProgressEvent } from './schemas.js';
 
-/** The program version a cohort runs. Versions are immutable, so one read by `_id` is all it takes. */
-export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version'>): Promise<Snapshot> {
-  const version = await ProgramVersion.findById(versionId(cohort.program, cohort.version), {
-    snapshot: 1,
-    complete: 1,
-  }).lean<VersionDoc>();
-  if (!version?.complete) throw new NotFoundError();
-  return version.snapshot as Snapshot;
+/** The program version a cohort runs: immutable, so served from memory (programs/publishedCache.ts). */
+export function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version'>): Promise<Snapshot> {
+  return versionSnapshot(cohort.program, cohort.version);
 }
 
 /** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */
 export async function myLearning(actor: Actor | null, now = new Date()) {
   authorize(actor, 'enrolment.apply');
   const enrollments = (await traineeEnrollments(actor.id)).filter((enrollment) => enrollment.status !== 'rejected');
-  // One read by `_id` each, for the same reason as traineeEnrollments.
-  const cohorts = (
-    await Promise.all(enrollments.map((enrollment) => Cohort.findById(enrollment.cohort).lean<CohortDoc>()))
-  ).filter((cohort) => cohort !== null);
+  const cohorts = await Cohort.find({ _id: { $in: enrollments.map((enrollment) => enrollment.cohort) } }).lean<CohortDoc[]>();
   const cohortById = new Map(cohorts.map((cohort) => [String(cohort._id), toCohortView(cohort)]));
   const cards = await Promise.all(
     enrollments.map(async (enrollment) => {
@@ -72,26 +62,47 @@ async function studyingEnrollment(actor: Actor | null, cohortId: string): Promis
 }
 
 /**
- * A lesson of the cohort's program, for one of its trainees, with where they are. Reading writes
- * nothing: the page reports that it was opened through the device's progress queue, which sends
- * one request at a time. FerretDB writes a whole document back on every update, so two updates of
- * one enrolment at once (a page view and a completion still on its way) could undo each other;
- * through the queue they cannot.
+ * Moves the trainee's place to `lessonId` at `at`, unless a newer place is stored already (a late
+ * offline replay must not move them back). One conditional update: atomic on MongoDB, and on
+ * FerretDB too, where updates go through one connection (platform/db/ferretdbAdapter.ts).
  */
-export async function studyLesson(actor: Actor | null, cohortId: string, lessonId: string) {
+async function movePlace(enrollmentId: string, lessonId: string, position: number, at: Date, now: Date): Promise<void> {
+  await Enrollment.updateOne(
+    { _id: enrollmentId, $or: [{ 'progress.positionAt': null }, { 'progress.positionAt': { $lt: at } }] },
+    {
+      $set: {
+        'progress.lastLesson': lessonId,
+        'progress.position': position,
+        'progress.positionAt': at,
+        'progress.lastActivityAt': now,
+      },
+    },
+  );
+}
+
+/**
+ * A lesson of the cohort's program, for one of its trainees, with where they are. Opening it
+ * records it as the place to resume (at its start, unless it was the place already), so "My
+ * learning" continues there on any device, with or without the page's script.
+ */
+export async function studyLesson(actor: Actor | null, cohortId: string, lessonId: string, now = new Date()) {
   const enrollment = await studyingEnrollment(actor, cohortId);
   const cohort = await findCohort(cohortId);
   const snapshot = await cohortSnapshot(cohort);
   const place = lessonInSnapshot(snapshot, lessonId);
-  const text = await PublishedLesson.findById(publishedLessonId(cohort.program, cohort.version, lessonId)).lean();
-  if (!text) throw new NotFoundError();
+  const html = await publishedLessonHtml(cohort.program, cohort.version, lessonId);
   const sameLesson = enrollment.progress?.lastLesson === lessonId;
+  if (sameLesson) {
+    await Enrollment.updateOne({ _id: enrollment._id }, { $set: { 'progress.lastActivityAt': now } });
+  } else {
+    await movePlace(String(enrollment._id), lessonId, 0, now, now);
+  }
   const completed = new Set(enrollment.progress?.completed ?? []);
   return {
     cohort,
     snapshot,
     ...place,
-    html: text.html ?? '',
+    html,
     enrollment: String(enrollment._id),
     completed: completed.has(lessonId),
     completesBy: completesBy(place.lesson),
@@ -131,21 +142,14 @@ export async function recordProgress(actor: Actor | null, events: ProgressEvent[
     const newest = positions[0];
     // A device clock ahead of ours must not pin the position: no event is later than its arrival.
     const newestAt = newest && newest.at > now ? now : newest?.at;
-    const stored = enrollment.progress?.positionAt ?? null;
-    const set: Record<string, unknown> = { 'progress.lastActivityAt': now };
-    if (newest && newestAt && (!stored || newestAt > stored)) {
-      Object.assign(set, {
-        'progress.lastLesson': newest.lesson,
-        'progress.position': newest.position ?? 0,
-        'progress.positionAt': newestAt,
-      });
-    }
-    await retryWhenBusy(() =>
-      Enrollment.updateOne(
-        { _id: enrollment._id },
-        { $set: set, ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}) },
-      ),
+    await Enrollment.updateOne(
+      { _id: enrollment._id },
+      {
+        $set: { 'progress.lastActivityAt': now },
+        ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}),
+      },
     );
+    if (newest && newestAt) await movePlace(String(enrollment._id), newest.lesson, newest.position ?? 0, newestAt, now);
     const completed = new Set([...(enrollment.progress?.completed ?? []), ...completions]);
     cohorts.push({ cohort: cohortId, ...computeProgress(snapshot, completed).overall, completed: [...completed] });
   }
@@ -165,7 +169,7 @@ export async function completeLesson(actor: Actor | null, cohortId: string, less
 /** Marks a lesson not done again (a trainee who ticked it by mistake). */
 export async function markIncomplete(actor: Actor | null, cohortId: string, lessonId: string): Promise<void> {
   const enrollment = await studyingEnrollment(actor, cohortId);
-  await retryWhenBusy(() => Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } }));
+  await Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } });
 }
 
 /**
@@ -183,14 +187,12 @@ export async function studyFile(actor: Actor | null, cohortId: string, fileId: s
   if (download && lesson.files.some((file) => file.id === fileId)) {
     const downloaded = new Set([...(enrollment.progress?.files ?? []), fileId]);
     const done = completesBy(lesson) === 'files' && lesson.files.every((file) => downloaded.has(file.id));
-    await retryWhenBusy(() =>
-      Enrollment.updateOne(
-        { _id: enrollment._id },
-        {
-          $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
-          $set: { 'progress.lastActivityAt': new Date() },
-        },
-      ),
+    await Enrollment.updateOne(
+      { _id: enrollment._id },
+      {
+        $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
+        $set: { 'progress.lastActivityAt': new Date() },
+      },
     );
   }
   return fileId;
@@ -203,8 +205,7 @@ export async function cohortRoster(cohort: CohortView, now = new Date()) {
   const enrollments = await Enrollment.find({ cohort: cohort.id, status: { $in: ['enrolled', 'completed'] } })
     .limit(2000)
     .lean<EnrollmentDoc[]>();
-  const people = await User.find({ _id: { $in: enrollments.map((e) => e.trainee) } }, { name: 1, email: 1, phone: 1 }).lean();
-  const byId = new Map(people.map((person) => [String(person._id), person]));
+  const byId = await contactsOf(enrollments.map((e) => e.trainee));
   const known = new Set(lessonIds(snapshot));
   const weekAgo = now.getTime() - 7 * 86_400_000;
   return enrollments

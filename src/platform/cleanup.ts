@@ -5,6 +5,7 @@ import { reconcileSeats } from '../enrolment/seats.js';
 import { removeStaleTemporaryFiles } from '../files/temporaryFiles.js';
 import { markInterruptedJobs } from './jobs.js';
 import type { Logger } from './logger.js';
+import { deleteExpiredSessions } from './session.js';
 
 /**
  * Periodic clean-up. FerretDB has no TTL indexes, so what MongoDB would expire by itself is
@@ -14,14 +15,14 @@ import type { Logger } from './logger.js';
  */
 export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date(), uploadDir?: string) {
   const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired] = await Promise.all([
-    connection.collection('sessions').deleteMany({ expires: { $lt: now } }),
+    deleteExpiredSessions(connection, now),
     deleteExpiredLoginFailures(now),
     markInterruptedJobs(now.getTime()),
     uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : 0,
     // Clean-up runs every 10 minutes; an hour back covers a missed run or two.
     reconcileSeats(new Date(now.getTime() - 60 * 60 * 1000)),
   ]);
-  return { sessions: sessions.deletedCount, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired };
+  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired };
 }
 
 export function startPeriodicCleanup(

@@ -19,6 +19,10 @@ const environmentSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DATA_DIR: z.string().min(1).default('data'),
   FERRETDB_BIN: z.string().min(1).optional(),
+  POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().optional(),
   COOKIE_SECURE: booleanFlag.optional(),
@@ -38,6 +42,8 @@ export type Config = {
   sessionSecret: string | undefined;
   dataDir: string;
   ferretdbBin: string | undefined;
+  /** An existing PostgreSQL for the embedded FerretDB, instead of one started under DATA_DIR. */
+  postgresUrl: string | undefined;
   logLevel: string;
   trustProxy: string | undefined;
   cookieSecure: boolean;
@@ -70,6 +76,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sessionSecret: env.SESSION_SECRET,
     dataDir: path.resolve(projectRoot, env.DATA_DIR),
     ferretdbBin: env.FERRETDB_BIN,
+    postgresUrl: env.POSTGRES_URL,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
     cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',

@@ -51,3 +51,10 @@ export class TooManyRequestsError extends AppError {
     super(429, 'errors.tooManyRequests.detail', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
   }
 }
+
+/** The database does not answer (stalled, stopped or unreachable): try again shortly. */
+export class DatabaseUnavailableError extends AppError {
+  constructor() {
+    super(503, 'errors.databaseUnavailable');
+  }
+}

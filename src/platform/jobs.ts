@@ -48,6 +48,8 @@ const jobSchema = new mongoose.Schema(
   { timestamps: true },
 );
 export type JobDoc = InferSchemaType<typeof jobSchema> & { _id: mongoose.Types.ObjectId };
+// The clean-up looks for running jobs; there are few at any time.
+jobSchema.index({ status: 1 });
 export const ImportJob = mongoose.model('ImportJob', jobSchema);
 
 /** Most problems a job keeps: enough to fix a file, bounded so a broken file cannot bloat the record. */

@@ -1,5 +1,6 @@
 import session from 'express-session';
-import type mongoose from 'mongoose';
+import mongoose from 'mongoose';
+import { DatabaseUnavailableError } from './errors.js';
 
 export const sessionCookieName = 'kompeten.sid';
 /** How long a logged-in session lasts, counted from login. */
@@ -7,15 +8,40 @@ export const loggedInSessionMs = 14 * 24 * 60 * 60 * 1000;
 /** Sessions of visitors (made by the login and registration forms' CSRF tokens) expire soon. */
 const visitorSessionMs = 2 * 60 * 60 * 1000;
 
-type SessionRecord = { _id: string; session: string; expires: Date };
+type SessionRecord = { _id: string; session: string; expires: Date; expiresOn: string };
 
 /**
- * Sessions in MongoDB, looked up by `_id` alone. We use this instead of connect-mongo because
- * its lookup adds an `$or` on the expiry, which FerretDB 1.x cannot push down to SQLite: with
- * 20,000 sessions it took 155 ms a request instead of 1 ms. Expiry is checked here instead,
- * and expired records are deleted by the periodic clean-up (platform/cleanup.ts), since FerretDB
- * has no TTL index. Sessions are not touched on every request (no sliding expiry), so an
- * unchanged session costs one read and no write.
+ * Every request reads its session and many save one; while the database does not answer, they
+ * fail after this long with "database unavailable" (503) instead of holding the page: a page is
+ * sent only once its session is saved.
+ */
+const sessionWaitMs = 2_500;
+
+function bounded<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseUnavailableError()), sessionWaitMs);
+  });
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Declared for its index (the store itself reads and writes the collection directly). */
+const sessionSchema = new mongoose.Schema(
+  { _id: String, session: String, expires: Date, expiresOn: String },
+  { versionKey: false, autoCreate: true },
+);
+sessionSchema.index({ expiresOn: 1 });
+mongoose.model('Session', sessionSchema, 'sessions');
+
+/** The day a session expires on (UTC), the bucket the clean-up deletes by. */
+export const expiryDay = (date: Date) => date.toISOString().slice(0, 10);
+
+/**
+ * Sessions in MongoDB, read by `_id` (an index on every backend; on FerretDB its GIN twin).
+ * Expiry is checked here, and expired records are deleted by the periodic clean-up by their
+ * expiry day (`expiresOn`, indexed), since FerretDB has no TTL index and would read every session
+ * for a range on `expires`. connect-mongo would do neither. Sessions are not touched on every
+ * request (no sliding expiry), so an unchanged session costs one read and no write.
  */
 export class MongoSessionStore extends session.Store {
   constructor(private readonly connection: mongoose.Connection) {
@@ -27,7 +53,7 @@ export class MongoSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void): void {
-    this.records.findOne({ _id: sid }).then((record) => {
+    bounded(this.records.findOne({ _id: sid })).then((record) => {
       if (!record || record.expires.getTime() <= Date.now()) return callback(null, null);
       callback(null, JSON.parse(record.session) as session.SessionData);
     }, callback);
@@ -35,13 +61,17 @@ export class MongoSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: (error?: unknown) => void): void {
     const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(Date.now() + visitorSessionMs);
-    this.records
-      .updateOne({ _id: sid }, { $set: { session: JSON.stringify(data), expires } }, { upsert: true })
-      .then(() => callback?.(), callback);
+    bounded(
+      this.records.updateOne(
+        { _id: sid },
+        { $set: { session: JSON.stringify(data), expires, expiresOn: expiryDay(expires) } },
+        { upsert: true },
+      ),
+    ).then(() => callback?.(), callback);
   }
 
   override destroy(sid: string, callback?: (error?: unknown) => void): void {
-    this.records.deleteOne({ _id: sid }).then(() => callback?.(), callback);
+    bounded(this.records.deleteOne({ _id: sid })).then(() => callback?.(), callback);
   }
 }
 
@@ -56,4 +86,21 @@ export function createSessionMiddleware(options: { connection: mongoose.Connecti
     rolling: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secureCookie, maxAge: visitorSessionMs },
   });
+}
+
+/** How many days back the clean-up looks for expired sessions (a server stopped longer leaves some). */
+const cleanupDays = 60;
+
+/**
+ * Deletes expired sessions: whole days before today, then today's that have expired, each an
+ * indexed delete.
+ */
+export async function deleteExpiredSessions(connection: mongoose.Connection, now = new Date()): Promise<number> {
+  const sessions = connection.collection<SessionRecord>('sessions');
+  const days = Array.from({ length: cleanupDays }, (_, back) => expiryDay(new Date(now.getTime() - (back + 1) * 86_400_000)));
+  const results = await Promise.all([
+    ...days.map((day) => sessions.deleteMany({ expiresOn: day })),
+    sessions.deleteMany({ expiresOn: expiryDay(now), expires: { $lt: now } }),
+  ]);
+  return results.reduce((sum, result) => sum + result.deletedCount, 0);
 }

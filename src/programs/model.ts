@@ -40,12 +40,16 @@ const programSchema = new mongoose.Schema(
       modules: { type: Number, default: 0 },
       words: { type: [String], default: [] },
     },
+    /**
+     * Stamped by every write that changes what the in-memory listings show (the catalogue, the
+     * list of all programs), so each process reads just the changed programs (listings.ts).
+     */
+    revision: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
 programSchema.index({ institution: 1, code: 1 }, { unique: true });
-programSchema.index({ 'published.version': 1, 'published.sector': 1, 'published.title': 1 });
-programSchema.index({ 'published.words': 1 });
+programSchema.index({ revision: 1 });
 programSchema.index({ instructors: 1 });
 export type ProgramDoc = InferSchemaType<typeof programSchema> & { _id: mongoose.Types.ObjectId };
 export const Program = mongoose.model('Program', programSchema);
@@ -94,10 +98,9 @@ export const Lesson = mongoose.model('Lesson', lessonSchema);
 
 /**
  * Published versions and their lessons are read by `_id`, made of the program and version
- * numbers. On MongoDB that is the primary index. FerretDB's SQLite backend indexes nothing, but it
- * filters an `_id` inside SQLite instead of decoding every document (53 ms against 558 ms with 100
- * versions); its cost still grows with the collection's size, which is why lesson texts are kept
- * as small as they can be. The `_id` is also what lets only one publisher create version N.
+ * numbers: the primary index on any backend. Once complete they never change, so each process
+ * keeps the ones it reads in a bounded cache (publishedCache.ts). The `_id` is also what lets only
+ * one publisher create version N.
  */
 export const versionId = (program: unknown, version: number) => `${String(program)}:${version}`;
 export const publishedLessonId = (program: unknown, version: number, lesson: string) => `${String(program)}:${version}:${lesson}`;
@@ -117,6 +120,7 @@ const versionSchema = new mongoose.Schema({
   /** Set once all its lessons are stored; a version a crash left half-written is never shown. */
   complete: { type: Boolean, default: false },
 });
+versionSchema.index({ program: 1 });
 export type VersionDoc = InferSchemaType<typeof versionSchema>;
 export const ProgramVersion = mongoose.model('ProgramVersion', versionSchema);
 

@@ -8,6 +8,7 @@ import { type Actor, authorize } from '../platform/permissions.js';
 import { searchWords } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
+import { writeProgram } from './listings.js';
 import {
   Lesson,
   Module,
@@ -19,6 +20,7 @@ import {
   type VersionDoc,
   versionId,
 } from './model.js';
+import { cachedLessonHtml, cachedVersion } from './publishedCache.js';
 import { editableProgram, programRef } from './service.js';
 
 /** A file as a published lesson refers to it. */
@@ -174,28 +176,36 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
     await PublishedLesson.insertMany(lessons.slice(start, start + 200), { ordered: false });
   }
   await ProgramVersion.updateOne({ _id: versionId(program._id, version) }, { $set: { complete: true } });
-  await Program.updateOne(
-    { _id: program._id },
-    {
-      $set: {
-        publishedVersion: version,
-        published: {
-          version,
-          at: new Date(),
-          code: snapshot.code,
-          title: snapshot.title,
-          summary: snapshot.description.slice(0, 300),
-          sector: snapshot.sector,
-          level: snapshot.level,
-          hours: snapshot.hours,
-          province: snapshot.institution.province,
-          institutionName: snapshot.institution.name,
-          units: snapshot.units.length,
-          modules: snapshot.modules.length,
-          words: searchWords(snapshot.code, snapshot.title, snapshot.description, ...snapshot.units.map((unit) => unit.title.id)),
+  await writeProgram((revision) =>
+    Program.updateOne(
+      { _id: program._id },
+      {
+        $set: {
+          revision,
+          publishedVersion: version,
+          published: {
+            version,
+            at: new Date(),
+            code: snapshot.code,
+            title: snapshot.title,
+            summary: snapshot.description.slice(0, 300),
+            sector: snapshot.sector,
+            level: snapshot.level,
+            hours: snapshot.hours,
+            province: snapshot.institution.province,
+            institutionName: snapshot.institution.name,
+            units: snapshot.units.length,
+            modules: snapshot.modules.length,
+            words: searchWords(
+              snapshot.code,
+              snapshot.title,
+              snapshot.description,
+              ...snapshot.units.map((unit) => unit.title.id),
+            ),
+          },
         },
       },
-    },
+    ),
   );
   return version;
 }
@@ -208,21 +218,45 @@ export type PublishedVersion = {
   ref: ReturnType<typeof programRef>;
 };
 
-/** A published version; `latest` picks the newest. */
+/**
+ * A published version; `latest` picks the newest. The program is read every time (which version
+ * is the newest, and who may see it, can change); the version itself comes from the cache.
+ */
 export async function getVersion(programId: string, version: number | 'latest'): Promise<PublishedVersion> {
   if (!mongoose.isValidObjectId(programId)) throw new NotFoundError();
   const program = await Program.findById(programId, { publishedVersion: 1, institution: 1, instructors: 1 }).lean<ProgramDoc>();
   const number = version === 'latest' ? program?.publishedVersion : version;
   if (!program || !number) throw new NotFoundError();
-  const found = await ProgramVersion.findById(versionId(program._id, number)).lean<VersionDoc>();
-  if (!found?.complete) throw new NotFoundError();
+  const found = await cachedVersion(program._id, number);
+  if (!found) throw new NotFoundError();
   return {
     program: programId,
     version: number,
     publishedAt: found.publishedAt,
-    snapshot: found.snapshot as Snapshot,
+    snapshot: found.snapshot,
     ref: programRef(program),
   };
+}
+
+/**
+ * The outline of a complete published version, with no permission check and no read of the
+ * program: for features that already checked access to it (a cohort's trainees and staff). It
+ * never changes, so it is served from memory; do not change what it returns.
+ */
+export async function versionSnapshot(programId: unknown, version: number): Promise<Snapshot> {
+  const found = await cachedVersion(programId, version);
+  if (!found) throw new NotFoundError();
+  return found.snapshot;
+}
+
+/**
+ * The rendered text of a lesson of a complete published version (check with versionSnapshot that
+ * the version is complete and holds the lesson), with no permission check; from memory.
+ */
+export async function publishedLessonHtml(programId: unknown, version: number, lessonId: string): Promise<string> {
+  const html = await cachedLessonHtml(programId, version, lessonId);
+  if (html === undefined) throw new NotFoundError();
+  return html;
 }
 
 export async function listVersions(actor: Actor | null, programId: string) {
@@ -269,9 +303,7 @@ export async function publishedLesson(actor: Actor | null, programId: string, ve
   const found = await getVersion(programId, version);
   authorize(actor, 'lesson.view', { published: true, program: found.ref });
   const place = lessonInSnapshot(found.snapshot, lessonId);
-  const text = await PublishedLesson.findById(publishedLessonId(programId, version, lessonId)).lean();
-  if (!text) throw new NotFoundError();
-  return { version: found, ...place, html: text.html ?? '' };
+  return { version: found, ...place, html: await publishedLessonHtml(programId, version, lessonId) };
 }
 
 /** A lesson of the draft, as a trainee will see it once published: for the program's editors. */

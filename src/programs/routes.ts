@@ -277,12 +277,12 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
     res.render('catalogue/list', { title: req.t('catalogue.title'), result, query, sectors, institutions });
   });
   web.get('/catalogue/:id', async (req, res) => {
-    const found = await catalogueProgram(id(req));
+    const [found, sectors, cohorts] = await Promise.all([catalogueProgram(id(req)), listSectors(), openCohortsOf(id(req))]);
     res.render('catalogue/program', {
       title: found.snapshot.title,
       found,
-      sectors: await listSectors(),
-      cohorts: await openCohortsOf(found.program),
+      sectors,
+      cohorts,
       readsLessons: can(req.actor, 'lesson.view', { published: true, program: found.ref }),
     });
   });

@@ -4,20 +4,11 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { type Actor, authorize, type ProgramRef } from '../platform/permissions.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
+import { type ProgramSummary, programDirectory, summaryProjection, toProgramSummary, writeProgram } from './listings.js';
 import { Lesson, Module, Program, type ProgramDoc } from './model.js';
 import type { ProgramInput } from './schemas.js';
 
-export type ProgramSummary = {
-  id: string;
-  code: string;
-  title: string;
-  level: number;
-  sector: string;
-  institution: string;
-  publishedVersion: number;
-  draftChangedAt: Date;
-  publishedAt: Date | null;
-};
+export type { ProgramSummary };
 
 export function programRef(program: Pick<ProgramDoc, 'institution' | 'instructors'>): ProgramRef {
   return { institution: String(program.institution), instructors: program.instructors.map(String) };
@@ -79,8 +70,9 @@ export async function createProgram(actor: Actor | null, input: ProgramInput): P
     throw new ValidationError([{ field: 'institution', key: 'validation.choice' }]);
   }
   authorize(actor, 'program.create', { institution });
+  const fields = await programFields(actor, input, institution);
   try {
-    const program = await Program.create({ ...(await programFields(actor, input, institution)), institution });
+    const program = await writeProgram((revision) => Program.create({ ...fields, institution, revision }));
     return String(program._id);
   } catch (error) {
     duplicateCode(error);
@@ -89,30 +81,31 @@ export async function createProgram(actor: Actor | null, input: ProgramInput): P
 
 export async function updateProgram(actor: Actor | null, id: string, input: ProgramInput): Promise<void> {
   const program = await editableProgram(actor, id);
+  const fields = await programFields(actor!, input, String(program.institution));
   try {
-    await Program.updateOne({ _id: program._id }, { $set: await programFields(actor!, input, String(program.institution)) });
+    await writeProgram((revision) => Program.updateOne({ _id: program._id }, { $set: { ...fields, revision } }));
   } catch (error) {
     duplicateCode(error);
   }
 }
 
-/** Programs the actor edits: admins all, coordinators their institution's, instructors their own. */
+/** At most this many programs are listed (by code). */
+const listedPrograms = 500;
+
+/**
+ * Programs the actor edits: admins all, coordinators their institution's, instructors their own.
+ * Admins' list comes from memory (listings.ts): every program would be read from the database.
+ */
 export async function listEditablePrograms(actor: Actor | null): Promise<ProgramSummary[]> {
   authorize(actor, 'program.edit');
-  const filter =
-    actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
-  const programs = await Program.find(filter).sort({ code: 1 }).limit(500).lean<(ProgramDoc & { published?: { at?: Date } })[]>();
-  return programs.map((program) => ({
-    id: String(program._id),
-    code: program.code,
-    title: program.title,
-    level: program.level,
-    sector: program.sector ?? '',
-    institution: String(program.institution),
-    publishedVersion: program.publishedVersion ?? 0,
-    draftChangedAt: program.draftChangedAt ?? program.updatedAt,
-    publishedAt: program.published?.at ?? null,
-  }));
+  if (actor.role === 'admin') {
+    const all = [...(await programDirectory.all()).values()];
+    const byCode = all.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    return byCode.slice(0, listedPrograms).map((summary) => ({ ...summary }));
+  }
+  const filter = actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
+  const programs = await Program.find(filter, summaryProjection).sort({ code: 1 }).limit(listedPrograms).lean<ProgramDoc[]>();
+  return programs.map(toProgramSummary);
 }
 
 /** Records that the draft changed, so the program page can say it differs from the published version. */

@@ -39,35 +39,13 @@ const unitSchema = new mongoose.Schema(
     proposedBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', default: null },
     approvedBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', default: null },
     approvedAt: { type: Date, default: null },
-    /** Normalised words of the code, titles and description, for search without `$text`. */
-    words: { type: [String], default: [] },
+    /** Stamped by every write (writeUnits), so each process's search index reads just what changed. */
+    revision: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
-unitSchema.index({ words: 1 });
-unitSchema.index({ sector: 1, code: 1 });
 unitSchema.index({ status: 1, code: 1 });
+unitSchema.index({ revision: 1 });
 
 export type UnitDoc = InferSchemaType<typeof unitSchema> & { _id: mongoose.Types.ObjectId };
 export const CompetencyUnit = mongoose.model('CompetencyUnit', unitSchema);
-
-/**
- * What unit search reads: one small document per unit, keyed by its code. Search sorts and pages
- * by code; FerretDB does both by reading every matching document, so keeping the elements and
- * criteria out of it makes that read ten times lighter (and on MongoDB the `_id` index serves it).
- * Written beside the unit by saveUnits and approveUnit; rebuilt by ensureUnitEntries.
- */
-const unitEntrySchema = new mongoose.Schema(
-  {
-    _id: { type: String, required: true },
-    title: { id: { type: String, default: '' }, en: { type: String, default: '' } },
-    sector: { type: String, default: '' },
-    status: { type: String, enum: unitStatuses, required: true },
-    words: { type: [String], default: [] },
-  },
-  { versionKey: false },
-);
-unitEntrySchema.index({ words: 1 });
-unitEntrySchema.index({ sector: 1, _id: 1 });
-export type UnitEntryDoc = InferSchemaType<typeof unitEntrySchema>;
-export const UnitEntry = mongoose.model('UnitEntry', unitEntrySchema);

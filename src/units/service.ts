@@ -1,9 +1,12 @@
 import { NotFoundError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
-import { escapeRegExp, searchWords } from '../platform/text.js';
-import { CompetencyUnit, type UnitDoc, UnitEntry, type UnitEntryDoc, type UnitStatus } from './model.js';
+import { searchWords } from '../platform/text.js';
+import { CompetencyUnit, type UnitDoc } from './model.js';
 import type { UnitInput, UnitSearchQuery, UnitView } from './schemas.js';
+import { findUnits, type UnitMatch, type UnitSummary, writeUnits, writeUnitsInSlices } from './search.js';
+
+export type { UnitSummary } from './search.js';
 
 export const unitsPerPage = 25;
 
@@ -34,141 +37,32 @@ export function toUnitView(unit: UnitDoc): UnitView {
   };
 }
 
-/** The stored fields of a unit, including its search words. */
-export function unitFields(input: UnitInput) {
+/** What a search query and the actor's permission ask of units (non-staff see approved units only). */
+function unitMatch(actor: Actor | null, query: Omit<UnitSearchQuery, 'page'>): UnitMatch {
+  const words = searchWords(query.q);
+  const wordPrefix = words.pop();
   return {
-    ...input,
-    words: searchWords(input.code, input.code.replace(/\./g, ' '), input.title.id, input.title.en, input.description),
+    status: can(actor, 'unit.viewProposed') ? query.status || undefined : 'approved',
+    sector: query.sector || undefined,
+    codePrefix: query.code || undefined,
+    words,
+    wordPrefix,
   };
 }
 
 /**
- * Units matching the query: code prefix, words of the title and description (the last one as a
- * prefix), sector. `codeField` is `code` on units and `_id` on their search entries.
+ * A page of units matching the query, in code order: words of the code, titles and description
+ * (all of them, the last one as a prefix: "struktur dat"), code prefix, sector, status (staff).
  */
-export function unitFilter(
-  actor: Actor | null,
-  query: Omit<UnitSearchQuery, 'page'>,
-  codeField = 'code',
-): Record<string, unknown> {
-  const filter: Record<string, unknown> = {};
-  if (!can(actor, 'unit.viewProposed')) filter.status = 'approved';
-  else if (query.status) filter.status = query.status;
-  if (query.code) filter[codeField] = { $regex: `^${escapeRegExp(query.code)}` };
-  if (query.sector) filter.sector = query.sector;
-  const words = searchWords(query.q);
-  const last = words.pop();
-  const conditions: Record<string, unknown>[] = [];
-  if (words.length) conditions.push({ words: { $all: words } });
-  if (last) conditions.push({ words: { $regex: `^${escapeRegExp(last)}` } });
-  if (conditions.length) filter.$and = conditions;
-  return filter;
-}
-
-export type UnitSummary = { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus };
-
-/** A page of units matching the query, in code order, from their search entries. */
 export async function searchUnits(actor: Actor | null, query: UnitSearchQuery): Promise<Page<UnitSummary>> {
   authorize(actor, 'unit.browse');
-  const filter = unitFilter(actor, query, '_id');
-  const found = await paginate(query.page, unitsPerPage, (skip, limit) =>
-    UnitEntry.find(filter, { words: 0 }).sort({ _id: 1 }).skip(skip).limit(limit).lean<UnitEntryDoc[]>(),
-  );
-  return {
-    ...found,
-    items: found.items.map((entry) => ({
-      code: entry._id,
-      title: { id: entry.title?.id ?? '', en: entry.title?.en ?? '' },
-      sector: entry.sector ?? '',
-      status: entry.status,
-    })),
-  };
-}
-
-function entryFor(unit: {
-  code: string;
-  title: { id: string; en: string };
-  sector: string;
-  status: UnitStatus;
-  words: string[];
-}) {
-  return {
-    updateOne: {
-      filter: { _id: unit.code },
-      update: { $set: { title: unit.title, sector: unit.sector, status: unit.status, words: unit.words } },
-      upsert: true,
-    },
-  };
-}
-
-/** Inserts the entries of new units in one go (an upsert each is slow on FerretDB); any already there are upserted. */
-async function insertEntries(
-  units: { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] }[],
-) {
-  if (!units.length) return;
-  const docs = units.map((unit) => ({
-    _id: unit.code,
-    title: unit.title,
-    sector: unit.sector,
-    status: unit.status,
-    words: unit.words,
-  }));
-  try {
-    await UnitEntry.collection.insertMany(docs as never[], { ordered: false });
-  } catch (error) {
-    const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-    await writeEntries(writeErrors.map((writeError) => entryFor(units[writeError.index]!)));
-  }
-}
-
-/** Upserts search entries; two imports upserting the same new code race once, so once more settles it. */
-async function writeEntries(operations: ReturnType<typeof entryFor>[]): Promise<void> {
-  try {
-    await UnitEntry.bulkWrite(operations, { ordered: false });
-  } catch (error) {
-    if (
-      (error as { code?: number }).code !== 11000 &&
-      !(error as { writeErrors?: { code: number }[] }).writeErrors?.every((e) => e.code === 11000)
-    ) {
-      throw error;
-    }
-    await UnitEntry.bulkWrite(operations, { ordered: false });
-  }
-}
-
-/** Rebuilds missing search entries (a database from before they existed, or a crash between writes). */
-export async function ensureUnitEntries(): Promise<number> {
-  const [units, entries] = await Promise.all([CompetencyUnit.estimatedDocumentCount(), UnitEntry.estimatedDocumentCount()]);
-  if (units === entries) return 0;
-  let written = 0;
-  let batch: ReturnType<typeof entryFor>[] = [];
-  for await (const unit of CompetencyUnit.find({}, { code: 1, title: 1, sector: 1, status: 1, words: 1 })
-    .lean<UnitDoc[]>()
-    .cursor()) {
-    const doc = unit as unknown as UnitDoc;
-    batch.push(
-      entryFor({
-        code: doc.code,
-        title: { id: doc.title?.id ?? '', en: doc.title?.en ?? '' },
-        sector: doc.sector ?? '',
-        status: doc.status,
-        words: doc.words ?? [],
-      }),
-    );
-    if (batch.length === 500) {
-      await writeEntries(batch);
-      written += batch.length;
-      batch = [];
-    }
-  }
-  if (batch.length) await writeEntries(batch);
-  return written + batch.length;
+  const match = unitMatch(actor, query);
+  return paginate(query.page, unitsPerPage, (skip, limit) => findUnits(match, skip, limit));
 }
 
 export async function getUnit(actor: Actor | null, code: string): Promise<UnitView & { proposedBy: string | null }> {
   authorize(actor, 'unit.browse');
-  const unit = await CompetencyUnit.findOne({ code: code.toUpperCase() }, { words: 0 }).lean<UnitDoc>();
+  const unit = await CompetencyUnit.findOne({ code: code.toUpperCase() }).lean<UnitDoc>();
   if (!unit || (unit.status !== 'approved' && !can(actor, 'unit.viewProposed'))) throw new NotFoundError();
   return { ...toUnitView(unit), proposedBy: unit.proposedBy ? String(unit.proposedBy) : null };
 }
@@ -179,6 +73,37 @@ function sameContent(unit: UnitDoc, input: UnitInput): boolean {
 }
 
 export type SaveOutcome = 'created' | 'updated' | 'unchanged' | { error: string };
+type Insert = { index: number; doc: Record<string, unknown> };
+type Update = { index: number; id: unknown; fields: UnitInput };
+
+/**
+ * Inserts new units in one go, stamped with `revision`. Returns the indexes of the inputs another
+ * writer inserted meanwhile (their codes are taken now).
+ */
+async function insertUnits(inserts: Insert[], revision: number): Promise<number[]> {
+  try {
+    await CompetencyUnit.collection.insertMany(
+      inserts.map((insert) => ({ ...insert.doc, revision })),
+      { ordered: false },
+    );
+    return [];
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
+    return writeErrors.map((writeError) => inserts[writeError.index]!.index);
+  }
+}
+
+/** Updates changed units, stamped with `revision`. */
+async function updateUnits(updates: Update[], revision: number): Promise<void> {
+  if (!updates.length) return;
+  await CompetencyUnit.bulkWrite(
+    updates.map((update) => ({
+      updateOne: { filter: { _id: update.id }, update: { $set: { ...update.fields, revision } } },
+    })),
+    { ordered: false },
+  );
+}
 
 /**
  * Creates or updates units by their codes, in one batch (imports save thousands). Coordinators'
@@ -197,8 +122,8 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
     ]),
   );
   const outcomes: SaveOutcome[] = [];
-  const inserts: { index: number; doc: Record<string, unknown> }[] = [];
-  const updates: { index: number; id: unknown; fields: Record<string, unknown> }[] = [];
+  const inserts: Insert[] = [];
+  const updates: Update[] = [];
   inputs.forEach((input, index) => {
     const unit = existing.get(input.code);
     if (!unit) {
@@ -208,7 +133,7 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
         index,
         // Inserted through the driver in one batch, so the timestamps Mongoose's save would add are set here.
         doc: {
-          ...new CompetencyUnit({ ...unitFields(input), status, proposedBy: actor.id, ...approval }).toObject(),
+          ...new CompetencyUnit({ ...input, status, proposedBy: actor.id, ...approval }).toObject(),
           createdAt: now,
           updatedAt: now,
         },
@@ -219,37 +144,12 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
     } else if (!can(actor, 'unit.edit', { status: unit.status, proposedBy: unit.proposedBy ? String(unit.proposedBy) : null })) {
       outcomes[index] = { error: 'units.errors.approvedByOthers' };
     } else {
-      updates.push({ index, id: unit._id, fields: unitFields(input) });
+      updates.push({ index, id: unit._id, fields: input });
       outcomes[index] = 'updated';
     }
   });
-  const raced: number[] = [];
-  if (inserts.length) {
-    try {
-      await CompetencyUnit.collection.insertMany(
-        inserts.map((insert) => insert.doc),
-        { ordered: false },
-      );
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-      for (const writeError of writeErrors) raced.push(inserts[writeError.index]!.index);
-    }
-  }
-  if (updates.length) {
-    await CompetencyUnit.bulkWrite(
-      updates.map((update) => ({ updateOne: { filter: { _id: update.id }, update: { $set: update.fields } } })),
-      { ordered: false },
-    );
-  }
-  type Written = { code: string; title: { id: string; en: string }; sector: string; status: UnitStatus; words: string[] };
-  const created = inserts.filter((insert) => !raced.includes(insert.index)).map((insert) => insert.doc as unknown as Written);
-  const changed = updates.map((update) => ({
-    ...update.fields,
-    status: existing.get(inputs[update.index]!.code)!.status,
-  })) as Written[];
-  await insertEntries(created);
-  if (changed.length) await writeEntries(changed.map(entryFor));
+  const raced = (await writeUnitsInSlices(inserts, insertUnits)).flat();
+  await writeUnitsInSlices(updates, updateUnits);
   if (raced.length) {
     // Another import inserted these codes since we looked: save them again, now as updates.
     const again = await saveUnits(
@@ -265,21 +165,31 @@ export async function saveUnits(actor: Actor | null, inputs: UnitInput[]): Promi
 
 export async function approveUnit(actor: Actor | null, code: string): Promise<void> {
   authorize(actor, 'unit.approve');
-  const result = await CompetencyUnit.updateOne(
-    { code: code.toUpperCase() },
-    { $set: { status: 'approved', approvedBy: actor.id, approvedAt: new Date() } },
+  const result = await writeUnits((revision) =>
+    CompetencyUnit.updateOne(
+      { code: code.toUpperCase() },
+      { $set: { status: 'approved', approvedBy: actor.id, approvedAt: new Date(), revision } },
+    ),
   );
   if (result.matchedCount === 0) throw new NotFoundError();
-  await UnitEntry.updateOne({ _id: code.toUpperCase() }, { $set: { status: 'approved' } });
 }
 
-/** All units matching a query, in code order, for export. */
+/** Units read at a time by the export (one indexed query each). */
+const exportBatch = 100;
+
+/** All units matching a query, in code order, for export: their codes from the search, then the units by code. */
 export async function* exportUnits(actor: Actor | null, query: Omit<UnitSearchQuery, 'page'>): AsyncGenerator<UnitView> {
   authorize(actor, 'unit.browse');
-  for await (const unit of CompetencyUnit.find(unitFilter(actor, query), { words: 0 })
-    .sort({ code: 1 })
-    .lean<UnitDoc[]>()
-    .cursor()) {
-    yield toUnitView(unit as unknown as UnitDoc);
+  const viewsProposed = can(actor, 'unit.viewProposed');
+  const codes = (await findUnits(unitMatch(actor, query))).map((unit) => unit.code);
+  for (let start = 0; start < codes.length; start += exportBatch) {
+    const batch = codes.slice(start, start + exportBatch);
+    const units = new Map(
+      (await CompetencyUnit.find({ code: { $in: batch } }).lean<UnitDoc[]>()).map((unit) => [unit.code, unit]),
+    );
+    for (const code of batch) {
+      const unit = units.get(code);
+      if (unit && (viewsProposed || unit.status === 'approved')) yield toUnitView(unit);
+    }
   }
 }

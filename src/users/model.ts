@@ -16,11 +16,6 @@ const userSchema = new mongoose.Schema(
     active: { type: Boolean, default: true },
     lastLoginAt: { type: Date, default: null },
     createdBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', default: null },
-    /**
-     * Cohorts a trainee has an enrolment in (added before the enrolment is written, never removed),
-     * so "My learning" reads their enrolments by `_id` (enrolment/model.ts) instead of searching.
-     */
-    cohorts: { type: [mongoose.Schema.Types.ObjectId], ref: 'Cohort', default: [] },
   },
   { timestamps: true },
 );

@@ -1,10 +1,12 @@
 import mongoose from 'mongoose';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { Institution } from '../institutions/model.js';
+import { nationwideScan } from '../platform/db/queryGuard.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { Language } from '../platform/i18n.js';
 import { type Actor, authorize, scope } from '../platform/permissions.js';
 import { escapeRegExp } from '../platform/text.js';
+import { forgetContact } from './directory.js';
 import { User, type UserDoc } from './model.js';
 import type {
   ChangePasswordInput,
@@ -108,6 +110,7 @@ async function findUser(id: string): Promise<UserDoc> {
  */
 async function setAndRead(id: string, fields: Record<string, unknown>): Promise<UserView> {
   await User.updateOne({ _id: id }, { $set: fields }, { runValidators: true });
+  forgetContact(id);
   return toUserView(await findUser(id));
 }
 
@@ -141,13 +144,14 @@ export async function listUsers(
     const pattern = new RegExp(escapeRegExp(query.q), 'i');
     filter.$or = [{ name: pattern }, { email: pattern }];
   }
+  const comment = nationwideScan(scope(actor, 'users'));
   const [users, total] = await Promise.all([
-    User.find(filter)
+    User.find(filter, undefined, { comment })
       .sort({ name: 1, _id: 1 })
       .skip((query.page - 1) * usersPerPage)
       .limit(usersPerPage)
       .lean<UserDoc[]>(),
-    User.countDocuments(filter),
+    User.countDocuments(filter, { comment }),
   ]);
   return { users: users.map(toUserView), total, page: query.page, pages: Math.max(1, Math.ceil(total / usersPerPage)) };
 }

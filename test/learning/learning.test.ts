@@ -4,6 +4,7 @@ import { createCohort } from '../../src/cohorts/service.js';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf, withdrawEnrollment } from '../../src/enrolment/service.js';
 import { computeProgress } from '../../src/learning/progress.js';
+import { recordProgress } from '../../src/learning/service.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
 import { publishProgram, type Snapshot } from '../../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
@@ -251,5 +252,89 @@ describe('learning: my learning, lessons and progress', () => {
     const otherInstructor = await makeUser('instructor', setup.institution);
     const other = await loggedInAgent(app, otherInstructor.email, otherInstructor.password);
     await other.get(`/cohorts/${setup.cohort}/roster`).expect(403);
+  });
+
+  it('records the lesson opened as the place to resume, and a late offline replay does not move it back', async () => {
+    const setup = await makeCohortSetup({ shape: [3] });
+    const { user, agent } = await enrolledTrainee(app, setup);
+    const [first, , third] = setup.program.lessons as [string, string, string];
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    await agent.get(lessonUrl(setup, third)).expect(200); // no script ran: the page view alone
+    const phone = await loggedInAgent(app, user.email, user.password);
+    const resumeLink = `href="${lessonUrl(setup, third)}">Mulai: Materi 1.3</a>`;
+    expect((await phone.get('/learning').expect(200)).text).to.include(resumeLink);
+    const token = await csrfTokenOf(phone, '/learning');
+    await phone
+      .post('/api/v1/progress')
+      .set('x-csrf-token', token)
+      .send({ events: [event(setup, first, 'position', earlier, { position: 0.9 })] })
+      .expect(200);
+    expect((await phone.get('/learning').expect(200)).text).to.include(resumeLink);
+  });
+
+  it('keeps all of 20 completions sent at once from two phones, over HTTP and through the service', async () => {
+    const setup = await makeCohortSetup({ shape: [10, 10, 10, 10] });
+    const { user, agent: laptop } = await enrolledTrainee(app, setup);
+    const phone = await loggedInAgent(app, user.email, user.password);
+    const [laptopToken, phoneToken] = await Promise.all([csrfTokenOf(laptop, '/learning'), csrfTokenOf(phone, '/learning')]);
+    const lessons = setup.program.lessons;
+    const now = new Date().toISOString();
+    const sent = await Promise.all(
+      lessons.slice(0, 20).map((lesson, index) =>
+        (index % 2 ? phone : laptop)
+          .post('/api/v1/progress')
+          .set('x-csrf-token', index % 2 ? phoneToken : laptopToken)
+          .send({ events: [event(setup, lesson, 'complete', now)] }),
+      ),
+    );
+    expect(sent.map((response) => response.status)).to.deep.equal(Array(20).fill(200));
+    const stored = await Enrollment.findOne({ cohort: setup.cohort, trainee: user.id }).lean();
+    expect(new Set(stored?.progress?.completed)).to.deep.equal(new Set(lessons.slice(0, 20)));
+
+    const actor = { id: user.id, role: 'trainee' as const, institution: null };
+    await Promise.all(
+      lessons
+        .slice(20)
+        .map((lesson) => recordProgress(actor, [{ ...event(setup, lesson, 'complete', now), at: new Date(now), via: 'manual' }])),
+    );
+    const all = await Enrollment.findOne({ cohort: setup.cohort, trainee: user.id }).lean();
+    expect(all?.progress?.completed).to.have.length(40);
+  });
+
+  it('answers a few hundred concurrent requests of every hot kind (no request waits for ever)', async function () {
+    this.timeout(120_000);
+    const setup = await makeCohortSetup({ shape: [3] });
+    const trainees = await Promise.all([1, 2, 3].map(() => enrolledTrainee(app, setup)));
+    const coordinator = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const tokens = await Promise.all(trainees.map(({ agent }) => csrfTokenOf(agent, '/learning')));
+    const lesson = setup.program.lessons[0]!;
+    const requests = Array.from({ length: 300 }, (_, index) => {
+      const trainee = trainees[index % 3]!;
+      switch (index % 10) {
+        case 0:
+          return trainee.agent.get('/learning');
+        case 1:
+          return trainee.agent.get(lessonUrl(setup, lesson));
+        case 2:
+          return trainee.agent.get('/dashboard');
+        case 3:
+          return supertest(app).get('/catalogue?q=program');
+        case 4:
+          return coordinator.get('/units?q=data');
+        case 5:
+          return coordinator.get(`/cohorts/${setup.cohort}/roster`);
+        case 6:
+          return coordinator.get('/counselling');
+        case 7:
+          return coordinator.get('/units?code=J.62');
+        default:
+          return trainee.agent
+            .post('/api/v1/progress')
+            .set('x-csrf-token', tokens[index % 3]!)
+            .send({ events: [event(setup, lesson, 'position', new Date(Date.now() + index).toISOString(), { position: 0.5 })] });
+      }
+    });
+    const statuses = (await Promise.all(requests)).map((response) => response.status);
+    expect(statuses.filter((status) => status !== 200)).to.deep.equal([]);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { deleteExpiredRecords } from '../../src/platform/cleanup.js';
+import { expiryDay } from '../../src/platform/session.js';
 import { buildTestApp, loggedInAgent } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -38,7 +39,8 @@ describe('sessions', () => {
   it('does not honour an expired session, and the clean-up deletes it', async () => {
     const user = await makeUser('trainee');
     const agent = await loggedInAgent(app, user.email, user.password);
-    await sessions().updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    const past = new Date(Date.now() - 1000);
+    await sessions().updateMany({}, { $set: { expires: past, expiresOn: expiryDay(past) } });
     expect((await agent.get('/dashboard')).status).to.equal(302);
     const removed = await deleteExpiredRecords(mongoose.connection);
     expect(removed.sessions).to.be.greaterThan(0);

@@ -249,7 +249,7 @@ describe('programs: drafts, publishing and versions', () => {
     expect(response.status).to.equal(422);
     expect(response.text).to.contain('Gunakan 2–30 huruf besar');
     expect(response.text).to.contain('Minimal 3 karakter.');
-    expect(await Program.countDocuments({ title: 'X' })).to.equal(0);
+    expect(await Program.countDocuments({ institution: instructor.institution, title: 'X' })).to.equal(0);
     const unknown = await submitForm(agent, '/programs', {
       code: 'P-UNKNOWN',
       title: 'Tidak dikenal',

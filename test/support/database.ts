@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { connectMongoose, withDatabaseName } from '../../src/platform/db/connect.js';
+import { pino } from 'pino';
+import { connectMongoose, disconnectMongoose, withDatabaseName } from '../../src/platform/db/connect.js';
 
 /** Only databases whose names start with this are ever connected to, or dropped, by tests. */
 const testPrefix = 'test_';
@@ -20,11 +21,16 @@ export function testDatabaseUri(name: string): string {
 export function useTestDatabase(file: string): void {
   const name = `${testPrefix}${path.basename(file).replace(/\W+/g, '_').slice(0, 30)}_${randomBytes(3).toString('hex')}`;
   before(async () => {
-    await connectMongoose(testDatabaseUri(name));
+    await connectMongoose(testDatabaseUri(name), {
+      postgresUrl: process.env.TEST_POSTGRES_URL,
+      // QUERY_GUARD=warn lists every scanning query of a run on stderr instead of failing on the first.
+      queryGuard: process.env.QUERY_GUARD === 'warn' ? 'warn' : 'throw',
+      log: pino({ level: 'warn' }, pino.destination(2)),
+    });
   });
   after(async () => {
     if (mongoose.connection.name !== name) throw new Error(`Refusing to drop ${mongoose.connection.name}`);
     await mongoose.connection.dropDatabase();
-    await mongoose.disconnect();
+    await disconnectMongoose();
   });
 }

@@ -6,7 +6,7 @@ import { type EmbeddedDatabase, startEmbeddedDatabase } from '../../src/platform
 
 /**
  * Mocha global fixtures: one database server for the whole run, found by the same resolver as
- * the app (TEST_MONGODB_URI, else mongod, FerretDB or mongodb-memory-server), with its data in
+ * the app (TEST_MONGODB_URI, else mongod, else FerretDB on PostgreSQL), with its data in
  * a temporary folder. Each test file then uses a fresh database of its own (see database.ts).
  */
 let embedded: EmbeddedDatabase | undefined;
@@ -17,8 +17,14 @@ export async function mochaGlobalSetup(): Promise<void> {
   // Uploads made by tests go to a temporary folder, removed with the rest after the run.
   process.env.TEST_UPLOAD_DIR = path.join(dataDir, 'uploads');
   if (process.env.TEST_MONGODB_URI) return;
-  embedded = await startEmbeddedDatabase({ dataDir, ferretdbBin: process.env.FERRETDB_BIN, log: pino({ level: 'warn' }) });
+  embedded = await startEmbeddedDatabase({
+    dataDir,
+    ferretdbBin: process.env.FERRETDB_BIN,
+    durable: false,
+    log: pino({ level: 'warn' }),
+  });
   process.env.TEST_MONGODB_URI = embedded.uri;
+  if (embedded.postgresUrl) process.env.TEST_POSTGRES_URL = embedded.postgresUrl;
   process.env.TEST_DATABASE_KIND = embedded.kind;
 }
 

@@ -1,18 +1,39 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { findOnPath, locateFerretdb } from './ferretdb.js';
+import { startFerretdb } from './ferretdbServer.js';
+import { ensureGinTwins } from './ginTwins.js';
+import { type PostgresServer, startEmbeddedPostgres } from './postgres.js';
+import { acceptsConnections, freeLoopbackPort, startChildServer } from './processes.js';
+import { carryOverSqliteData, hasSqliteData } from './sqliteCarryOver.js';
+
+export { acceptsConnections, freeLoopbackPort };
 
 /** A MongoDB-compatible server this process started, and how to stop it. */
 export type EmbeddedDatabase = {
-  kind: 'mongod' | 'ferretdb' | 'mongodb-memory-server';
+  kind: 'mongod' | 'ferretdb';
+  /** What FerretDB stores its data in. */
+  backend: 'postgresql' | 'sqlite' | undefined;
   /** Server address without a database name, e.g. mongodb://127.0.0.1:41234 */
   uri: string;
-  /** The server's process, when it runs as a child of this one. */
+  /** PostgreSQL's address, when FerretDB runs on PostgreSQL (for its indexes). */
+  postgresUrl: string | undefined;
+  /** The server's process (FerretDB or mongod), when it runs as a child of this one. */
   pid: number | undefined;
+  /** PostgreSQL's process, when this process started it. */
+  postgresPid: number | undefined;
   stop(): Promise<void>;
+};
+
+export type EmbeddedOptions = {
+  dataDir: string;
+  ferretdbBin?: string | undefined;
+  /** An existing PostgreSQL for FerretDB, instead of starting one under dataDir. */
+  postgresUrl?: string | undefined;
+  /** Tests: no fsync, so a run's many small databases are quick to make and drop. */
+  durable?: boolean;
+  log: Logger;
 };
 
 export class NoDatabaseError extends Error {
@@ -30,101 +51,12 @@ export class NoDatabaseError extends Error {
   }
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether something accepts TCP connections on this loopback port. */
-export function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Runs the server under a small shell watchdog that stops it when this process is gone, however
- * it ended (even SIGKILL, when no exit handler runs), so no database is ever left running. The
- * watchdog passes SIGTERM on and exits when the server does.
- */
-const watchdog = `
-parent=$1; shift
-"$@" &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server; exit 0' TERM INT
-while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1 & wait $!; done
-kill -TERM $server 2>/dev/null
-wait $server
-`;
-
-/** Starts `command` and waits until it accepts connections on `port`, or fails with its output. */
-async function startServer(command: string, args: string[], port: number, name: string): Promise<ChildProcess> {
-  // Its own process group, so the watchdog and the server can be signalled together.
-  const child = spawn('/bin/sh', ['-c', watchdog, 'watchdog', String(process.pid), command, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `${name} exited (${signal ?? code}) before accepting connections: ${stderr.trim()}`;
-  });
-  child.once('error', (error) => {
-    exited = `${name} could not start: ${error.message}`;
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(exited);
-    if (await acceptsConnections(port)) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  signalGroup(child, 'SIGKILL');
-  throw new Error(`${name} did not accept connections on port ${port} within 30 s`);
-}
-
-/**
- * Signals the watchdog and the server with it. Killing only the watchdog would orphan the server:
- * the watchdog is what stops it.
- */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid) process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal); // the group is gone already, or was never made
-  }
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  // An exit handler cannot wait: the server gets SIGTERM now and stops on its own.
-  const stopOnExit = () => signalGroup(child, 'SIGTERM');
-  process.once('exit', stopOnExit);
-  return () =>
-    new Promise<void>((resolve) => {
-      process.removeListener('exit', stopOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => signalGroup(child, 'SIGKILL'), 5_000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-}
+/** What a deployment on the SQLite fallback gives up, said whenever it is used. */
+export const sqliteFallbackWarning =
+  'FerretDB runs on its SQLite backend because PostgreSQL could not start. You lose: every index ' +
+  '(each query reads its whole collection: pages take seconds once there are thousands of trainees), ' +
+  'atomic updates under concurrency, and writes while another write runs (SQLITE_BUSY). Fix PostgreSQL ' +
+  '(see the reason above) or set POSTGRES_URL or MONGODB_URI; the data is carried over to PostgreSQL on the next start.';
 
 async function startMongod(dataDir: string): Promise<EmbeddedDatabase | undefined> {
   const mongod = await findOnPath('mongod');
@@ -132,61 +64,89 @@ async function startMongod(dataDir: string): Promise<EmbeddedDatabase | undefine
   const dbPath = path.join(dataDir, 'mongod');
   await mkdir(dbPath, { recursive: true });
   const port = await freeLoopbackPort();
-  const child = await startServer(
-    mongod,
-    ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
+  const server = await startChildServer({
+    command: mongod,
+    args: ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'],
     port,
-    'mongod',
-  );
-  return { kind: 'mongod', uri: `mongodb://127.0.0.1:${port}`, pid: child.pid, stop: stopper(child) };
-}
-
-async function startFerretdb(dataDir: string, ferretdbBin: string | undefined, log: Logger): Promise<EmbeddedDatabase> {
-  const binary = await locateFerretdb(ferretdbBin, log);
-  const storage = path.join(dataDir, 'ferretdb');
-  await mkdir(storage, { recursive: true });
-  const port = await freeLoopbackPort();
-  const child = await startServer(
-    binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${storage}/`,
-      `--state-dir=${storage}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      `--debug-addr=127.0.0.1:${await freeLoopbackPort()}`,
-      '--telemetry=disable',
-      '--log-level=error',
-    ],
-    port,
-    'FerretDB',
-  );
-  return { kind: 'ferretdb', uri: `mongodb://127.0.0.1:${port}`, pid: child.pid, stop: stopper(child) };
-}
-
-async function startMemoryServer(dataDir: string): Promise<EmbeddedDatabase> {
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  const dbPath = path.join(dataDir, 'mongodb-memory-server');
-  await mkdir(dbPath, { recursive: true });
-  const server = await MongoMemoryServer.create({ instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' } });
+    name: 'mongod',
+  });
   return {
-    kind: 'mongodb-memory-server',
-    uri: server.getUri().replace(/\/[^/]*$/, ''),
-    pid: server.instanceInfo?.instance.mongodProcess?.pid,
-    stop: async () => {
-      await server.stop({ doCleanup: false, force: false });
-    },
+    kind: 'mongod',
+    backend: undefined,
+    uri: `mongodb://127.0.0.1:${port}`,
+    postgresUrl: undefined,
+    pid: server.pid,
+    postgresPid: undefined,
+    stop: server.stop,
+  };
+}
+
+/**
+ * FerretDB on PostgreSQL: the one given (POSTGRES_URL), else one started from the npm package's
+ * binaries with its cluster under dataDir. A DATA_DIR written by the SQLite-backed version is
+ * carried over first.
+ */
+async function startFerretdbOnPostgres(options: EmbeddedOptions, binary: string): Promise<EmbeddedDatabase> {
+  const postgres: PostgresServer | undefined = options.postgresUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log, durable: options.durable });
+  const postgresUrl = options.postgresUrl ?? (postgres as PostgresServer).url;
+  try {
+    await ensureGinTwins(postgresUrl, options.log);
+    const ferretdb = await startFerretdb({
+      binary,
+      stateDir: path.join(options.dataDir, 'ferretdb-state'),
+      backend: { postgresql: postgresUrl },
+    });
+    const stop = async () => {
+      await ferretdb.stop();
+      await postgres?.stop();
+    };
+    const database: EmbeddedDatabase = {
+      kind: 'ferretdb',
+      backend: 'postgresql',
+      uri: ferretdb.uri,
+      postgresUrl,
+      pid: ferretdb.pid,
+      postgresPid: postgres?.pid,
+      stop,
+    };
+    if (await hasSqliteData(options.dataDir)) {
+      try {
+        await carryOverSqliteData({ dataDir: options.dataDir, binary, target: database, log: options.log });
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+    }
+    return database;
+  } catch (error) {
+    await postgres?.stop();
+    throw error;
+  }
+}
+
+async function startFerretdbOnSqlite(options: EmbeddedOptions, binary: string): Promise<EmbeddedDatabase> {
+  const storage = path.join(options.dataDir, 'ferretdb');
+  await mkdir(storage, { recursive: true });
+  const ferretdb = await startFerretdb({ binary, stateDir: storage, backend: { sqlite: storage } });
+  return {
+    kind: 'ferretdb',
+    backend: 'sqlite',
+    uri: ferretdb.uri,
+    postgresUrl: undefined,
+    pid: ferretdb.pid,
+    postgresPid: undefined,
+    stop: ferretdb.stop,
   };
 }
 
 /**
  * Starts a MongoDB-compatible server on a free loopback port, keeping its data under `dataDir`:
- * `mongod` on the PATH, else FerretDB, else mongodb-memory-server.
+ * `mongod` on the PATH, else FerretDB on PostgreSQL, else (with a warning naming what is lost)
+ * FerretDB on SQLite.
  */
-export async function startEmbeddedDatabase(options: {
-  dataDir: string;
-  ferretdbBin?: string | undefined;
-  log: Logger;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const reasons: string[] = [];
   try {
     const mongod = await startMongod(options.dataDir);
@@ -195,15 +155,28 @@ export async function startEmbeddedDatabase(options: {
   } catch (error) {
     reasons.push(`mongod: ${(error as Error).message}`);
   }
+  let binary: string;
   try {
-    return await startFerretdb(options.dataDir, options.ferretdbBin, options.log);
+    binary = await locateFerretdb(options.ferretdbBin, options.log);
   } catch (error) {
     reasons.push(`FerretDB: ${(error as Error).message}`);
+    throw new NoDatabaseError(reasons);
   }
   try {
-    return await startMemoryServer(options.dataDir);
+    return await startFerretdbOnPostgres(options, binary);
   } catch (error) {
-    reasons.push(`mongodb-memory-server: ${(error as Error).message}`);
+    const reason = `FerretDB on PostgreSQL: ${(error as Error).message}`;
+    reasons.push(reason);
+    // Data carried over halfway must not be split between two backends: stop rather than fall back.
+    if (options.postgresUrl || (error as { carryOver?: boolean }).carryOver) throw new NoDatabaseError(reasons);
+    options.log.error(reason);
+  }
+  try {
+    const database = await startFerretdbOnSqlite(options, binary);
+    options.log.warn(sqliteFallbackWarning);
+    return database;
+  } catch (error) {
+    reasons.push(`FerretDB on SQLite: ${(error as Error).message}`);
   }
   throw new NoDatabaseError(reasons);
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -48,44 +48,83 @@ export async function buildFerretdb(log: Logger): Promise<string> {
   const go = await findOnPath('go');
   if (!go) throw new Error('Go is not installed, so FerretDB cannot be built');
 
-  log.info(`Building FerretDB ${FERRETDB_VERSION} with Go (once; takes about a minute)...`);
-  const ticker = setInterval(() => log.info('...still building FerretDB'), 15_000);
-  try {
-    const { stdout } = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
-    const sourceDir = path.join(ferretdbCacheDir(), 'src');
-    await rm(sourceDir, { recursive: true, force: true });
-    await mkdir(ferretdbCacheDir(), { recursive: true });
-    await cp(moduleDir, sourceDir, { recursive: true, mode: 0 });
-    await run('chmod', ['-R', 'u+w', sourceDir]);
-    await writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  const started = Date.now();
+  const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
+  log.info(
+    `Building FerretDB ${FERRETDB_VERSION} with Go, once for this machine (about 3 minutes on 2 cores; later starts reuse it)`,
+  );
+  log.info(`FerretDB build 1/3: downloading ${FERRETDB_MODULE}@${FERRETDB_VERSION} and its dependencies (go mod download)`);
+  const { stdout } = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+  const sourceDir = path.join(ferretdbCacheDir(), 'src');
+  log.info(`FerretDB build 2/3: copying its source to ${sourceDir} (${elapsed()})`);
+  await rm(sourceDir, { recursive: true, force: true });
+  await mkdir(ferretdbCacheDir(), { recursive: true });
+  await cp(moduleDir, sourceDir, { recursive: true, mode: 0 });
+  await run('chmod', ['-R', 'u+w', sourceDir]);
+  await writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
 
-    const attempts: { label: string; args: string[]; env: NodeJS.ProcessEnv }[] = [
-      { label: 'plain', args: [], env: {} },
-      { label: '-ldflags=-checklinkname=0', args: ['-ldflags=-checklinkname=0'], env: {} },
-      { label: 'GOTOOLCHAIN=go1.24.3', args: [], env: { GOTOOLCHAIN: 'go1.24.3' } },
-    ];
-    const failures: string[] = [];
-    for (const attempt of attempts) {
-      const temporary = `${target}.${process.pid}.tmp`;
-      try {
-        await run(go, ['build', '-trimpath', ...attempt.args, '-o', temporary, './cmd/ferretdb'], {
-          cwd: sourceDir,
-          env: { ...process.env, ...attempt.env },
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        // Renaming makes the finished binary appear at once, even if two processes build together.
-        await run('mv', ['-f', temporary, target]);
-        log.info(`FerretDB built (${attempt.label}) into ${target}`);
-        await rm(sourceDir, { recursive: true, force: true });
-        return target;
-      } catch (error) {
-        failures.push(`${attempt.label}: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+  const attempts: { label: string; args: string[]; env: NodeJS.ProcessEnv }[] = [
+    { label: 'plain', args: [], env: {} },
+    { label: '-ldflags=-checklinkname=0', args: ['-ldflags=-checklinkname=0'], env: {} },
+    { label: 'GOTOOLCHAIN=go1.24.3', args: [], env: { GOTOOLCHAIN: 'go1.24.3' } },
+  ];
+  const failures: string[] = [];
+  for (const attempt of attempts) {
+    const temporary = `${target}.${process.pid}.tmp`;
+    log.info(`FerretDB build 3/3: compiling (${attempt.label}; go build -v names each package as it is compiled) (${elapsed()})`);
+    try {
+      await compile(go, ['build', '-v', '-trimpath', ...attempt.args, '-o', temporary, './cmd/ferretdb'], {
+        cwd: sourceDir,
+        env: { ...process.env, ...attempt.env },
+        log,
+        elapsed,
+      });
+      // Renaming makes the finished binary appear at once, even if two processes build together.
+      await run('mv', ['-f', temporary, target]);
+      log.info(`FerretDB built (${attempt.label}) into ${target} in ${elapsed()}`);
+      await rm(sourceDir, { recursive: true, force: true });
+      return target;
+    } catch (error) {
+      failures.push(`${attempt.label}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`FerretDB build failed:\n${failures.join('\n')}`);
+}
+
+/** Runs `go build -v`, logging every 15 s how many packages it has compiled so far. */
+async function compile(
+  go: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; log: Logger; elapsed: () => string },
+): Promise<void> {
+  const child = spawn(go, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let packages = 0;
+  let last = '';
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-8000);
+    for (const line of text.split('\n')) {
+      if (/^[\w.-]+(\/[\w.@-]+)*$/.test(line.trim())) {
+        packages += 1;
+        last = line.trim();
       }
     }
-    throw new Error(`FerretDB build failed:\n${failures.join('\n')}`);
+  });
+  const ticker = setInterval(
+    () =>
+      options.log.info(`...compiling FerretDB: ${packages} packages so far, now ${last || 'starting'} (${options.elapsed()})`),
+    15_000,
+  );
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(output.trim() || `go build exited with ${code}`);
   } finally {
     clearInterval(ticker);
   }

@@ -1,12 +1,18 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { TFunction } from 'i18next';
-import { AppError, TooManyRequestsError } from '../errors.js';
+import { AppError, DatabaseUnavailableError, TooManyRequestsError } from '../errors.js';
 import { chooseLanguage, translator } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import { formLocals, isFormRequest } from './forms.js';
 
 export function wantsJson(req: Request): boolean {
   return req.originalUrl.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
+}
+
+/** The driver's errors for a server that cannot be reached or does not answer. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? '';
+  return /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed)Error$|^PoolClearedError$/.test(name);
 }
 
 /** Errors thrown by libraries, mapped onto ours so they are answered the same way. */
@@ -18,6 +24,7 @@ function asAppError(error: unknown): AppError | undefined {
   }
   if (known.type === 'entity.parse.failed') return new AppError(400, 'errors.badRequest');
   if (known.type === 'entity.too.large') return new AppError(413, 'errors.tooLarge');
+  if (isDatabaseUnavailable(error)) return new DatabaseUnavailableError();
   return undefined;
 }
 
@@ -46,20 +53,30 @@ function problem(t: TFunction, error: AppError, instance: string) {
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return async (error, req, res, next) => {
+    // The request deadline answered already; what the handler does late is of no use to anyone.
+    if (res.locals.answeredByDeadline) return;
+    // A session that could not be saved after its page was sent: the page stands, nothing to add.
+    if (res.headersSent && error instanceof DatabaseUnavailableError) return;
     if (res.headersSent) return next(error);
     let appError = asAppError(error);
     if (!appError) {
       log.error({ err: error, url: req.originalUrl }, 'unhandled error');
       appError = new AppError(500, 'errors.status.500detail');
     }
+    await respondWithError(req, res, appError, log);
+  };
+}
+
+/** Answers `appError` as the request wants it: problem+json, the form again, or an error page. */
+export async function respondWithError(req: Request, res: Response, appError: AppError, log: Logger): Promise<void> {
+  {
     ensureViewLocals(req, res);
     const t = req.t;
     if (appError instanceof TooManyRequestsError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+    if (appError instanceof DatabaseUnavailableError) res.setHeader('Retry-After', '5');
     if (wantsJson(req)) {
-      res
-        .status(appError.status)
-        .type('application/problem+json')
-        .json(problem(t, appError, req.originalUrl));
+      const { type, body } = await errorBody(req, res, appError);
+      res.status(appError.status).type(type).send(body);
       return;
     }
     if (isFormRequest(res) && appError.status < 500 && appError.status !== 403 && appError.status !== 404) {
@@ -80,12 +97,33 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
-    res.status(appError.status).render('errors/error', {
-      title: t(`errors.status.${appError.status}`, { defaultValue: t('errors.status.500') }),
-      status: appError.status,
-      detail: t(appError.key, appError.params),
-    });
+    const { type, body } = await errorBody(req, res, appError);
+    res.status(appError.status).type(type).send(body);
+  }
+}
+
+/**
+ * The problem+json or the error page for `appError`, made without touching the response, so it
+ * can be sent at once (the request deadline needs that: see deadline.ts).
+ */
+export async function errorBody(req: Request, res: Response, appError: AppError): Promise<{ type: string; body: string }> {
+  ensureViewLocals(req, res);
+  const t = req.t;
+  if (wantsJson(req)) {
+    return { type: 'application/problem+json', body: JSON.stringify(problem(t, appError, req.originalUrl)) };
+  }
+  const page = {
+    ...res.locals,
+    title: t(`errors.status.${appError.status}`, { defaultValue: t('errors.status.500') }),
+    status: appError.status,
+    detail: t(appError.key, appError.params),
   };
+  const body = await new Promise<string>((resolve) => {
+    req.app.render('errors/error', page, (renderError: Error | null, html?: string) =>
+      resolve(renderError ? page.detail : (html ?? '')),
+    );
+  });
+  return { type: 'text/html; charset=utf-8', body };
 }
 
 /** An error thrown before the language and view middleware ran still gets a translated page. */
