@@ -105,5 +105,17 @@ export async function prepareCompletions(appUrl: string, trainees: Trainee[]) {
     }
     return check;
   }
-  return { headers, varied, tokenSeconds, verify };
+  /** Sends the next completion once, e.g. to record the database commands one request sends. */
+  async function sendOne(): Promise<void> {
+    const item = varied.items[varied.next % varied.items.length]!;
+    varied.next += 1;
+    const sent = await fetch(`${appUrl}${progressPath}`, {
+      method: 'POST',
+      headers: { ...headers, ...item.headers },
+      body: item.body,
+    });
+    if (sent.status !== 200) throw new Error(`${progressPath} answered ${sent.status}`);
+    await sent.arrayBuffer();
+  }
+  return { headers, varied, tokenSeconds, verify, sendOne };
 }

@@ -30,6 +30,8 @@ export type Row = {
   ratioToBaseline: number;
   /** Responses in the measured period; few of them make the figures rough. */
   requests: number;
+  /** The same reads and writes by the driver alone (floor.ts), measured in the same run. */
+  floor?: { requestsPerSecond: number; p99Ms: number; commands: number };
 };
 
 type Cleanups = (() => Promise<unknown>)[];
@@ -191,7 +193,7 @@ const perSecond = (value: number) => (value < 10 ? value.toFixed(1) : value.toFi
 const ratio = (value: number) => (value === 0 || value >= 0.01 ? value.toFixed(3) : value.toPrecision(2));
 
 export function printTable(rows: Row[]): void {
-  const header = ['name', '1 req ms', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline'];
+  const header = ['name', '1 req ms', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'db floor req/s', 'floor p99', 'vs floor'];
   const lines = rows.map((row) => [
     row.name,
     milliseconds(row.aloneMs),
@@ -199,6 +201,9 @@ export function printTable(rows: Row[]): void {
     row.requests ? milliseconds(row.p50Ms) : '-',
     row.requests ? milliseconds(row.p99Ms) : '-',
     `${ratio(row.ratioToBaseline)}x`,
+    row.floor ? `${perSecond(row.floor.requestsPerSecond)} (${row.floor.commands} cmd)` : '',
+    row.floor ? milliseconds(row.floor.p99Ms) : '',
+    row.floor ? `${(row.requestsPerSecond / row.floor.requestsPerSecond).toFixed(2)}x` : '',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const format = (cells: string[]) =>

@@ -5,7 +5,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
-import { connectMongoose, withDatabaseName } from '../src/platform/db/connect.js';
+import { connectMongoose, databaseClients, withDatabaseName } from '../src/platform/db/connect.js';
 import { startEmbeddedDatabase } from '../src/platform/db/embedded.js';
 import { createLogger } from '../src/platform/logger.js';
 import { programsPerPage } from '../src/programs/catalogue.js';
@@ -14,6 +14,7 @@ import { unitsPerPage } from '../src/units/service.js';
 import { User } from '../src/users/model.js';
 import { createBaselineApp } from './baseline.js';
 import { type CompletionCheck, prepareCompletions, progressPath, tokenConcurrency } from './completions.js';
+import { floorClients, measureFloor, recordCommands } from './floor.js';
 import { type ImportTiming, timeImports } from './importTiming.js';
 import {
   connections,
@@ -23,6 +24,7 @@ import {
   logIn,
   measure,
   printTable,
+  type Row,
   warmupSeconds,
   workers,
 } from './measure.js';
@@ -82,16 +84,19 @@ async function main(): Promise<void> {
   const loadAverage = os.loadavg()[0]!;
   let uri = process.env.BENCH_MONGODB_URI;
   let database = 'external (BENCH_MONGODB_URI)';
+  let postgresUrl: string | undefined;
   if (!uri) {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kompeten-bench-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const embedded = await startEmbeddedDatabase({ dataDir, ferretdbBin: process.env.FERRETDB_BIN, log });
     cleanups.push(() => embedded.stop());
     uri = embedded.uri;
-    database = embedded.kind;
+    postgresUrl = embedded.postgresUrl;
+    database = `${embedded.kind}${embedded.backend ? ` on ${embedded.backend}` : ''}`;
   }
   cleanups.push(() => mongoose.disconnect());
-  const connection = await connectMongoose(withDatabaseName(uri, 'bench_kompeten'));
+  const databaseUri = withDatabaseName(uri, 'bench_kompeten');
+  const connection = await connectMongoose(databaseUri, { postgresUrl, log, monitorCommands: true });
   await seedDemo();
   const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
   if (!coordinator?.institution) throw new Error(`No ${coordinatorEmail} with an institution`);
@@ -150,6 +155,13 @@ async function main(): Promise<void> {
     },
     { name: 'GET /learning (trainee, My learning)', path: '/learning', headers: asTrainee, texts: learningExpected(learning) },
     {
+      name: 'GET /cohorts/:id/roster (coordinator)',
+      path: `/cohorts/${studied.cohort}/roster`,
+      headers: asCoordinator,
+      texts: [trainee.name],
+    },
+    { name: 'GET /counselling (coordinator, the queue)', path: '/counselling', headers: asCoordinator, texts: ['<h1'] },
+    {
       name: 'GET /learn/:cohort/lessons/:id (enrolled trainee)',
       path: `/learn/${studied.cohort}/lessons/${studied.next.id}`,
       headers: asTrainee,
@@ -165,8 +177,20 @@ async function main(): Promise<void> {
 
   const baseline = await measure('baseline express+ejs page', baselineTarget, '/', {});
   const rows = [baseline];
+  const floor = await floorClients(databaseUri);
+  cleanups.push(() => floor.close());
+  /** The row, and beside it the same database work by the driver alone (see floor.ts). */
+  const withFloor = async (row: Row, request: () => Promise<void>) => {
+    const recording = await recordCommands(databaseClients(), request);
+    const measured = await measureFloor(`  floor of ${row.name}`, floor, recording, baseline.requestsPerSecond);
+    return {
+      ...row,
+      floor: { requestsPerSecond: measured.requestsPerSecond, p99Ms: measured.p99Ms, commands: recording.length },
+    };
+  };
   for (const page of pages) {
-    rows.push(await measure(page.name, appTarget, page.path, page.headers, baseline.requestsPerSecond));
+    const row = await measure(page.name, appTarget, page.path, page.headers, baseline.requestsPerSecond);
+    rows.push(await withFloor(row, () => expectPage(`${appUrl}${page.path}`, page.headers)));
   }
   say(`Issuing API tokens to ${learning.progressTrainees.length} trainees...`);
   const completions = await prepareCompletions(appUrl, learning.progressTrainees);
@@ -178,8 +202,8 @@ async function main(): Promise<void> {
     baseline.requestsPerSecond,
     completions.varied,
   );
-  rows.push(completionRow);
   const written = await completions.verify(completionRow);
+  rows.push(await withFloor(completionRow, () => completions.sendOne()));
 
   const imports = await timeImports(
     { id: String(coordinator._id), role: 'coordinator', institution: String(coordinator.institution) },

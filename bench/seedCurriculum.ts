@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import mongoose from 'mongoose';
 import { Institution, Sector } from '../src/institutions/model.js';
 import type { Actor } from '../src/platform/permissions.js';
@@ -7,9 +6,10 @@ import { Lesson, Module, Program, ProgramVersion } from '../src/programs/model.j
 import { publishProgram, type Snapshot } from '../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
 import { createProgram } from '../src/programs/service.js';
-import { CompetencyUnit, UnitEntry } from '../src/units/model.js';
+import { CompetencyUnit } from '../src/units/model.js';
 import { type UnitInput, unitInput } from '../src/units/schemas.js';
-import { ensureUnitEntries, saveUnits, unitFields } from '../src/units/service.js';
+import { unitWords, writeUnitsInSlices } from '../src/units/search.js';
+import { saveUnits } from '../src/units/service.js';
 import { User } from '../src/users/model.js';
 import {
   type LessonFields,
@@ -35,9 +35,8 @@ import { lessonMarkdown, lessonTopics, programText, type SectorWords, sectorWord
  *
  * One program per institution is first made through the services (saveUnits for its units,
  * createProgram, createModule, createLesson, publishProgram), and the bulk documents must have the
- * same shape as its. Unit search entries are inserted in bulk as well, each equal to the one
- * saveUnits wrote for the sample's units (ensureUnitEntries, run at the end as at server start,
- * upserts them one by one: two minutes for 20,000 on FerretDB).
+ * same shape as its. The units inserted for good are stamped with revisions as saveUnits stamps
+ * its writes (writeUnitsInSlices), so unit search in every process reads them.
  */
 
 export const modulesPerProgram = 5;
@@ -90,10 +89,12 @@ export function curriculumSize(scale: number) {
 
 /** The units to seed, built as saveUnits builds an approved unit (toObject() plus the timestamps it sets). */
 async function buildUnits(count: number, admin: Id) {
-  const existing = await CompetencyUnit.find({}, { code: 1, words: 1 }).lean();
+  const existing = await CompetencyUnit.find({}, { code: 1, title: 1, description: 1 })
+    .comment('scan: the bench seeds units beside those already there')
+    .lean();
   const taken = new Set(existing.map((unit) => unit.code));
   const bySector = new Map<string, SeedUnit[]>(sectorWords.map((sector) => [sector.code, []]));
-  const all: SeededUnit[] = existing.map((unit) => ({ code: unit.code, words: unit.words }));
+  const all: SeededUnit[] = existing.map((unit) => ({ code: unit.code, words: unitWords(unit) }));
   const now = new Date();
   for (let i = 0; all.length < existing.length + count; i += 1) {
     const sector = sectorWords[i % sectorWords.length]!;
@@ -102,7 +103,7 @@ async function buildUnits(count: number, admin: Id) {
     const input = unitInput.parse(raw);
     const doc = {
       ...new CompetencyUnit({
-        ...unitFields(input),
+        ...input,
         status: 'approved',
         proposedBy: admin,
         approvedBy: admin,
@@ -111,7 +112,7 @@ async function buildUnits(count: number, admin: Id) {
       createdAt: now,
       updatedAt: now,
     };
-    all.push({ code: doc.code, words: doc.words });
+    all.push({ code: doc.code, words: unitWords(input) });
     const elements = doc.elements.map((element) => element.title);
     bySector.get(sector.code)!.push({ _id: doc._id, code: doc.code, title: input.title.id, elements, subject, input, doc });
   }
@@ -249,24 +250,6 @@ function checkShapes(expected: StoredDraft, actual: StoredDraft, unitBySaveUnits
 
 const idsOf = (docs: Doc[]) => ({ _id: { $in: docs.map((doc) => doc._id) } });
 
-/** A unit's search entry, as saveUnits writes it beside the unit. */
-const entryDoc = (unit: Record<string, unknown>) =>
-  new UnitEntry({ _id: unit.code, title: unit.title, sector: unit.sector, status: unit.status, words: unit.words }).toObject();
-
-/** Refuses to go on unless entries built here equal those saveUnits wrote. */
-async function checkEntries(units: Record<string, unknown>[]): Promise<void> {
-  const stored = await UnitEntry.collection.find({ _id: { $in: units.map((unit) => String(unit.code)) } as never }).toArray();
-  const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
-  for (const unit of units) {
-    const entry = stored.find((candidate) => candidate._id === unit.code);
-    if (!isDeepStrictEqual(json(entry), json(entryDoc(unit)))) {
-      throw new Error(
-        `The search entry of ${unit.code} is not what saveUnits wrote:\n  ${JSON.stringify(entry)}\n  ${JSON.stringify(entryDoc(unit))}`,
-      );
-    }
-  }
-}
-
 function seededVersion(doc: Record<string, unknown>): SeededVersion {
   const snapshot = doc.snapshot as Snapshot;
   return {
@@ -306,7 +289,6 @@ export async function seedCurriculum(scale: number, viewer: string, log: (line: 
     sampleUnits.map((unit) => unit.input),
   );
   const saved = await CompetencyUnit.collection.find({ code: { $in: sampleUnits.map((unit) => unit.code) } }).toArray();
-  await checkEntries(saved);
   const bulkUnit = sampleUnits[0]!.doc!;
   for (const unit of sampleUnits) {
     unit._id = saved.find((doc) => doc.code === unit.code)!._id;
@@ -376,13 +358,13 @@ export async function seedCurriculum(scale: number, viewer: string, log: (line: 
   if (versions.length !== programs.length) throw new Error(`${programs.length} programs but ${versions.length} versions`);
   await insertInBatches((batch) => Program.collection.insertMany(batch), programs);
   await insertInBatches((batch) => ProgramVersion.collection.insertMany(batch), versions);
-  await insertInBatches((batch) => CompetencyUnit.collection.insertMany(batch), units);
-  await insertInBatches((batch) => UnitEntry.insertMany(batch, { lean: true }), units.map(entryDoc));
+  await writeUnitsInSlices(units, (slice, revision) =>
+    CompetencyUnit.collection.insertMany(slice.map((unit) => ({ ...unit, revision }))),
+  );
   await insertInBatches((batch) => Module.collection.insertMany(batch), modules);
   await insertInBatches((batch) => Lesson.collection.insertMany(batch), lessons);
-  if ((await ensureUnitEntries()) > 0) throw new Error('Some units were inserted without their search entries');
   timings.push({
-    name: `insert ${programs.length} programs and versions, ${units.length} units and search entries, ${modules.length} modules, ${lessons.length} lessons`,
+    name: `insert ${programs.length} programs and versions, ${units.length} units, ${modules.length} modules, ${lessons.length} lessons`,
     seconds: elapsed(start),
   });
 
@@ -403,7 +385,10 @@ export async function seedCurriculum(scale: number, viewer: string, log: (line: 
     units: all,
     programs: (
       await Program.collection
-        .find({ 'published.version': { $gt: 0 } }, { projection: { 'published.title': 1, 'published.sector': 1 } })
+        .find(
+          { 'published.version': { $gt: 0 } },
+          { projection: { 'published.title': 1, 'published.sector': 1 }, comment: 'scan: the benchmark lists what it seeded' },
+        )
         .toArray()
     ).map((program) => ({ id: String(program._id), title: program.published.title, sector: program.published.sector })),
     versions: versions.map(seededVersion),

@@ -251,12 +251,6 @@ export async function seedLearning(
   }
   timings.push({ name: `write ${size.cohorts} cohorts, ${users.length + 1} trainees in memory`, seconds: elapsed(start) });
 
-  // Each account lists its cohorts, as the enrolment service notes them (users/model.ts).
-  const cohortsOf = new Map<string, unknown[]>();
-  for (const doc of enrollments) cohortsOf.set(String(doc.trainee), [...(cohortsOf.get(String(doc.trainee)) ?? []), doc.cohort]);
-  for (const user of users) user.cohorts = cohortsOf.get(String(user._id)) ?? [];
-  const demoCohortIds = cohortsOf.get(String(context.demo._id)) ?? [];
-  await User.collection.updateOne({ _id: context.demo._id }, { $addToSet: { cohorts: { $each: demoCohortIds } } });
   const enrolledWithProgress = enrollments.find(
     (doc) => doc.status === 'enrolled' && (doc.progress as { completed: string[] }).completed.length > 0,
   );
