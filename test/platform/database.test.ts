@@ -51,7 +51,9 @@ describe('embedded database resolver', () => {
 
   it('starts FerretDB on PostgreSQL on free loopback ports, keeps its data across restarts, and leaves no process behind', async function () {
     this.timeout(120_000);
-    const first = await startEmbeddedDatabase({ dataDir, log });
+    // A DATA_DIR that does not exist yet, as on a first `npm start`.
+    const fresh = path.join(dataDir, 'data');
+    const first = await startEmbeddedDatabase({ dataDir: fresh, log });
     expect(first.uri).to.match(/^mongodb:\/\/127\.0\.0\.1:\d+$/);
     expect([first.kind, first.backend]).to.deep.equal(['ferretdb', 'postgresql']);
     expect(first.postgresUrl).to.match(/^postgres:\/\/kompeten:[^@]+@127\.0\.0\.1:\d+\/kompeten$/);
@@ -65,8 +67,9 @@ describe('embedded database resolver', () => {
     expect(await acceptsConnections(Number(new URL(first.uri).port))).to.equal(false);
     expect(await acceptsConnections(Number(new URL(first.postgresUrl!).port))).to.equal(false);
 
-    const second = await startEmbeddedDatabase({ dataDir, log });
+    const second = await startEmbeddedDatabase({ dataDir: fresh, log });
     try {
+      expect(second.backend).to.equal('postgresql');
       client = await MongoClient.connect(`${second.uri}/kompeten`);
       expect(
         await client

@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { connectMongoose, disconnectMongoose } from '../../src/platform/db/connect.js';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
+import { createDatabaseProbe } from '../../src/platform/db/health.js';
 import { testSessionSecret } from '../support/app.js';
 
 /** A GET with its status, body and how long it took, never waiting more than 15 s. */
@@ -63,7 +64,10 @@ describe('a stalled database', function () {
     expect((await timedGet(base, '/login')).status).to.equal(200);
     // FerretDB and its watchdog stop; the connections stay open and nothing answers on them.
     process.kill(-database.pid!, 'SIGSTOP');
+    // A probe that first connects during the stall (an app started then) must recover too.
+    const lateProbe = createDatabaseProbe(`${database.uri}/test_stall`);
     try {
+      expect(await lateProbe.isUp(), 'a probe made during the stall').to.equal(false);
       const [health, page, api, login] = await Promise.all([
         timedGet(base, '/healthz'),
         timedGet(base, '/catalogue', { 'Accept-Language': 'id' }),
@@ -89,6 +93,10 @@ describe('a stalled database', function () {
       health = await timedGet(base, '/healthz');
     }
     expect(health.status, 'healthy again').to.equal(200);
+    let late = await lateProbe.isUp();
+    for (let attempt = 0; attempt < 20 && !late; attempt += 1) late = await lateProbe.isUp();
+    await lateProbe.close();
+    expect(late, 'the probe made during the stall sees the database again').to.equal(true);
     const page = await timedGet(base, '/login');
     expect(page.status).to.equal(200);
     expect(page.text).to.contain('name="_csrf"');

@@ -24,7 +24,8 @@ export function createDatabaseProbe(uri: string): DatabaseProbe {
       const timeout = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
-      const ping = client
+      const asked = client;
+      const ping = asked
         .db('admin')
         .command({ ping: 1 })
         .then(
@@ -32,7 +33,13 @@ export function createDatabaseProbe(uri: string): DatabaseProbe {
           () => false,
         );
       try {
-        return await Promise.race([ping, timeout]);
+        const up = await Promise.race([ping, timeout]);
+        if (!up && client === asked) {
+          // A client whose first connection failed keeps failing at once: the next look starts afresh.
+          client = undefined;
+          asked.close().catch(() => undefined);
+        }
+        return up;
       } finally {
         clearTimeout(timer);
       }

@@ -97,6 +97,7 @@ export async function startEmbeddedPostgres(options: {
   const { initdb, postgres } = await postgresBinaries();
   const account = await serverAccount();
   const clusterDir = path.join(options.dataDir, 'postgres');
+  await mkdir(options.dataDir, { recursive: true });
   const password = await clusterPassword(options.dataDir);
   if (account) {
     // The server's account must reach its cluster through DATA_DIR.
