@@ -1,14 +1,14 @@
 import mongoose from 'mongoose';
 
 type Counter = { _id: string; value: number };
-const counters = () => mongoose.connection.collection<Counter>('revisions');
+const revisionCounters = () => mongoose.connection.collection<Counter>('revisions');
 
 /**
  * Claims the next revision of `name`. The counter is one atomic `$inc` (on FerretDB, updates
  * share one connection and are atomic too).
  */
 async function claimRevision(name: string): Promise<number> {
-  const counter = await counters().findOneAndUpdate(
+  const counter = await revisionCounters().findOneAndUpdate(
     { _id: name },
     { $inc: { value: 1 } },
     { upsert: true, returnDocument: 'after' },
@@ -28,7 +28,7 @@ export async function writeWithRevision<T>(name: string, write: (revision: numbe
 }
 
 async function currentRevision(name: string): Promise<number> {
-  return (await counters().findOne({ _id: name }))?.value ?? 0;
+  return (await revisionCounters().findOne({ _id: name }))?.value ?? 0;
 }
 
 export type RevisionedIndexOptions<Doc, Entry> = {

@@ -6,19 +6,8 @@ import type { CatalogueQuery } from './schemas.js';
 
 export const programsPerPage = 20;
 
-export type CatalogueEntry = {
-  id: string;
-  code: string;
-  title: string;
-  summary: string;
-  sector: string;
-  level: number | null;
-  hours: number;
-  province: string;
-  institutionName: string;
-  units: number;
-  modules: number;
-};
+/** What the catalogue shows of a program: its index entry without what only filtering needs. */
+export type CatalogueEntry = Omit<CatalogueItem, 'version' | 'institution' | 'words'>;
 
 /** Code-unit order of titles (as MongoDB sorts strings), then ids: a stable order across pages. */
 const byTitle = (a: CatalogueItem, b: CatalogueItem) =>
