@@ -201,9 +201,10 @@ export function printTable(rows: Row[]): void {
     row.requests ? milliseconds(row.p50Ms) : '-',
     row.requests ? milliseconds(row.p99Ms) : '-',
     `${ratio(row.ratioToBaseline)}x`,
-    row.floor ? `${perSecond(row.floor.requestsPerSecond)} (${row.floor.commands} cmd)` : '',
-    row.floor ? milliseconds(row.floor.p99Ms) : '',
-    row.floor ? `${(row.requestsPerSecond / row.floor.requestsPerSecond).toFixed(2)}x` : '',
+    // No command recorded (healthz pings on the probe's own connection): no floor to show.
+    row.floor?.commands ? `${perSecond(row.floor.requestsPerSecond)} (${row.floor.commands} cmd)` : '',
+    row.floor?.commands ? milliseconds(row.floor.p99Ms) : '',
+    row.floor?.commands ? `${(row.requestsPerSecond / row.floor.requestsPerSecond).toFixed(2)}x` : '',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const format = (cells: string[]) =>
