@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
-import { connectMongoose, databaseClients, withDatabaseName } from '../src/platform/db/connect.js';
+import { connectMongoose, databaseClients, disconnectMongoose, withDatabaseName } from '../src/platform/db/connect.js';
 import { startEmbeddedDatabase } from '../src/platform/db/embedded.js';
 import { createLogger } from '../src/platform/logger.js';
 import { programsPerPage } from '../src/programs/catalogue.js';
@@ -94,7 +93,7 @@ async function main(): Promise<void> {
     postgresUrl = embedded.postgresUrl;
     database = `${embedded.kind}${embedded.backend ? ` on ${embedded.backend}` : ''}`;
   }
-  cleanups.push(() => mongoose.disconnect());
+  cleanups.push(() => disconnectMongoose());
   const databaseUri = withDatabaseName(uri, 'bench_kompeten');
   const connection = await connectMongoose(databaseUri, { postgresUrl, log, monitorCommands: true });
   await seedDemo();
