@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { acceptsConnections, NoDatabaseError, startEmbeddedDatabase } from '../../src/platform/db/embedded.js';
 import { ferretdbCacheDir, isExecutable } from '../../src/platform/db/ferretdb.js';
-import { startEmbeddedPostgres } from '../../src/platform/db/postgres.js';
+import { outsideClusterDir, startEmbeddedPostgres } from '../../src/platform/db/postgres.js';
 import { projectRoot } from '../../src/platform/paths.js';
 
 const log = pino({ level: 'silent' });
@@ -51,7 +51,8 @@ describe('embedded database resolver', () => {
 
   it('starts FerretDB on PostgreSQL on free loopback ports, keeps its data across restarts, and leaves no process behind', async function () {
     this.timeout(120_000);
-    // A DATA_DIR that does not exist yet, as on a first `npm start`.
+    // A DATA_DIR that does not exist yet, as on a first `npm start`, in a folder others may pass.
+    await chmod(dataDir, 0o711);
     const fresh = path.join(dataDir, 'data');
     const first = await startEmbeddedDatabase({ dataDir: fresh, log });
     expect(first.uri).to.match(/^mongodb:\/\/127\.0\.0\.1:\d+$/);
@@ -83,6 +84,25 @@ describe('embedded database resolver', () => {
     }
     expect(isRunning(second.pid)).to.equal(false);
     expect(isRunning(second.postgresPid)).to.equal(false);
+  });
+
+  it('keeps the cluster outside a DATA_DIR that PostgreSQL’s account cannot reach, and says where', async function () {
+    if (process.getuid?.() !== 0) return; // only root runs PostgreSQL as another account
+    this.timeout(60_000);
+    const closed = path.join(dataDir, 'data'); // dataDir is mkdtemp's 0700: closed to others
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line).msg) });
+    const database = await startEmbeddedDatabase({ dataDir: closed, durable: false, log: capture });
+    try {
+      expect(database.backend).to.equal('postgresql');
+      expect(lines).to.include(
+        `PostgreSQL's account cannot reach ${closed} (a folder above it is closed to others): its cluster is kept in ${outsideClusterDir(closed)}`,
+      );
+      expect(await readdir(outsideClusterDir(closed))).to.include('PG_VERSION');
+    } finally {
+      await database.stop();
+      await rm(path.dirname(outsideClusterDir(closed)), { recursive: true, force: true });
+    }
   });
 
   it('lets FerretDB use an existing PostgreSQL (POSTGRES_URL) and leaves that one running', async function () {

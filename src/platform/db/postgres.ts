@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +67,36 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** Where the cluster of a DATA_DIR is kept when PostgreSQL's account cannot reach DATA_DIR. */
+export function outsideClusterDir(dataDir: string): string {
+  const key = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return path.join('/var/lib/kompeten', `${path.basename(dataDir)}-${key}`, 'postgres');
+}
+
+/**
+ * The cluster's folder: `DATA_DIR/postgres`, which the server's account (run as root: `postgres`)
+ * must reach. DATA_DIR itself is opened to it for passing through (o+x); a folder above it that is
+ * closed to others (`/root` is, on Debian) is not changed: the cluster is then kept in
+ * /var/lib/kompeten/<DATA_DIR's name>-<hash>/postgres instead, and the log says so.
+ */
+async function clusterDirFor(dataDir: string, account: { uid: number; gid: number } | undefined, log: Logger) {
+  const inside = path.join(dataDir, 'postgres');
+  if (!account) return inside;
+  const mode = (await stat(dataDir)).mode & 0o777;
+  if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o001);
+  const reachable = await run('/bin/sh', ['-c', 'test -x "$1"', 'reach', dataDir], account).then(
+    () => true,
+    () => false,
+  );
+  if (reachable) return inside;
+  const outside = outsideClusterDir(dataDir);
+  await mkdir(path.dirname(outside), { recursive: true, mode: 0o755 });
+  log.info(
+    `PostgreSQL's account cannot reach ${dataDir} (a folder above it is closed to others): its cluster is kept in ${outside}`,
+  );
+  return outside;
+}
+
 /** Waits until the server answers queries (it accepts TCP before it has finished recovering). */
 async function waitUntilReady(url: string, deadline: number): Promise<void> {
   for (;;) {
@@ -86,7 +116,7 @@ async function waitUntilReady(url: string, deadline: number): Promise<void> {
 
 /**
  * Starts PostgreSQL from the npm package's binaries on a free loopback port, its cluster under
- * `dataDir/postgres` (made on the first start). Only TCP on 127.0.0.1, no Unix socket, password
+ * `dataDir/postgres` (made on the first start; see clusterDirFor). Only TCP on 127.0.0.1, no Unix socket, password
  * authentication. `durable: false` (tests) turns off fsync: a crash may lose the cluster.
  */
 export async function startEmbeddedPostgres(options: {
@@ -96,20 +126,16 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<PostgresServer> {
   const { initdb, postgres } = await postgresBinaries();
   const account = await serverAccount();
-  const clusterDir = path.join(options.dataDir, 'postgres');
   await mkdir(options.dataDir, { recursive: true });
   const password = await clusterPassword(options.dataDir);
-  if (account) {
-    // The server's account must reach its cluster through DATA_DIR.
-    const mode = (await stat(options.dataDir)).mode & 0o777;
-    if ((mode & 0o001) === 0) await chmod(options.dataDir, mode | 0o001);
-  }
+  const clusterDir = await clusterDirFor(options.dataDir, account, options.log);
 
   if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) {
     options.log.info(`Creating the PostgreSQL cluster in ${clusterDir}`);
     await rm(clusterDir, { recursive: true, force: true }); // a first start that stopped half-way
     await mkdir(clusterDir, { recursive: true, mode: 0o700 });
-    const passwordFile = path.join(options.dataDir, `.postgres-init-${process.pid}`);
+    // Beside the cluster, where its account reaches (initdb reads it as that account).
+    const passwordFile = path.join(path.dirname(clusterDir), `.postgres-init-${process.pid}`);
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
     if (account) {
       await chown(clusterDir, account.uid, account.gid);
