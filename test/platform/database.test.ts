@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,7 @@ describe('embedded database resolver', () => {
     } finally {
       await database.stop();
       await rm(path.dirname(outsideClusterDir(closed)), { recursive: true, force: true });
+      await rmdir(path.dirname(path.dirname(outsideClusterDir(closed)))).catch(() => undefined); // if no other is kept there
     }
   });
 
