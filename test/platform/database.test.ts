@@ -55,14 +55,19 @@ describe('embedded database resolver', () => {
     await chmod(dataDir, 0o711);
     const fresh = path.join(dataDir, 'data');
     const first = await startEmbeddedDatabase({ dataDir: fresh, log });
-    expect(first.uri).to.match(/^mongodb:\/\/127\.0\.0\.1:\d+$/);
-    expect([first.kind, first.backend]).to.deep.equal(['ferretdb', 'postgresql']);
-    expect(first.postgresUrl).to.match(/^postgres:\/\/kompeten:[^@]+@127\.0\.0\.1:\d+\/kompeten$/);
-    expect(isRunning(first.postgresPid), 'PostgreSQL runs').to.equal(true);
-    let client = await MongoClient.connect(`${first.uri}/kompeten`);
-    await client.db().collection('notes').insertOne({ text: 'tetap ada' });
-    await client.close();
-    await first.stop();
+    let client: MongoClient;
+    try {
+      expect(first.uri).to.match(/^mongodb:\/\/127\.0\.0\.1:\d+$/);
+      expect([first.kind, first.backend]).to.deep.equal(['ferretdb', 'postgresql']);
+      expect(first.postgresUrl).to.match(/^postgres:\/\/kompeten:[^@]+@127\.0\.0\.1:\d+\/kompeten$/);
+      expect(isRunning(first.postgresPid), 'PostgreSQL runs').to.equal(true);
+      client = await MongoClient.connect(`${first.uri}/kompeten`);
+      await client.db().collection('notes').insertOne({ text: 'tetap ada' });
+      await client.close();
+    } finally {
+      // Stopped whatever the checks say, so a failing run still leaves no server behind.
+      await first.stop();
+    }
     expect(isRunning(first.pid), 'FerretDB stopped').to.equal(false);
     expect(isRunning(first.postgresPid), 'PostgreSQL stopped').to.equal(false);
     expect(await acceptsConnections(Number(new URL(first.uri).port))).to.equal(false);
