@@ -26,9 +26,6 @@ export type Dashboard = {
   cohorts?: { active: number; applications: number; intakes: number };
 };
 
-/** An admin's figures count the whole country (see nationwideScan); everyone else's are scoped. */
-const nationalTotals = (actor: Actor) => nationwideScan(actor.role === 'admin' ? {} : { scoped: true });
-
 /** The figures a role's dashboard shows; each one only where the actor may see it. */
 export async function dashboardFor(actor: Actor): Promise<Dashboard> {
   const dashboard: Dashboard = { role: actor.role };
@@ -41,7 +38,7 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
           { $match: User.castObject(scope(actor, 'users')) },
           { $group: { _id: '$role', count: { $sum: 1 } } },
         ],
-        { comment: nationalTotals(actor) },
+        { comment: nationwideScan(scope(actor, 'users')) },
       ).then((groups) => {
         const people = { trainee: 0, instructor: 0, coordinator: 0, admin: 0 };
         for (const group of groups) people[group._id] = group.count;
@@ -62,8 +59,8 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
       actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
     work.push(
       Promise.all([
-        Program.countDocuments({ ...mine, publishedVersion: 0 }, { comment: nationalTotals(actor) }),
-        Program.countDocuments({ ...mine, publishedVersion: { $gt: 0 } }, { comment: nationalTotals(actor) }),
+        Program.countDocuments({ ...mine, publishedVersion: 0 }, { comment: nationwideScan(mine) }),
+        Program.countDocuments({ ...mine, publishedVersion: { $gt: 0 } }, { comment: nationwideScan(mine) }),
       ]).then(([draft, published]) => {
         dashboard.programs = { draft, published };
       }),
@@ -89,9 +86,12 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
     const cohortFilter = actor.role === 'instructor' ? { instructors: actor.id } : institution;
     work.push(
       Promise.all([
-        Cohort.countDocuments({ ...cohortFilter, status: { $in: ['open', 'running'] } }, { comment: nationalTotals(actor) }),
+        Cohort.countDocuments(
+          { ...cohortFilter, status: { $in: ['open', 'running'] } },
+          { comment: nationwideScan(cohortFilter) },
+        ),
         can(actor, 'cohort.manage')
-          ? Enrollment.countDocuments({ ...institution, status: 'applied' }, { comment: nationalTotals(actor) })
+          ? Enrollment.countDocuments({ ...institution, status: 'applied' }, { comment: nationwideScan(institution) })
           : 0,
         can(actor, 'counselling.record') ? Intake.countDocuments({ ...institution, status: 'waiting' }) : 0,
       ]).then(([active, applications, intakes]) => {

@@ -34,6 +34,3 @@ export function unitRows(code: string, title = `Unit ${code}`) {
 
 /** A distinct valid code for each index (unit numbers run to 999 within each six-digit group). */
 export const codeOf = (index: number) => `J.${620100 + Math.floor(index / 1000)}.${String(index % 1000).padStart(3, '0')}.01`;
-
-/** Tests check and clear whole collections, which the query guard refuses unless a query says it scans. */
-export const testScan = 'scan: a test reads or clears the whole collection';
