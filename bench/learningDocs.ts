@@ -2,7 +2,8 @@ import type mongoose from 'mongoose';
 import { Cohort } from '../src/cohorts/model.js';
 import type { CohortInput } from '../src/cohorts/schemas.js';
 import { dayEnd, dayOf, dayStart } from '../src/cohorts/service.js';
-import { Enrollment, type EnrollmentStatus, enrollmentId, Seat, seatId } from '../src/enrolment/model.js';
+import { Enrollment, type EnrollmentStatus, enrollmentId } from '../src/enrolment/model.js';
+import { seatOf } from '../src/enrolment/seats.js';
 import { User } from '../src/users/model.js';
 import { randomFrom } from './curriculumText.js';
 import type { SeededVersion } from './seedCurriculum.js';
@@ -130,7 +131,7 @@ export type Member = {
   status: EnrollmentStatus;
   /** Lessons completed, from the first of the version on (trainees mostly go in order). */
   done: number;
-  /** The place taken, 1..capacity, for seated members. */
+  /** The place taken, 1..capacity, for seated members (0: none); the cohort's `seats` lists them. */
   seat: number;
 };
 
@@ -222,13 +223,6 @@ export function enrollmentDoc(cohort: CohortPlan, member: Member, random: Random
   return { ...doc, createdAt: appliedAt, updatedAt: changedAt, __v: 0 };
 }
 
-/** The Seat of a seated member, as claimSeat inserts it. */
-export const seatDoc = (cohort: CohortPlan, member: Member, enrollment: { _id: string; enrolledAt?: Date | null }) => ({
-  ...new Seat({
-    _id: seatId(cohort._id, member.seat),
-    cohort: cohort._id,
-    enrollment: enrollment._id,
-    takenAt: enrollment.enrolledAt,
-  }).toObject(),
-  __v: 0,
-});
+/** A seated member's entry in the cohort's `seats`, as takeSeats adds it. */
+export const seatEntry = (enrollment: { _id: string; appliedAt: Date }) =>
+  seatOf({ id: enrollment._id, appliedAt: enrollment.appliedAt });

@@ -3,7 +3,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { Cohort } from '../src/cohorts/model.js';
 import { cohortSchema } from '../src/cohorts/schemas.js';
 import { createCohort } from '../src/cohorts/service.js';
-import { Enrollment, Seat } from '../src/enrolment/model.js';
+import { Enrollment } from '../src/enrolment/model.js';
 import { applyOnBehalf } from '../src/enrolment/service.js';
 import { Institution } from '../src/institutions/model.js';
 import { recordProgress } from '../src/learning/service.js';
@@ -21,7 +21,7 @@ import {
   type Member,
   planMembers,
   randomSource,
-  seatDoc,
+  seatEntry,
   traineeFields,
   userDoc,
 } from './learningDocs.js';
@@ -113,17 +113,20 @@ async function seedSample(
   const trainee: Actor = { id: user.id, role: 'trainee', institution: user.institution };
   const at = new Date(Date.now() - hourMs);
   await recordProgress(trainee, [
-    ...lessons.slice(0, done).map((lesson, n) => ({ id: `s${n}`, cohort: cohortId, lesson, kind: 'complete' as const, at })),
-    { id: 'p', cohort: cohortId, lesson: lessons[done]!, kind: 'position', position: 0.4, at },
+    ...lessons
+      .slice(0, done)
+      .map((lesson, n) => ({ id: `s${n}`, account: user.id, cohort: cohortId, lesson, kind: 'complete' as const, at })),
+    { id: 'p', account: user.id, cohort: cohortId, lesson: lessons[done]!, kind: 'position', position: 0.4, at },
   ]);
   const [userStored, cohortStored, enrollmentStored] = await Promise.all([
     User.collection.findOne({ _id: new mongoose.Types.ObjectId(user.id) }),
     Cohort.collection.findOne({ _id: new mongoose.Types.ObjectId(cohortId) }),
     Enrollment.collection.findOne({ trainee: new mongoose.Types.ObjectId(user.id) }),
   ]);
-  const seatStored = await Seat.collection.findOne({ enrollment: enrollmentStored?._id });
-  if (!userStored || !cohortStored || !enrollmentStored || !seatStored) throw new Error('The sample trainee was not stored');
-  return { user: userStored, cohort: cohortStored, enrollment: enrollmentStored, seat: seatStored };
+  if (!userStored || !cohortStored || !enrollmentStored || (cohortStored.seats as string[]).length !== 1) {
+    throw new Error('The sample trainee was not stored');
+  }
+  return { user: userStored, cohort: cohortStored, enrollment: enrollmentStored };
 }
 
 type Stored = Awaited<ReturnType<typeof seedSample>>;
@@ -193,7 +196,9 @@ export async function seedLearning(
   const cohorts: Doc[] = [];
   const users: Doc[] = [];
   const enrollments: Doc[] = [];
-  const seats: Doc[] = [];
+  // Places of seated members, kept in their cohort's `seats`; the sample cohort's are added once it has members.
+  const sampleSeats: string[] = [];
+  let seatCount = 0;
   const demo: LearningSeed['demo'] = [];
   const candidates: { member: Member; cohort: CohortPlan; enrollment: string; email: string }[] = [];
   let trainee = 1;
@@ -221,6 +226,7 @@ export async function seedLearning(
     ];
     const newcomers: Id[] = [];
     const emails = new Map<string, string>();
+    const seats: string[] = [];
     for (let n = c === 0 ? 1 : 0; n < sizes[c]!; n += 1) {
       const fields = traineeFields(trainee, institutionOf(version));
       trainee += 1;
@@ -234,7 +240,7 @@ export async function seedLearning(
       if (member.trainee.equals(sample.user._id)) continue;
       const enrollment = enrollmentDoc(plan, member, random, now, isDemo ? new Date(now.getTime() - 5 * hourMs) : undefined);
       enrollments.push(enrollment as Doc);
-      if (member.seat) seats.push(seatDoc(plan, member, enrollment) as Doc);
+      if (member.seat) seats.push(seatEntry(enrollment));
       if (isDemo) {
         const next = version.lessons[member.done]!;
         demo.push({
@@ -248,22 +254,23 @@ export async function seedLearning(
         candidates.push({ member, cohort: plan, enrollment: enrollment._id, email: emails.get(String(member.trainee))! });
       }
     }
+    if (c === 0) sampleSeats.push(...seats);
+    else doc.seats = seats;
+    seatCount += seats.length;
   }
   timings.push({ name: `write ${size.cohorts} cohorts, ${users.length + 1} trainees in memory`, seconds: elapsed(start) });
 
   const enrolledWithProgress = enrollments.find(
     (doc) => doc.status === 'enrolled' && (doc.progress as { completed: string[] }).completed.length > 0,
   );
-  checkShapes(sample, { user: users[0], cohort: cohorts[0], enrollment: enrolledWithProgress, seat: seats[0] });
+  checkShapes(sample, { user: users[0], cohort: cohorts[0], enrollment: enrolledWithProgress });
   if (demo.length < 3) throw new Error(`Only ${demo.length} cohorts at ${demoEmail}'s institution`);
 
-  log(
-    `Inserting ${cohorts.length} cohorts, ${users.length} trainees, ${enrollments.length} enrolments, ${seats.length} seats...`,
-  );
+  log(`Inserting ${cohorts.length} cohorts, ${users.length} trainees, ${enrollments.length} enrolments, ${seatCount} places...`);
   timings.push(await insertAll('cohorts', Cohort.collection, cohorts, log));
   timings.push(await insertAll('trainees', User.collection, users, log));
   timings.push(await insertAll('enrolments', Enrollment.collection, enrollments, log));
-  timings.push(await insertAll('seats', Seat.collection, seats, log));
+  await Cohort.updateOne({ _id: sample.cohort._id }, { $addToSet: { seats: { $each: sampleSeats } } });
 
   // Candidates are one per cohort; these are spread over the whole collection. FerretDB finds an
   // enrolment by scanning up to it, so the list starts mid-collection: the first (checked and
@@ -284,7 +291,7 @@ export async function seedLearning(
       cohorts: size.cohorts,
       trainees: users.length + 1,
       enrollments: enrollments.length + 1,
-      seats: seats.length + 1,
+      seats: seatCount + 1,
       byStatus,
     },
     timings,

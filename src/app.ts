@@ -18,6 +18,7 @@ import type { Config } from './platform/config.js';
 import { databaseIsUp } from './platform/db/connect.js';
 import { requestDeadline } from './platform/http/deadline.js';
 import { errorHandler, notFoundHandler } from './platform/http/errorHandler.js';
+import { guardRouteParams } from './platform/http/params.js';
 import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
 import type { Logger } from './platform/logger.js';
@@ -103,6 +104,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerCohortRoutes(features);
   registerEnrolmentRoutes(features);
   registerLearningRoutes(features);
+  guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
   });
@@ -112,7 +114,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
-  return { app, sessionMiddleware, api };
+  return { app, sessionMiddleware, api, web };
 }
 
 export type FeatureContext = {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { startPeriodicCleanup } from './platform/cleanup.js';
+import { startPeriodicCleanup } from './cleanup.js';
 import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db/connect.js';
 import type { Logger } from './platform/logger.js';

@@ -1,6 +1,8 @@
 // Keeps the lessons a trainee opened (and "My learning") readable without a connection.
 // Pages: network first, the stored copy when offline. Styles and scripts: the stored copy first,
-// refreshed in the background. Logging out forgets the stored pages (phones are often shared).
+// refreshed in the background. Logging out, or in, forgets the stored pages: phones are often
+// shared, and a page kept for one account (its name, its progress queue) must not be shown to the
+// next one offline, nor record their progress as the first account's.
 const pages = 'kompeten-pages-v1';
 const assets = 'kompeten-assets-v1';
 const assetUrls = ['/public/css/app.css', '/public/js/learning.js'];
@@ -63,7 +65,7 @@ async function storedFirst(request) {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (url.origin !== self.location.origin) return;
-  if (event.request.method === 'POST' && url.pathname === '/logout') {
+  if (event.request.method === 'POST' && (url.pathname === '/logout' || url.pathname === '/login')) {
     event.waitUntil(caches.delete(pages));
     return;
   }

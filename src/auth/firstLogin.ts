@@ -2,9 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Language } from '../platform/i18n.js';
 import { User, type UserDoc } from '../users/model.js';
-import type { UserView } from '../users/schemas.js';
-import { toUserView } from '../users/service.js';
+import { newSessionEpoch, toUserView } from '../users/service.js';
 import { hashPassword, isPasswordUnset } from './passwords.js';
+import type { SignedIn } from './service.js';
 
 /**
  * First-login links for accounts made for someone else (bulk enrolment): the link lets its holder
@@ -76,22 +76,25 @@ export async function checkFirstLoginToken(secret: string, token: string, now = 
 }
 
 /**
- * Sets the first password of the account the link is for and returns the account, or the reason
- * the link does not work. Only replaces the hash the link was signed over, so a link works once.
+ * Sets the first password of the account the link is for and returns the account with its new
+ * session epoch, or the reason the link does not work. Only replaces the hash the link was signed
+ * over, so a link works once. Like every password change it gives the account a new session epoch
+ * (users/model.ts): no session or API token made before the password was set outlives it.
  */
 export async function setFirstPassword(
   secret: string,
   token: string,
   password: string,
   now = Date.now(),
-): Promise<{ state: 'done'; user: UserView } | Exclude<FirstLoginCheck, { state: 'valid' }>> {
+): Promise<({ state: 'done' } & SignedIn) | Exclude<FirstLoginCheck, { state: 'valid' }>> {
   const check = await checkFirstLoginToken(secret, token, now);
   if (check.state !== 'valid') return check;
   const passwordHash = await hashPassword(password);
+  const epoch = newSessionEpoch();
   const { modifiedCount } = await User.updateOne(
     { _id: check.user._id, passwordHash: check.user.passwordHash },
-    { $set: { passwordHash, lastLoginAt: new Date(now) } },
+    { $set: { passwordHash, sessionEpoch: epoch, lastLoginAt: new Date(now) } },
   );
   if (!modifiedCount) return { state: 'used', language: check.user.language as Language };
-  return { state: 'done', user: toUserView(check.user) };
+  return { state: 'done', user: toUserView(check.user), epoch };
 }

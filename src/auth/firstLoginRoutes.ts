@@ -71,7 +71,7 @@ export function registerFirstLoginRoutes({ web, sessionSecret, secureCookie }: F
     const { password } = parseInput(welcomeSchema, req.body);
     const result = await setFirstPassword(sessionSecret, token(req), password);
     if (result.state !== 'done') return showUnavailable(req, res, result.state);
-    await logIn(req, res, result.user, sessionSecret, secureCookie);
+    await logIn(req, res, result, sessionSecret, secureCookie);
     res.redirect(303, '/learning');
   });
 }

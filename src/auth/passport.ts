@@ -6,12 +6,23 @@ import { type IVerifyOptions, Strategy as LocalStrategy } from 'passport-local';
 import { AppError, ForbiddenError, UnauthorizedError } from '../platform/errors.js';
 import { type Action, authorize } from '../platform/permissions.js';
 import { userForToken } from '../tokens/service.js';
-import { User, type UserDoc } from '../users/model.js';
+import { newAccountSessionEpoch, User, type UserDoc } from '../users/model.js';
 import type { UserView } from '../users/schemas.js';
-import { toActor, toUserView } from '../users/service.js';
-import { authenticate, isTrustedDevice } from './service.js';
+import { sessionEpochOf, toActor, toUserView } from '../users/service.js';
+import { deviceCookie, trustedDeviceOf } from './device.js';
+import { authenticate, type SignedIn } from './service.js';
 
-export const deviceCookie = 'kompeten.device';
+/**
+ * What a session keeps of its user: the account id and the account's session epoch at login
+ * (users/model.ts). Sessions from before epochs hold the id alone, with the first epoch.
+ */
+type SessionPrincipal = { id: string; epoch: string };
+
+function principalOf(stored: unknown): SessionPrincipal | null {
+  if (typeof stored === 'string') return { id: stored, epoch: newAccountSessionEpoch };
+  const { id, epoch } = (stored ?? {}) as Partial<SessionPrincipal>;
+  return typeof id === 'string' && typeof epoch === 'string' ? { id, epoch } : null;
+}
 
 /** Registers the strategies: local (email + password, throttled) and bearer tokens. */
 export function configurePassport(sessionSecret: string): passport.PassportStatic {
@@ -20,25 +31,38 @@ export function configurePassport(sessionSecret: string): passport.PassportStati
       const source = {
         email,
         ip: req.ip ?? 'unknown',
-        trustedDevice: isTrustedDevice(sessionSecret, email, req.cookies?.[deviceCookie]),
+        device: trustedDeviceOf(sessionSecret, email, req.cookies?.[deviceCookie]),
       };
       authenticate({ email, password }, source).then(
-        (user) => done(null, user),
+        // Read by the login route's own callback (auth/routes.ts), never stored as the user as is.
+        (signedIn) => done(null, signedIn as unknown as Express.User),
         (error) => (error instanceof AppError ? done(null, false, { message: error.key, error } as IVerifyOptions) : done(error)),
       );
     }),
   );
   passport.use(
     new BearerStrategy((token, done) => {
-      userForToken(token).then((user) => done(null, user ?? false), done);
+      userForToken(token).then((signedIn) => done(null, signedIn ?? false), done);
     }),
   );
-  passport.serializeUser((user, done) => done(null, (user as UserView).id));
-  passport.deserializeUser((id: string, done) => {
-    if (!mongoose.isValidObjectId(id)) return done(null, false);
-    User.findById(id)
+  // The epoch comes from the login that checked the password (logIn sets it), never from the
+  // account as it is now: a login racing a password change must not get the new epoch.
+  passport.serializeUser((req: Request, user: Express.User, done: (error: unknown, stored?: SessionPrincipal) => void) => {
+    if (req.authEpoch === undefined) return done(new Error('Logging in without the epoch of the login'));
+    done(null, { id: user.id, epoch: req.authEpoch });
+  });
+  passport.deserializeUser((req: Request, stored: unknown, done: (error: unknown, user?: Express.User | false) => void) => {
+    const principal = principalOf(stored);
+    if (!principal || !mongoose.isValidObjectId(principal.id)) return done(null, false);
+    User.findById(principal.id)
       .lean<UserDoc>()
-      .then((user) => done(null, user?.active ? toUserView(user) : false), done);
+      .then((user) => {
+        // A deactivated account, or sessions ended by a password change or "log out everywhere":
+        // passport then drops the user from the session, and the request is anonymous.
+        if (!user?.active || sessionEpochOf(user) !== principal.epoch) return done(null, false);
+        req.authEpoch = principal.epoch;
+        done(null, toUserView(user));
+      }, done);
   });
   return passport;
 }
@@ -58,13 +82,23 @@ export function resolveActor(req: Request, res: Response, next: NextFunction): v
     finish();
     return;
   }
-  passport.authenticate('bearer', { session: false }, (error: unknown, user: UserView | false) => {
+  passport.authenticate('bearer', { session: false }, (error: unknown, signedIn: SignedIn | false) => {
     if (error) return next(error);
-    if (!user) return next(new UnauthorizedError('auth.token.invalid'));
-    req.user = user;
+    if (!signedIn) return next(new UnauthorizedError('auth.token.invalid'));
+    req.user = signedIn.user;
+    req.authEpoch = signedIn.epoch;
     req.authenticatedByToken = true;
     finish();
   })(req, res, next);
+}
+
+/**
+ * The session epoch the request's credentials carry (its session's or its token's), for what it
+ * issues in turn (an API token): that dies with the credentials that made it.
+ */
+export function authEpochOf(req: Request): string {
+  if (req.authEpoch === undefined) throw new UnauthorizedError();
+  return req.authEpoch;
 }
 
 export function requireLogin(req: Request, _res: Response, next: NextFunction): void {
@@ -89,6 +123,8 @@ declare global {
     interface User extends UserView {}
     interface Request {
       authenticatedByToken?: boolean;
+      /** The session epoch of the credentials that logged this request in (users/model.ts). */
+      authEpoch?: string;
     }
   }
 }

@@ -1,21 +1,26 @@
 import mongoose from 'mongoose';
 import { TooManyRequestsError } from '../platform/errors.js';
+import { normaliseEmail } from '../platform/text.js';
 
 /**
  * Login throttling, kept in the database so every app process sees the same counts.
  * Each failed attempt is one inserted record per counter; a counter is used up when it has
- * `limit` records in the last 15 minutes (a sliding window):
+ * `limit` records in the last 15 minutes (a sliding window). A browser without a device cookie
+ * for the account is counted:
  * - per account and address: stops guessing from one place quickly;
- * - per account: stops guessing spread over many addresses, but only for browsers that have
- *   never logged in to the account; a device that has (it carries a signed device cookie) is
- *   exempt, so an attacker can slow a real user down but never lock them out;
+ * - per account: stops guessing spread over many addresses;
  * - per address: stops one address trying many accounts.
- * Records are only ever inserted, never incremented: FerretDB 1.x (SQLite) loses concurrent
- * `$inc` updates to one document, while concurrent inserts are all kept. Expired records are
- * deleted by the periodic clean-up, since FerretDB has no TTL index.
+ * A browser that has logged in to the account before (it carries a signed device cookie, see
+ * device.ts) is judged by its own failures only, per device: failures by others at the same
+ * address (a lab behind one public IP) or against the same account do not lock it out, and its
+ * own typing errors do not count against the address. So an attacker can never lock a real user
+ * out of a browser they have used, while the attacker stays throttled.
+ * Records are only ever inserted, never incremented: FerretDB 1.x loses concurrent `$inc`
+ * updates to one document, while concurrent inserts are all kept. Expired records are deleted by
+ * the periodic clean-up, since FerretDB has no TTL index.
  */
 export const throttleWindowMs = 15 * 60 * 1000;
-export const throttleLimits = { pair: 5, account: 20, address: 100 } as const;
+export const throttleLimits = { pair: 5, account: 20, address: 100, device: 5 } as const;
 
 const failureSchema = new mongoose.Schema(
   { key: { type: String, required: true }, at: { type: Date, required: true } },
@@ -25,18 +30,19 @@ failureSchema.index({ key: 1, at: -1 });
 failureSchema.index({ at: 1 });
 export const LoginFailure = mongoose.model('LoginFailure', failureSchema);
 
-export type LoginSource = { email: string; ip: string; trustedDevice: boolean };
+/** Who is trying: `device` is the id a valid device cookie proves for this account, else null. */
+export type LoginSource = { email: string; ip: string; device: string | null };
 
-const normalise = (email: string) => email.trim().toLowerCase();
-const pairKey = (source: LoginSource) => `pair:${normalise(source.email)}|${source.ip}`;
+const pairKey = (source: LoginSource) => `pair:${normaliseEmail(source.email)}|${source.ip}`;
+const deviceKey = (source: LoginSource) => `device:${normaliseEmail(source.email)}|${source.device}`;
 
 function counters(source: LoginSource): { key: string; limit: number }[] {
-  const list: { key: string; limit: number }[] = [
+  if (source.device) return [{ key: deviceKey(source), limit: throttleLimits.device }];
+  return [
     { key: pairKey(source), limit: throttleLimits.pair },
+    { key: `account:${normaliseEmail(source.email)}`, limit: throttleLimits.account },
     { key: `address:${source.ip}`, limit: throttleLimits.address },
   ];
-  if (!source.trustedDevice) list.push({ key: `account:${normalise(source.email)}`, limit: throttleLimits.account });
-  return list;
 }
 
 /** Throws TooManyRequestsError, with the wait, when any counter for this source is used up. */
@@ -63,9 +69,12 @@ export async function recordLoginFailure(source: LoginSource, now = Date.now()):
   await LoginFailure.insertMany(counters(source).map(({ key }) => ({ key, at })));
 }
 
-/** A successful login forgets this account's failures from this address. */
+/**
+ * A successful login forgets the failures it was judged by: a known browser its own (not the
+ * address's, which may be someone else's guessing), any other browser this account's at this address.
+ */
 export async function recordLoginSuccess(source: LoginSource): Promise<void> {
-  await LoginFailure.deleteMany({ key: pairKey(source) });
+  await LoginFailure.deleteMany({ key: source.device ? deviceKey(source) : pairKey(source) });
 }
 
 export async function deleteExpiredLoginFailures(now = new Date()): Promise<number> {

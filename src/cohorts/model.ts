@@ -11,7 +11,7 @@ export const weekdays = [1, 2, 3, 4, 5, 6, 7] as const;
 /**
  * A cohort (angkatan) runs one published version of a program at one institution. Its program
  * version never changes once trainees study in it, so what they read cannot move under them.
- * Capacity is enforced by Seat documents (enrolment/model.ts), not by a counter here.
+ * Capacity is enforced here, with the places taken (`seats`), so that one document holds both.
  */
 const cohortSchema = new mongoose.Schema(
   {
@@ -27,6 +27,14 @@ const cohortSchema = new mongoose.Schema(
     enrolmentOpens: { type: Date, required: true },
     enrolmentCloses: { type: Date, required: true },
     capacity: { type: Number, required: true, min: 1 },
+    /**
+     * The places taken: one entry per enrolment holding one, "<enrolment>@<its application time>"
+     * (enrolment/seats.ts). Kept beside `capacity` so that taking a place, handing one back and
+     * changing the capacity are each one conditional update of this document, and the places
+     * taken can never outnumber the capacity. Missing on cohorts made before it, whose places are
+     * carried over from the old Seat documents on first use.
+     */
+    seats: { type: [String], default: [] },
     mode: { type: String, enum: cohortModes, default: 'online' },
     instructors: [{ type: ObjectId, ref: 'User' }],
     /** The weekly live-class slot: on these weekdays, from `start` to `end` (HH:MM, the institution's time). */

@@ -1,18 +1,16 @@
 import type { Request } from 'express';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
-import { Enrollment, enrollmentStatuses } from '../enrolment/model.js';
 import { seatsTaken } from '../enrolment/seats.js';
-import { cohortEnrollments } from '../enrolment/service.js';
+import { cohortEnrollments, enrollmentCounts } from '../enrolment/service.js';
 import { listInstitutions } from '../institutions/service.js';
 import { cohortRoster } from '../learning/service.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can } from '../platform/permissions.js';
 import { pageOf, parseInput } from '../platform/validation.js';
 import { publishedPrograms } from '../programs/catalogue.js';
-import { User } from '../users/model.js';
+import { activeInstructorsOf, namesOfUsers } from '../users/directory.js';
 import { cohortListQuery, cohortSchema, enrolmentListQuery } from './schemas.js';
 import {
   type CohortView,
@@ -29,12 +27,12 @@ const id = (req: Request) => String(req.params.id);
 
 /** Choices for the cohort form: published programs and instructors of the institution. */
 async function cohortChoices(req: Request, institution: string | null) {
-  const admin = req.actor?.role === 'admin';
+  const anyInstitution = can(req.actor, 'institution.chooseAny');
   const [programs, instructors, institutions] = await Promise.all([
     // From the catalogue's index in memory; an admin chooses among every program in the country.
-    publishedPrograms(admin ? undefined : (institution ?? undefined)),
-    institution ? User.find({ role: 'instructor', institution, active: true }, { name: 1 }).sort({ name: 1 }).lean() : [],
-    req.actor?.role === 'admin' ? listInstitutions(req.actor) : Promise.resolve([]),
+    publishedPrograms(anyInstitution ? undefined : (institution ?? undefined)),
+    activeInstructorsOf(institution),
+    anyInstitution ? listInstitutions(req.actor!) : Promise.resolve([]),
   ]);
   return {
     programs: programs.map((program) => ({
@@ -42,7 +40,7 @@ async function cohortChoices(req: Request, institution: string | null) {
       label: `${program.code} · ${program.title}`,
       versions: program.version,
     })),
-    instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })),
+    instructors,
     institutions,
   };
 }
@@ -59,26 +57,15 @@ const formValues = (cohort: CohortView) => ({
   scheduleEnd: cohort.schedule.end,
 });
 
-/** How many enrolments the cohort has in each state, for its page. */
-async function statusCounts(cohortId: string) {
-  const groups = await Enrollment.aggregate<{ _id: string; count: number }>([
-    { $match: { cohort: new mongoose.Types.ObjectId(cohortId) } },
-    { $group: { _id: '$status', count: { $sum: 1 } } },
-  ]);
-  const counts = Object.fromEntries(enrollmentStatuses.map((status) => [status, 0])) as Record<string, number>;
-  for (const group of groups) counts[group._id] = group.count;
-  return counts;
-}
-
 /** What the cohort page shows; also the locals of the forms on it, shown again when one fails. */
 export async function cohortPage(req: Request, cohortId: string) {
   const cohort = await viewableCohort(req.actor!, cohortId);
   const [counts, taken, applied, waitlisted, instructors] = await Promise.all([
-    statusCounts(cohort.id),
+    enrollmentCounts(cohort.id),
     seatsTaken(cohort.id),
     cohortEnrollments(req.actor!, cohort.id, 'applied'),
     cohortEnrollments(req.actor!, cohort.id, 'waitlisted'),
-    User.find({ _id: { $in: cohort.instructors } }, { name: 1 }).lean(),
+    namesOfUsers(cohort.instructors),
   ]);
   return {
     title: cohort.name,
@@ -87,7 +74,7 @@ export async function cohortPage(req: Request, cohortId: string) {
     taken,
     applied,
     waitlisted,
-    instructors: instructors.map((user) => user.name),
+    instructors: cohort.instructors.map((instructor) => instructors.get(instructor) ?? ''),
     manages: can(req.actor, 'cohort.manage', cohortRef(cohort)),
     saved: null,
   };
@@ -148,6 +135,7 @@ export function registerCohortRoutes({ web, api }: FeatureContext): void {
     institution: z.string(),
     program: z.string(),
     version: z.number(),
+    programCode: z.string(),
     programTitle: z.string(),
     startsOn: z.string(),
     endsOn: z.string(),
@@ -157,6 +145,7 @@ export function registerCohortRoutes({ web, api }: FeatureContext): void {
     mode: z.string(),
     status: z.string(),
     autoApprove: z.boolean(),
+    instructors: z.array(z.string()),
     schedule: z.object({ days: z.array(z.number()), start: z.string(), end: z.string() }),
   });
   const toApi = (cohort: CohortView) => ({

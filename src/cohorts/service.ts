@@ -1,10 +1,10 @@
 import mongoose from 'mongoose';
-import { promoteWaitlisted, seatsTaken } from '../enrolment/seats.js';
+import { promoteWaitlisted, updateCohortWithinSeats } from '../enrolment/seats.js';
 import { Institution } from '../institutions/model.js';
 import { nationwideScan } from '../platform/db/queryGuard.js';
-import { NotFoundError, ValidationError } from '../platform/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
-import { type Actor, authorize, type CohortRef } from '../platform/permissions.js';
+import { type Actor, authorize, type CohortRef, can, scope } from '../platform/permissions.js';
 import { Program, type ProgramDoc } from '../programs/model.js';
 import { getVersion } from '../programs/publishing.js';
 import { User } from '../users/model.js';
@@ -92,10 +92,14 @@ export async function manageableCohort(actor: Actor | null, id: string): Promise
   return cohort;
 }
 
-async function cohortFields(input: CohortInput, institution: string) {
+async function cohortFields(actor: Actor, input: CohortInput, institution: string) {
   if (!mongoose.isValidObjectId(input.program)) throw new ValidationError([{ field: 'program', key: 'validation.choice' }]);
-  const program = await Program.findById(input.program, { publishedVersion: 1 }).lean<ProgramDoc>();
-  if (!program?.publishedVersion) throw new ValidationError([{ field: 'program', key: 'cohorts.errors.programNotPublished' }]);
+  const program = await Program.findById(input.program, { publishedVersion: 1, institution: 1 }).lean<ProgramDoc>();
+  if (!program) throw new ValidationError([{ field: 'program', key: 'validation.choice' }]);
+  if (!can(actor, 'cohort.runProgram', { cohort: { institution }, program: { institution: String(program.institution) } })) {
+    throw new ValidationError([{ field: 'program', key: 'cohorts.errors.programOfOtherInstitution' }]);
+  }
+  if (!program.publishedVersion) throw new ValidationError([{ field: 'program', key: 'cohorts.errors.programNotPublished' }]);
   const versionNumber = input.version ?? program.publishedVersion;
   const version = await getVersion(input.program, versionNumber).catch(() => null);
   if (!version) throw new ValidationError([{ field: 'version', key: 'validation.choice' }]);
@@ -124,30 +128,42 @@ async function cohortFields(input: CohortInput, institution: string) {
 
 export async function createCohort(actor: Actor | null, input: CohortInput): Promise<string> {
   authorize(actor, 'cohort.manage');
-  const institution = actor.role === 'admin' ? input.institution : (actor.institution ?? undefined);
+  const institution = can(actor, 'institution.chooseAny') ? input.institution : (actor.institution ?? undefined);
   if (!institution || !(await Institution.exists({ _id: institution }))) {
     throw new ValidationError([{ field: 'institution', key: 'validation.choice' }]);
   }
-  const cohort = await Cohort.create({ ...(await cohortFields(input, institution)), institution, createdBy: actor.id });
+  const cohort = await Cohort.create({ ...(await cohortFields(actor, input, institution)), institution, createdBy: actor.id });
   return String(cohort._id);
 }
 
 /**
  * Changes a cohort. Its program version is fixed once anyone holds a place (they study it), and
  * its capacity cannot drop below the places taken; a larger capacity moves the waiting list up.
+ * Both rules are conditions of the one write that changes the cohort (updateCohortWithinSeats),
+ * checked against the places taken at that moment: an approval at the same time cannot slip past.
  */
 export async function updateCohort(actor: Actor | null, id: string, input: CohortInput): Promise<void> {
-  const cohort = await manageableCohort(actor, id);
-  const fields = await cohortFields(input, cohort.institution);
-  const taken = await seatsTaken(id);
-  if (fields.capacity < taken) {
-    throw new ValidationError([{ field: 'capacity', key: 'cohorts.errors.capacityBelowTaken', params: { taken } }]);
+  for (let attempt = 1; ; attempt += 1) {
+    const cohort = await manageableCohort(actor, id);
+    const fields = await cohortFields(actor!, input, cohort.institution);
+    const versionChanges = fields.program !== cohort.program || fields.version !== cohort.version;
+    const refused = await updateCohortWithinSeats(id, {
+      capacity: fields.capacity,
+      noneTaken: versionChanges,
+      // The program and version the rule was checked against.
+      unchanged: { program: cohort.program, version: cohort.version },
+      set: fields,
+    });
+    if (!refused) break;
+    const { taken } = refused;
+    if (fields.capacity < taken) {
+      throw new ValidationError([{ field: 'capacity', key: 'cohorts.errors.capacityBelowTaken', params: { taken } }]);
+    }
+    if (versionChanges && taken > 0) throw new ValidationError([{ field: 'version', key: 'cohorts.errors.versionFixed' }]);
+    // Someone else changed the program or version meanwhile: check again against theirs, a few times.
+    if (attempt === 3) throw new ConflictError('cohorts.errors.changedMeanwhile');
   }
-  if (taken > 0 && (fields.program !== cohort.program || fields.version !== cohort.version)) {
-    throw new ValidationError([{ field: 'version', key: 'cohorts.errors.versionFixed' }]);
-  }
-  await Cohort.updateOne({ _id: id }, { $set: fields }, { runValidators: true });
-  if (fields.capacity > cohort.capacity) await promoteWaitlisted(id, fields.capacity);
+  await promoteWaitlisted(id);
 }
 
 export const cohortsPerPage = 25;
@@ -155,8 +171,7 @@ export const cohortsPerPage = 25;
 /** Cohorts the actor runs: an institution's for its coordinators, their own for instructors. */
 export async function listCohorts(actor: Actor | null, query: CohortListQuery): Promise<Page<CohortView>> {
   authorize(actor, 'cohort.view');
-  const filter: Record<string, unknown> =
-    actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
+  const filter: Record<string, unknown> = { ...scope(actor, 'cohorts') };
   if (query.status) filter.status = query.status;
   return paginate(query.page, cohortsPerPage, async (skip, limit) =>
     (

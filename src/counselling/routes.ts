@@ -153,7 +153,8 @@ export function registerCounsellingRoutes({ web, api }: FeatureContext): void {
     },
     async ({ actor, params, body }) => {
       const { session, enrollment } = await recordSession(actor, String(params.id), body);
-      return enrollment ? { session, enrollment } : { session };
+      // The summary the document declares, not every field of the enrolment.
+      return enrollment ? { session, enrollment: enrollmentSummary.parse(enrollment) } : { session };
     },
   );
 }

@@ -5,7 +5,7 @@ import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
 import { applyOnBehalf, type EnrollmentView, toEnrollmentView } from '../enrolment/service.js';
 import { Institution, Sector } from '../institutions/model.js';
 import { nationwideScan } from '../platform/db/queryGuard.js';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can, scope } from '../platform/permissions.js';
 import { User } from '../users/model.js';
@@ -31,9 +31,6 @@ import {
 
 export const queuePerPage = 20;
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-const institutionScope = (actor: Actor): Record<string, unknown> => scope(actor, 'intakes');
-
 /** Training centres an applicant may ask for counselling at: every active one. */
 export async function intakeInstitutions(): Promise<Named[]> {
   const institutions = await Institution.find({ active: { $ne: false } }, { name: 1 })
@@ -53,7 +50,7 @@ export async function ownIntake(actor: Actor | null): Promise<(IntakeView & { hi
   const intake = await Intake.findById(actor.id).lean<IntakeDoc>();
   if (!intake) return null;
   authorize(actor, 'intake.view', { applicant: actor.id, institution: String(intake.institution) });
-  const history = (await sessionsOf(actor.id)).map(({ id, outcome, cohort, enrollmentStatus, recordedAt }) => ({
+  const history = (await sessionsOf(actor.id, {})).map(({ id, outcome, cohort, enrollmentStatus, recordedAt }) => ({
     id,
     outcome,
     cohort,
@@ -86,7 +83,7 @@ export async function saveIntake(actor: Actor | null, input: IntakeInput): Promi
     await save(true);
   } catch (error) {
     // Two first saves at once: one inserted, the other updates what it inserted.
-    if (!isDuplicateKey(error)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     await save(false);
   }
   return (await ownIntake(actor))!;
@@ -97,7 +94,7 @@ export async function saveIntake(actor: Actor | null, input: IntakeInput): Promi
 /** Applicants waiting for counselling at the actor's institution (admins: everywhere), oldest first. */
 export async function counsellingQueue(actor: Actor | null, query: QueueQuery): Promise<Page<QueueItem>> {
   authorize(actor, 'counselling.record');
-  const filter: Record<string, unknown> = { ...institutionScope(actor), status: 'waiting' };
+  const filter: Record<string, unknown> = { ...scope(actor, 'intakes'), status: 'waiting' };
   const page = await paginate(query.page, queuePerPage, (skip, limit) =>
     Intake.find(filter, { institution: 1, education: 1, sectors: 1, submittedAt: 1, createdAt: 1 })
       .sort({ submittedAt: 1, _id: 1 })
@@ -126,7 +123,7 @@ export async function counsellingQueue(actor: Actor | null, query: QueueQuery): 
 /** The sessions recorded most recently at the actor's institution (admins: everywhere). */
 export async function recentSessions(actor: Actor | null, limit = 10): Promise<(SessionView & { applicantName: string })[]> {
   authorize(actor, 'counselling.record');
-  const scoped = institutionScope(actor);
+  const scoped = scope(actor, 'counsellingSessions');
   const sessions = await CounsellingSession.find(scoped, undefined, { comment: nationwideScan(scoped) })
     .sort({ createdAt: -1, _id: -1 })
     .limit(limit)
@@ -136,8 +133,10 @@ export async function recentSessions(actor: Actor | null, limit = 10): Promise<(
 }
 
 /**
- * Everything the counsellor needs about one applicant: contact, intake, earlier sessions, and the
- * cohorts of the intake's institution that may be recommended.
+ * Everything the counsellor needs about one applicant: contact, intake, the earlier sessions
+ * recorded at the counsellor's institution (a session at another centre, with its notes and
+ * counsellor, stays there when the applicant moves their intake), and the cohorts of the intake's
+ * institution that may be recommended.
  */
 export async function applicantRecord(actor: Actor | null, applicantId: string) {
   const intake = await findIntake(applicantId);
@@ -147,7 +146,7 @@ export async function applicantRecord(actor: Actor | null, applicantId: string) 
   const [view, person, sessions, cohorts] = await Promise.all([
     intakeView(intake),
     User.findById(applicantId, { name: 1, email: 1, phone: 1, province: 1 }).lean(),
-    sessionsOf(applicantId),
+    sessionsOf(applicantId, scope(actor, 'counsellingSessions')),
     mayRecord ? recommendableCohorts(institution) : Promise.resolve([]),
   ]);
   return {
@@ -256,13 +255,18 @@ export async function recordSession(actor: Actor | null, applicantId: string, in
     });
     session = created.toObject() as CounsellingSessionDoc;
   } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     // The same form sent twice at once: the unique nonce let one insert; finish that one.
     const raced = await CounsellingSession.findOne({ requestId }).lean<CounsellingSessionDoc>();
     if (!raced) throw error;
     return finish(actor, sameRequest(raced, actor, applicantId), true);
   }
   return finish(actor, session, false);
+}
+
+/** Whether the user has filled in an intake (the application page asks them to, before applying). */
+export async function hasIntake(userId: string): Promise<boolean> {
+  return Boolean(await Intake.exists({ _id: userId }));
 }
 
 /** Finishes a session whose request stopped before its application was opened (see `finish`). */

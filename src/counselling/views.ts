@@ -152,8 +152,9 @@ export async function sessionViews(sessions: CounsellingSessionDoc[]): Promise<S
   });
 }
 
-export async function sessionsOf(applicantId: string, limit = 50): Promise<SessionView[]> {
-  const sessions = await CounsellingSession.find({ applicant: applicantId })
+/** The applicant's sessions, newest first, within `scoped` (the reader's part, from `scope`). */
+export async function sessionsOf(applicantId: string, scoped: Record<string, unknown>, limit = 50): Promise<SessionView[]> {
+  const sessions = await CounsellingSession.find({ ...scoped, applicant: applicantId })
     .sort({ createdAt: -1, _id: -1 })
     .limit(limit)
     .lean<CounsellingSessionDoc[]>();

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { firstLoginToken } from '../auth/firstLogin.js';
 import { isPasswordUnset, unusablePasswordHash } from '../auth/passwords.js';
 import { type CohortView, manageableCohort } from '../cohorts/service.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { AppError, ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Language, translator } from '../platform/i18n.js';
 import {
   type Counts,
@@ -18,8 +18,8 @@ import type { Logger } from '../platform/logger.js';
 import { type Actor, can } from '../platform/permissions.js';
 import { User, type UserDoc } from '../users/model.js';
 import { type EnrolmentRow, type ParsedEnrolments, parseEnrolmentCsv, UnreadableFile } from './importCsv.js';
-import { Enrollment, type EnrollmentDoc, enrollmentId, Seat } from './model.js';
-import { promoteWaitlisted } from './seats.js';
+import { Enrollment, type EnrollmentDoc, enrollmentId } from './model.js';
+import { holdsSeat, reconcileSeat } from './seats.js';
 import { type EnrollmentView, enrolMany } from './service.js';
 
 /**
@@ -35,12 +35,6 @@ export const enrolmentBatchSize = 100;
 
 export type EnrolmentCounts = Required<Counts>;
 export type EnrolmentImportResult = { counts: EnrolmentCounts; problems: Problem[]; notes: Problem[]; users: string[] };
-
-const isDuplicateKey = (error: unknown) => {
-  const { code, writeErrors } = error as { code?: number; writeErrors?: { code?: number; err?: { code?: number } }[] };
-  if (writeErrors?.length) return writeErrors.every((writeError) => (writeError.code ?? writeError.err?.code) === 11000);
-  return code === 11000;
-};
 
 type Account = Pick<UserDoc, '_id' | 'name' | 'email' | 'role' | 'active'>;
 
@@ -74,7 +68,7 @@ async function accountsFor(actor: Actor, cohort: CohortView, rows: EnrolmentRow[
     await User.insertMany(docs, { ordered: false });
   } catch (error) {
     // Another import (or a registration) took some of these emails since we looked.
-    if (!isDuplicateKey(error)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
   }
   const mine = new Map(docs.map((doc) => [doc.email, doc]));
   for (const account of await User.find({ email: { $in: missing.map((row) => row.email) } }, projection).lean<Account[]>()) {
@@ -87,17 +81,15 @@ async function accountsFor(actor: Actor, cohort: CohortView, rows: EnrolmentRow[
 
 /**
  * Takes back what a row that failed half-way made: an application the import opened but could
- * not decide (no Seat yet), and an account it created that nothing else uses yet.
+ * not decide (no place yet), and an account it created that nothing else uses yet.
  */
 async function undoRow(cohort: CohortView, traineeId: string, hadEnrolment: boolean, createdHash: string | undefined) {
   if (!hadEnrolment) {
     const left = await Enrollment.findById(enrollmentId(cohort.id, traineeId), { status: 1, source: 1 }).lean();
-    if (left?.status === 'applied' && left.source === 'import' && !(await Seat.exists({ enrollment: left._id }))) {
+    if (left?.status === 'applied' && left.source === 'import' && !(await holdsSeat(cohort.id, String(left._id)))) {
       const { deletedCount } = await Enrollment.deleteOne({ _id: left._id, status: 'applied' });
-      // A Seat taken in the moment between: hand it on.
-      if (deletedCount && (await Seat.deleteOne({ enrollment: left._id })).deletedCount) {
-        await promoteWaitlisted(cohort.id, cohort.capacity);
-      }
+      // A place taken in the moment between: hand it on.
+      if (deletedCount) await reconcileSeat(cohort.id, String(left._id));
     }
   }
   if (createdHash && !(await Enrollment.exists({ trainee: traineeId }))) {

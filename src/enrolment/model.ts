@@ -10,7 +10,7 @@ const { ObjectId } = mongoose.Schema.Types;
  */
 export const enrollmentStatuses = ['applied', 'waitlisted', 'enrolled', 'completed', 'withdrawn', 'rejected'] as const;
 export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
-/** States in which a trainee holds a place (a Seat). */
+/** States in which a trainee holds a place (an entry in the cohort's `seats`, see seats.ts). */
 export const seatedStatuses: readonly EnrollmentStatus[] = ['enrolled', 'completed'];
 /** States from which a trainee can still study or become able to. */
 export const openStatuses: readonly EnrollmentStatus[] = ['applied', 'waitlisted', 'enrolled'];
@@ -70,19 +70,33 @@ export type EnrollmentDoc = InferSchemaType<typeof enrollmentSchema>;
 export const Enrollment = mongoose.model('Enrollment', enrollmentSchema);
 
 /**
- * One document per taken place in a cohort: `_id` is "<cohort>:<n>" for n in 1..capacity, and an
- * enrolment holds at most one (unique index). Inserting is the only way to take a place, so with
- * capacity C at most C inserts can succeed however many requests race — on MongoDB and on
- * FerretDB, which has no transactions and does not apply concurrent updates to one document
- * atomically, but does enforce unique indexes.
+ * A change of places under way: written before a cohort's `seats` (cohorts/model.ts) change and
+ * deleted once the enrolments' statuses agree with them (see seats.ts). What a crash or a failed
+ * write leaves between the two (a place taken for an application not yet enrolled, a place still
+ * held by a trainee who left) is found here by the periodic clean-up however long ago it happened.
+ * Only changes in flight and interrupted ones are kept, so the collection stays a handful of
+ * documents and the clean-up reads it whole.
  */
-const seatSchema = new mongoose.Schema({
+const seatChangeSchema = new mongoose.Schema({
+  cohort: { type: ObjectId, ref: 'Cohort', required: true },
+  /** The enrolments whose places change. */
+  enrollments: { type: [String], default: [] },
+  startedAt: { type: Date, default: () => new Date() },
+});
+export const SeatChange = mongoose.model('SeatChange', seatChangeSchema);
+
+/**
+ * How places were kept before: one document per taken place, `_id` "<cohort>:<n>" for n up to the
+ * capacity. Numbers and capacity could disagree after the capacity was lowered (places 16-30 held,
+ * capacity 20: places 1-15 could be taken again). Read once per cohort to carry its places over
+ * into the cohort's `seats` (seats.ts), then deleted.
+ */
+const legacySeatSchema = new mongoose.Schema({
   _id: { type: String, required: true },
   cohort: { type: ObjectId, ref: 'Cohort', required: true },
   enrollment: { type: String, ref: 'Enrollment', required: true },
   takenAt: { type: Date, default: () => new Date() },
 });
-seatSchema.index({ enrollment: 1 }, { unique: true });
-seatSchema.index({ cohort: 1 });
-export const Seat = mongoose.model('Seat', seatSchema);
-export const seatId = (cohort: unknown, number: number) => `${String(cohort)}:${number}`;
+legacySeatSchema.index({ enrollment: 1 }, { unique: true });
+legacySeatSchema.index({ cohort: 1 });
+export const LegacySeat = mongoose.model('Seat', legacySeatSchema);

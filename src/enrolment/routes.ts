@@ -4,17 +4,17 @@ import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
 import { cohortPage } from '../cohorts/routes.js';
 import { acceptsApplications, findCohort } from '../cohorts/service.js';
-import { Intake } from '../counselling/model.js';
+import { hasIntake } from '../counselling/service.js';
 import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import { parseInput } from '../platform/validation.js';
-import { User } from '../users/model.js';
-import { Enrollment } from './model.js';
+import { traineeIdByEmail } from '../users/directory.js';
 import { addTraineeSchema, reasonSchema } from './schemas.js';
 import {
   applyOnBehalf,
   applyToCohort,
   approveEnrollment,
+  cohortOfEnrollment,
   completeEnrollment,
   type EnrollmentView,
   enrollmentOf,
@@ -23,11 +23,12 @@ import {
 } from './service.js';
 
 const id = (req: Request) => String(req.params.id);
+/** An enrolment's id is its natural key "<cohort>:<trainee>", not an ObjectId: so not `:id` (platform/http/params.ts). */
+const enrollmentKey = (req: Request) => String(req.params.enrollment);
 
 /** The cohort page of the enrolment a form acted on: where its errors are shown. */
 async function enrollmentCohortPage(req: Request) {
-  const enrollment = await Enrollment.findById(id(req), { cohort: 1 }).lean();
-  return cohortPage(req, String(enrollment?.cohort ?? ''));
+  return cohortPage(req, await cohortOfEnrollment(enrollmentKey(req)));
 }
 
 const enrollmentOut = z.object({
@@ -51,15 +52,12 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
   // --- trainees apply ----------------------------------------------------------------------------
   const applyLocals = async (req: Request) => {
     const cohort = await findCohort(id(req));
-    const [enrollment, intake] = await Promise.all([
-      enrollmentOf(req.actor!.id, cohort.id),
-      Intake.exists({ _id: req.actor!.id }),
-    ]);
+    const [enrollment, intake] = await Promise.all([enrollmentOf(req.actor!.id, cohort.id), hasIntake(req.actor!.id)]);
     return {
       title: req.t('enrolment.apply.title'),
       cohort,
       enrollment,
-      hasIntake: Boolean(intake),
+      hasIntake: intake,
       open: acceptsApplications(cohort),
     };
   };
@@ -78,20 +76,20 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
     form('cohorts/show', (req) => cohortPage(req, id(req))),
     async (req, res) => {
       const { email } = parseInput(addTraineeSchema, req.body);
-      const trainee = await User.findOne({ email, role: 'trainee' }, { _id: 1 }).lean();
+      const trainee = await traineeIdByEmail(email);
       if (!trainee) throw new ValidationError([{ field: 'email', key: 'enrolment.errors.noSuchTrainee' }]);
-      const enrollment = await applyOnBehalf(req.actor!, id(req), String(trainee._id), { source: 'staff', enrolNow: true });
+      const enrollment = await applyOnBehalf(req.actor!, id(req), trainee, { source: 'staff', enrolNow: true });
       res.redirect(303, `/cohorts/${id(req)}?saved=${enrollment.status}`);
     },
   );
   const decisions = {
-    approve: (req: Request) => approveEnrollment(req.actor!, id(req)),
-    reject: (req: Request) => rejectEnrollment(req.actor!, id(req), parseInput(reasonSchema, req.body).reason),
-    complete: (req: Request) => completeEnrollment(req.actor!, id(req)),
-    withdraw: (req: Request) => withdrawEnrollment(req.actor!, id(req), parseInput(reasonSchema, req.body).reason),
+    approve: (req: Request) => approveEnrollment(req.actor!, enrollmentKey(req)),
+    reject: (req: Request) => rejectEnrollment(req.actor!, enrollmentKey(req), parseInput(reasonSchema, req.body).reason),
+    complete: (req: Request) => completeEnrollment(req.actor!, enrollmentKey(req)),
+    withdraw: (req: Request) => withdrawEnrollment(req.actor!, enrollmentKey(req), parseInput(reasonSchema, req.body).reason),
   };
   for (const [action, decide] of Object.entries(decisions)) {
-    web.post(`/enrolments/:id/${action}`, requireLogin, form('cohorts/show', enrollmentCohortPage), async (req, res) => {
+    web.post(`/enrolments/:enrollment/${action}`, requireLogin, form('cohorts/show', enrollmentCohortPage), async (req, res) => {
       const enrollment = await decide(req);
       // A trainee withdrawing themself goes back to their learning; staff to the cohort.
       if (enrollment.trainee === req.actor!.id) return res.redirect(303, '/learning?saved=withdrawn');
@@ -124,7 +122,7 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
     api.endpoint(
       {
         method: 'post',
-        path: `/enrolments/{id}/${action}`,
+        path: `/enrolments/{enrollment}/${action}`,
         summary: summaries[action],
         tag: 'Enrolment',
         access: 'user',

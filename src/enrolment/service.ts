@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
 import { Intake } from '../counselling/model.js';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { contactsOf } from '../users/directory.js';
 import { User } from '../users/model.js';
@@ -12,9 +12,10 @@ import {
   enrollmentId,
   enrollmentIdPattern,
   type enrollmentSources,
+  enrollmentStatuses,
   openStatuses,
 } from './model.js';
-import { claimSeat, claimSeats, promoteWaitlisted, releaseSeat } from './seats.js';
+import { changingSeats, promoteWaitlisted, reconcileSeat, takeSeats } from './seats.js';
 
 export type EnrollmentView = {
   id: string;
@@ -45,8 +46,6 @@ export function toEnrollmentView(enrollment: EnrollmentDoc): EnrollmentView {
     reason: enrollment.reason ?? '',
   };
 }
-
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
 
 async function readEnrollment(id: string): Promise<EnrollmentView> {
   if (!enrollmentIdPattern.test(id)) throw new NotFoundError();
@@ -99,37 +98,25 @@ async function openApplication(
     });
     return toEnrollmentView(created.toObject() as EnrollmentDoc);
   } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
+    if (!isDuplicateKeyError(error)) throw error;
     return (await enrollmentOf(traineeId, cohort.id))!;
   }
 }
 
 /**
  * Gives an application or a waiting trainee a place if one is free, else puts them on the waiting
- * list. The Seat is taken first and is what counts (see seats.ts); if the enrolment was withdrawn
- * meanwhile, the Seat is handed back.
+ * list. The place is taken first and is what counts (see seats.ts); if the enrolment was withdrawn
+ * meanwhile, the place is handed on.
  */
 async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: string | null): Promise<EnrollmentView> {
   if (enrollment.status === 'enrolled' || enrollment.status === 'completed') return enrollment;
-  const now = new Date();
-  if (await claimSeat(cohort.id, cohort.capacity, enrollment.id)) {
-    const result = await Enrollment.updateOne(
-      { _id: enrollment.id, status: { $in: ['applied', 'waitlisted'] } },
-      { $set: { status: 'enrolled', enrolledAt: now, decidedBy } },
-    );
-    if (!result.matchedCount) {
-      const now = await readEnrollment(enrollment.id);
-      if (now.status !== 'enrolled' && now.status !== 'completed') {
-        await releaseSeat(enrollment.id);
-        await promoteWaitlisted(cohort.id, cohort.capacity);
-      }
-      return now;
-    }
-  } else {
+  if (!(await takeSeats(cohort.id, [enrollment], decidedBy)).size) {
     await Enrollment.updateOne(
       { _id: enrollment.id, status: 'applied' },
-      { $set: { status: 'waitlisted', waitlistedAt: now, decidedBy } },
+      { $set: { status: 'waitlisted', waitlistedAt: new Date(), decidedBy } },
     );
+    // A place freed or the capacity grew since we looked: whoever waits longest moves up.
+    await promoteWaitlisted(cohort.id);
   }
   return readEnrollment(enrollment.id);
 }
@@ -217,27 +204,16 @@ export async function enrolMany(
   if (fresh.length) {
     await Enrollment.insertMany(fresh, { ordered: false }).catch((error) => {
       // Another request enrolled some of them meanwhile: theirs stands.
-      const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-      if (!writeErrors?.every((writeError) => (writeError.code ?? writeError.err?.code) === 11000)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     });
   }
   existing = await find();
   const waiting = traineeIds
     .map((id) => existing.get(id))
     .filter((e): e is EnrollmentView => e !== undefined && (e.status === 'applied' || e.status === 'waitlisted'));
-  const seated = await claimSeats(
-    cohortId,
-    cohort.capacity,
-    waiting.map((e) => e.id),
-  );
-  const placed = waiting.filter((e) => seated.has(e.id)).map((e) => e.id);
+  // Withdrawn or refused between taking the place and the status write: takeSeats hands it on.
+  const seated = await takeSeats(cohortId, waiting, actor.id);
   const unplaced = waiting.filter((e) => !seated.has(e.id) && e.status === 'applied').map((e) => e.id);
-  if (placed.length) {
-    await Enrollment.updateMany(
-      { _id: { $in: placed }, status: { $in: ['applied', 'waitlisted'] } },
-      { $set: { status: 'enrolled', enrolledAt: now, decidedBy: actor.id } },
-    );
-  }
   // One at a time, each a millisecond later: the waiting list keeps the order given.
   for (const [index, id] of unplaced.entries()) {
     await Enrollment.updateOne(
@@ -245,12 +221,9 @@ export async function enrolMany(
       { $set: { status: 'waitlisted', waitlistedAt: new Date(now.getTime() + index), decidedBy: actor.id } },
     );
   }
-  const result = await find();
-  // Withdrawn between taking the place and the status write: the place goes on, as in place().
-  const left = [...result.values()].filter((e) => seated.has(e.id) && e.status !== 'enrolled' && e.status !== 'completed');
-  for (const enrollment of left) await releaseSeat(enrollment.id);
-  if (left.length) await promoteWaitlisted(cohortId, cohort.capacity);
-  return result;
+  // A place freed or the capacity grew while we waitlisted: whoever waits longest moves up.
+  if (waiting.length > seated.size) await promoteWaitlisted(cohortId);
+  return find();
 }
 
 /** An enrolment with its cohort, for a decision by whoever manages the cohort. */
@@ -283,6 +256,8 @@ export async function rejectEnrollment(actor: Actor | null, id: string, reason: 
     { _id: id, status: { $in: ['applied', 'waitlisted'] } },
     { $set: { status: 'rejected', reason, decidedBy: actor!.id } },
   );
+  // A place being taken for it at this moment is handed on.
+  await reconcileSeat(enrollment.cohort, id);
   return readEnrollment(id);
 }
 
@@ -293,12 +268,12 @@ export async function withdrawEnrollment(actor: Actor | null, id: string, reason
   authorize(actor, 'enrolment.withdraw', { trainee: enrollment.trainee, cohort: cohortRef(cohort) });
   if (enrollment.status === 'withdrawn') return enrollment;
   assertStatus(enrollment, openStatuses);
-  await Enrollment.updateOne(
-    { _id: id, status: { $in: openStatuses } },
-    { $set: { status: 'withdrawn', withdrawnAt: new Date(), reason } },
+  await changingSeats(cohort.id, [id], () =>
+    Enrollment.updateOne(
+      { _id: id, status: { $in: openStatuses } },
+      { $set: { status: 'withdrawn', withdrawnAt: new Date(), reason } },
+    ),
   );
-  await releaseSeat(id);
-  await promoteWaitlisted(cohort.id, cohort.capacity);
   return readEnrollment(id);
 }
 
@@ -324,4 +299,21 @@ export async function cohortEnrollments(actor: Actor | null, cohortId: string, s
     const person = byId.get(String(enrollment.trainee));
     return { ...toEnrollmentView(enrollment), name: person?.name ?? '', email: person?.email ?? '', phone: person?.phone ?? '' };
   });
+}
+
+/** How many enrolments a cohort has in each state, for its page. */
+export async function enrollmentCounts(cohortId: string): Promise<Record<EnrollmentStatus, number>> {
+  const groups = await Enrollment.aggregate<{ _id: EnrollmentStatus; count: number }>([
+    { $match: { cohort: new mongoose.Types.ObjectId(cohortId) } },
+    { $group: { _id: '$status', count: { $sum: 1 } } },
+  ]);
+  const counts = Object.fromEntries(enrollmentStatuses.map((status) => [status, 0])) as Record<EnrollmentStatus, number>;
+  for (const group of groups) counts[group._id] = group.count;
+  return counts;
+}
+
+/** The cohort an enrolment belongs to, or '' when there is no such enrolment (the page then says not found). */
+export async function cohortOfEnrollment(id: string): Promise<string> {
+  const enrollment = await Enrollment.findById(id, { cohort: 1 }).lean<EnrollmentDoc>();
+  return enrollment ? String(enrollment.cohort) : '';
 }

@@ -55,8 +55,7 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
     );
   }
   if (can(actor, 'program.edit')) {
-    const mine =
-      actor.role === 'admin' ? {} : actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
+    const mine = scope(actor, 'programs');
     work.push(
       Promise.all([
         Program.countDocuments({ ...mine, publishedVersion: 0 }, { comment: nationwideScan(mine) }),
@@ -73,7 +72,7 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
       }),
     );
   }
-  if (actor.role === 'trainee') {
+  if (can(actor, 'enrolment.apply')) {
     work.push(
       traineeEnrollments(actor.id).then((enrollments) => {
         const count = (statuses: string[]) => enrollments.filter((e) => statuses.includes(e.status)).length;
@@ -82,8 +81,9 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
     );
   }
   if (can(actor, 'cohort.view')) {
-    const institution = actor.role === 'admin' ? {} : { institution: actor.institution };
-    const cohortFilter = actor.role === 'instructor' ? { instructors: actor.id } : institution;
+    const cohortFilter = scope(actor, 'cohorts');
+    const applicationFilter = scope(actor, 'enrolments');
+    const intakeFilter = scope(actor, 'intakes');
     work.push(
       Promise.all([
         Cohort.countDocuments(
@@ -91,9 +91,11 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
           { comment: nationwideScan(cohortFilter) },
         ),
         can(actor, 'cohort.manage')
-          ? Enrollment.countDocuments({ ...institution, status: 'applied' }, { comment: nationwideScan(institution) })
+          ? Enrollment.countDocuments({ ...applicationFilter, status: 'applied' }, { comment: nationwideScan(applicationFilter) })
           : 0,
-        can(actor, 'counselling.record') ? Intake.countDocuments({ ...institution, status: 'waiting' }) : 0,
+        can(actor, 'counselling.record')
+          ? Intake.countDocuments({ ...intakeFilter, status: 'waiting' }, { comment: nationwideScan(intakeFilter) })
+          : 0,
       ]).then(([active, applications, intakes]) => {
         dashboard.cohorts = { active, applications, intakes };
       }),

@@ -1,6 +1,6 @@
 import mongoose, { type InferSchemaType } from 'mongoose';
 import { declareSmallCollection } from '../platform/db/queryGuard.js';
-import { provinceCodes } from './provinces.js';
+import { provinceCodes } from '../platform/provinces.js';
 
 export const institutionTypes = ['uptp', 'uptd', 'community', 'private_lpk'] as const;
 export type InstitutionType = (typeof institutionTypes)[number];

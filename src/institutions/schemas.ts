@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { provinceCodes } from '../platform/provinces.js';
 import { checkboxField, objectIdField } from '../platform/validation.js';
 import { institutionTypes } from './model.js';
-import { provinceCodes } from './provinces.js';
 
 /** HTML forms send one checkbox as a string and several as an array. */
 const idList = z.preprocess(

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Actor, authorize, scope } from '../platform/permissions.js';
 import { Institution, type InstitutionDoc, Sector, type SectorDoc } from './model.js';
 import type { InstitutionInput, InstitutionView, SectorInput, SectorView } from './schemas.js';
@@ -33,7 +33,7 @@ export async function createSector(actor: Actor | null, input: SectorInput): Pro
     const sector = await Sector.create({ code: input.code, name: { id: input.nameId, en: input.nameEn } });
     return toSectorView(sector.toObject() as WithId<SectorDoc>);
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw new ConflictError('validation.codeTaken', 'code');
+    if (isDuplicateKeyError(error)) throw new ConflictError('validation.codeTaken', 'code');
     throw error;
   }
 }
@@ -61,7 +61,7 @@ async function assertSectorsExist(sectors: string[]): Promise<void> {
 }
 
 function translateDuplicate(error: unknown): never {
-  if ((error as { code?: number }).code === 11000) throw new ConflictError('validation.nameTaken', 'name');
+  if (isDuplicateKeyError(error)) throw new ConflictError('validation.nameTaken', 'name');
   throw error;
 }
 

@@ -5,7 +5,7 @@ import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
 import { publicDir } from '../platform/paths.js';
 import { objectIdField, parseInput } from '../platform/validation.js';
-import { progressBatch } from './schemas.js';
+import { progressBatch, progressRefusals } from './schemas.js';
 import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, studyLesson } from './service.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
@@ -13,7 +13,13 @@ const lessonParams = z.object({ cohortId: objectIdField, lessonId: objectIdField
 
 export function registerLearningRoutes({ web, api, files }: FeatureContext): void {
   web.get('/learning', requirePermission('enrolment.apply'), async (req, res) => {
-    res.render('learning/mine', { title: req.t('learning.title'), cards: await myLearning(req.actor!), saved: req.query.saved });
+    res.render('learning/mine', {
+      title: req.t('learning.title'),
+      cards: await myLearning(req.actor!),
+      saved: req.query.saved,
+      // The device keeps the page's progress under this account (public/js/learning.js).
+      account: req.actor!.id,
+    });
   });
 
   web.get('/learn/:cohortId/lessons/:lessonId', requireLogin, async (req, res) => {
@@ -28,6 +34,7 @@ export function registerLearningRoutes({ web, api, files }: FeatureContext): voi
       preview: false,
       study: {
         cohort: cohortId,
+        account: req.actor!.id,
         completed: found.completed,
         completesBy: found.completesBy,
         resumeAt: found.resumeAt,
@@ -81,8 +88,8 @@ export function registerLearningRoutes({ web, api, files }: FeatureContext): voi
               .object({
                 overall: tally,
                 modules: z.array(tally.extend({ id: z.string(), title: z.string() })),
-                units: z.array(tally.extend({ code: z.string() })),
-                next: z.object({ id: z.string(), title: z.string() }).nullable(),
+                units: z.array(tally.extend({ code: z.string(), title: z.object({ id: z.string(), en: z.string() }) })),
+                next: z.object({ id: z.string(), title: z.string(), module: z.string() }).nullable(),
               })
               .nullable(),
             sessions: z.array(z.object({ start: z.string(), end: z.string() })),
@@ -106,17 +113,24 @@ export function registerLearningRoutes({ web, api, files }: FeatureContext): voi
     {
       method: 'post',
       path: '/progress',
-      summary: 'Record lesson progress (completions and positions); replaying the same events changes nothing',
+      summary:
+        'Record lesson progress (completions and positions) and list per event whether it is stored or refused for good; ' +
+        'replaying the same events changes nothing. A database failure is answered 503: send the events again later',
       tag: 'Learning',
       access: 'user',
       permission: 'enrolment.apply',
       body: progressBatch,
       response: z.object({
-        accepted: z.number(),
-        ignored: z.number(),
+        /** Stored now or before: the device forgets them. */
+        stored: z.array(z.string()),
+        /** Refused for good: the device forgets them, except those of another account (kept for their owner). */
+        refused: z.array(z.object({ id: z.string(), reason: z.enum(progressRefusals), message: z.string() })),
         cohorts: z.array(tally.extend({ cohort: z.string(), completed: z.array(z.string()) })),
       }),
     },
-    async ({ actor, body }) => recordProgress(actor, body.events),
+    async ({ actor, body, req }) => {
+      const { refused, ...result } = await recordProgress(actor, body.events, { sentAt: body.sentAt });
+      return { ...result, refused: refused.map((entry) => ({ ...entry, message: req.t(`learning.refused.${entry.reason}`) })) };
+    },
   );
 }

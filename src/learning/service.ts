@@ -9,7 +9,7 @@ import { type Actor, authorize } from '../platform/permissions.js';
 import { lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
 import { contactsOf } from '../users/directory.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';
-import type { ProgressEvent } from './schemas.js';
+import { type ProgressEvent, type ProgressRefusal, progressEvent } from './schemas.js';
 
 /** The program version a cohort runs: immutable, so served from memory (programs/publishedCache.ts). */
 export function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version'>): Promise<Snapshot> {
@@ -111,57 +111,116 @@ export async function studyLesson(actor: Actor | null, cohortId: string, lessonI
   };
 }
 
+/** The trainee's enrolment and program in the cohort, or null when they may not record progress in it. */
+async function studyPlace(actor: Actor, cohortId: string): Promise<{ enrollment: EnrollmentDoc; snapshot: Snapshot } | null> {
+  try {
+    const enrollment = await studyingEnrollment(actor, cohortId);
+    return { enrollment, snapshot: await cohortSnapshot(await findCohort(cohortId)) };
+  } catch (error) {
+    // Not enrolled (withdrawn meanwhile, never), or the cohort is gone: for good, so the device may
+    // drop the events. Anything else (the database did not answer) must reach the device as an
+    // error, or it would drop events that were never stored.
+    if (error instanceof ForbiddenError || error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+/** The id of an event that is not valid, when it has one to answer by (progressBatch makes sure it has). */
+const idOf = (event: unknown) => {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
+};
+
+/**
+ * When an event happened, on our clock. A phone's clock may be minutes (or days) off: read against
+ * the device's own clock when it sent the batch, an event keeps how long before sending it
+ * happened, so places from two devices, and a lesson opened here, compare by when they really
+ * happened. Without `sentAt`, the device's time as it is. Never later than its arrival: a clock
+ * ahead of ours must not pin the place.
+ */
+function serverTime(at: Date, sentAt: Date | undefined, now: Date): Date {
+  const shifted = sentAt ? at.getTime() + (now.getTime() - sentAt.getTime()) : at.getTime();
+  return new Date(Math.min(shifted, now.getTime()));
+}
+
+export type ProgressResult = {
+  /** Events the database holds now (stored by this request or an earlier one): the device forgets them. */
+  stored: string[];
+  /** Events refused for good, and why; the device forgets them, except those of another account. */
+  refused: { id: string; reason: ProgressRefusal }[];
+  cohorts: { cohort: string; done: number; total: number; percent: number; completed: string[] }[];
+};
+
 /**
  * Records progress events, as sent by the lesson page now or replayed later by a phone that was
- * offline. Completions are set members, so a replayed event changes nothing; a position is kept
- * only if it is newer (by the device's clock) than the one stored. Events for a cohort the trainee
- * may no longer study (withdrawn meanwhile) or for lessons not in its program are ignored, so the
- * device can drop them instead of retrying forever.
+ * offline, and says per event whether it is stored or refused for good. Completions are set
+ * members, so a replayed event is stored again without changing anything; a position is kept only
+ * if it happened after the one stored (serverTime). Events of another account (a shared
+ * phone), not valid, or for a cohort the trainee may not study (withdrawn meanwhile) are refused.
+ * A database failure is thrown, never reported as a refusal: the device must send those again.
  */
-export async function recordProgress(actor: Actor | null, events: ProgressEvent[], now = new Date()) {
+export async function recordProgress(
+  actor: Actor | null,
+  events: readonly unknown[],
+  { sentAt, now = new Date() }: { sentAt?: Date; now?: Date } = {},
+): Promise<ProgressResult> {
   authorize(actor, 'enrolment.apply');
+  const stored = new Set<string>();
+  const refused = new Map<string, ProgressRefusal>();
   const byCohort = new Map<string, ProgressEvent[]>();
-  for (const event of events) byCohort.set(event.cohort, [...(byCohort.get(event.cohort) ?? []), event]);
-  let accepted = 0;
-  let ignored = 0;
-  const cohorts: { cohort: string; done: number; total: number; percent: number; completed: string[] }[] = [];
-  for (const [cohortId, cohortEvents] of byCohort) {
-    const enrollment = await studyingEnrollment(actor, cohortId).catch(() => null);
-    const cohort = enrollment ? await findCohort(cohortId) : null;
-    const snapshot = cohort ? await cohortSnapshot(cohort) : null;
-    if (!enrollment || !snapshot) {
-      ignored += cohortEvents.length;
-      continue;
+  for (const candidate of events) {
+    const parsed = progressEvent.safeParse(candidate);
+    if (!parsed.success) {
+      const id = idOf(candidate);
+      if (id !== null) refused.set(id, 'invalid');
+    } else if (parsed.data.account !== actor.id) {
+      refused.set(parsed.data.id, 'account');
+    } else {
+      byCohort.set(parsed.data.cohort, [...(byCohort.get(parsed.data.cohort) ?? []), parsed.data]);
     }
-    const known = new Set(lessonIds(snapshot));
+  }
+  const cohorts: ProgressResult['cohorts'] = [];
+  for (const [cohortId, cohortEvents] of byCohort) {
+    const place = await studyPlace(actor, cohortId);
+    const known = new Set(place ? lessonIds(place.snapshot) : []);
     const valid = cohortEvents.filter((event) => known.has(event.lesson));
-    ignored += cohortEvents.length - valid.length;
-    accepted += valid.length;
+    for (const event of cohortEvents) if (!known.has(event.lesson)) refused.set(event.id, place ? 'invalid' : 'notEnrolled');
+    if (!place || !valid.length) continue;
     const completions = [...new Set(valid.filter((event) => event.kind === 'complete').map((event) => event.lesson))];
     const positions = valid.filter((event) => event.kind === 'position').sort((a, b) => b.at.getTime() - a.at.getTime());
     const newest = positions[0];
-    // A device clock ahead of ours must not pin the position: no event is later than its arrival.
-    const newestAt = newest && newest.at > now ? now : newest?.at;
-    await Enrollment.updateOne(
-      { _id: enrollment._id },
+    // The stored set as it is after this write (another device's completions included), for the answer.
+    const updated = await Enrollment.findOneAndUpdate(
+      { _id: place.enrollment._id },
       {
         $set: { 'progress.lastActivityAt': now },
         ...(completions.length ? { $addToSet: { 'progress.completed': { $each: completions } } } : {}),
       },
-    );
-    if (newest && newestAt) await movePlace(String(enrollment._id), newest.lesson, newest.position ?? 0, newestAt, now);
-    const completed = new Set([...(enrollment.progress?.completed ?? []), ...completions]);
-    cohorts.push({ cohort: cohortId, ...computeProgress(snapshot, completed).overall, completed: [...completed] });
+      { returnDocument: 'after' },
+    ).lean<EnrollmentDoc>();
+    if (!updated) {
+      for (const event of valid) refused.set(event.id, 'notEnrolled'); // the enrolment was deleted meanwhile
+      continue;
+    }
+    if (newest) {
+      const at = serverTime(newest.at, sentAt, now);
+      await movePlace(String(place.enrollment._id), newest.lesson, newest.position ?? 0, at, now);
+    }
+    // Older positions of the batch are stored as far as they matter: a newer one supersedes them.
+    for (const event of valid) stored.add(event.id);
+    const completed = updated.progress?.completed ?? [];
+    cohorts.push({ cohort: cohortId, ...computeProgress(place.snapshot, completed).overall, completed });
   }
-  return { accepted, ignored, cohorts };
+  return { stored: [...stored], refused: [...refused].map(([id, reason]) => ({ id, reason })), cohorts };
 }
 
 /** Marks a lesson done by hand and returns the lesson after it, if any. */
 export async function completeLesson(actor: Actor | null, cohortId: string, lessonId: string): Promise<string | null> {
-  const { cohorts } = await recordProgress(actor, [
-    { id: 'form', cohort: cohortId, lesson: lessonId, kind: 'complete', via: 'manual', at: new Date() },
+  const { refused } = await recordProgress(actor, [
+    { id: 'form', account: actor?.id, cohort: cohortId, lesson: lessonId, kind: 'complete', via: 'manual', at: new Date() },
   ]);
-  if (!cohorts.length) throw new NotFoundError();
+  if (refused[0]?.reason === 'notEnrolled') throw new ForbiddenError();
+  if (refused.length) throw new NotFoundError();
   const sequence = lessonIds(await cohortSnapshot(await findCohort(cohortId)));
   return sequence[sequence.indexOf(lessonId) + 1] ?? null;
 }

@@ -1,8 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { UnauthorizedError } from './errors.js';
+import { guardParam, isIdParam } from './http/params.js';
 import { type Action, type Actor, authorize } from './permissions.js';
-import { parseInput } from './validation.js';
+import { objectIdField, parseInput } from './validation.js';
 
 /**
  * Declared JSON endpoints under /api/v1. Each declaration both mounts the route (validating its
@@ -45,8 +46,16 @@ const problemSchema = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string().optional(),
+  /** The address that was asked for. */
+  instance: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
+
+/** The names of a path's `{parameters}`. */
+const pathParams = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
+
+/** Id parameters (http/params.ts) are ObjectIds: anything else is answered 404 before the handler. */
+const { $schema: _, ...objectIdSchema } = z.toJSONSchema(objectIdField);
 
 export function createApiRegistry() {
   const router = Router();
@@ -57,6 +66,7 @@ export function createApiRegistry() {
     handler: (context: EndpointContext<z.output<B>, z.output<Q>>) => Promise<unknown>,
   ): void {
     endpoints.push(spec as unknown as Endpoint<z.ZodType, z.ZodType>);
+    for (const name of pathParams(spec.path)) guardParam(router, name);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     router[spec.method](expressPath, async (req: Request, res: Response) => {
       const actor = req.actor ?? null;
@@ -82,11 +92,11 @@ export function createApiRegistry() {
     const paths: Record<string, Record<string, unknown>> = {};
     const problem = { 'application/problem+json': { schema: z.toJSONSchema(problemSchema) } };
     for (const spec of endpoints) {
-      const parameters: unknown[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
-        name: match[1],
+      const parameters: unknown[] = pathParams(spec.path).map((name) => ({
+        name,
         in: 'path',
         required: true,
-        schema: { type: 'string' },
+        schema: isIdParam(name) ? objectIdSchema : { type: 'string' },
       }));
       if (spec.query) {
         const schema = z.toJSONSchema(spec.query, { io: 'input', unrepresentable: 'any' }) as {
@@ -112,6 +122,9 @@ export function createApiRegistry() {
       if (spec.access === 'user') responses['401'] = { description: 'Not logged in', content: problem };
       if (spec.permission || spec.path.includes('{')) responses['403'] = { description: 'Not allowed', content: problem };
       if (spec.path.includes('{')) responses['404'] = { description: 'Not found', content: problem };
+      // Whatever else may happen: a broken address (400), a conflict (409), too much (413), too
+      // many attempts (429), the database not answering (503); always problem+json.
+      responses.default = { description: 'Error', content: problem };
       paths[spec.path] ??= {};
       (paths[spec.path] as Record<string, unknown>)[spec.method] = {
         summary: spec.summary,

@@ -28,7 +28,7 @@ const editsProgram = (actor: Actor, program: ProgramRef) =>
   (actor.role === 'coordinator' && sameInstitution(actor, program.institution)) ||
   (actor.role === 'instructor' && program.instructors.includes(actor.id));
 
-const managesCohort = (actor: Actor, cohort: CohortRef | undefined) =>
+const managesCohort = (actor: Actor, cohort: Pick<CohortRef, 'institution'> | undefined) =>
   isAdmin(actor) || (actor.role === 'coordinator' && (cohort === undefined || sameInstitution(actor, cohort.institution)));
 
 const coordinatorManages = (actor: Actor, account: AccountRef) =>
@@ -44,6 +44,8 @@ type Rules = {
   'institution.list': undefined;
   'institution.view': { id: string };
   'institution.manage': undefined;
+  /** Naming the institution a new program or cohort belongs to (everyone else works in their own): admins. */
+  'institution.chooseAny': undefined;
   'sector.manage': undefined;
   'apiDocs.view': undefined;
   /** Approved units are the national standard: every logged-in user may read them. */
@@ -63,6 +65,11 @@ type Rules = {
   'lesson.view': { published: boolean; program: ProgramRef };
   /** Creating and changing cohorts, deciding and importing enrolments: the institution's coordinators. */
   'cohort.manage': CohortRef;
+  /**
+   * Which programs a cohort may run: its own institution's. A cohort of another institution's
+   * program would hand that institution's lessons and files to trainees it never admitted.
+   */
+  'cohort.runProgram': { cohort: { institution: string }; program: { institution: string } };
   /** Seeing a cohort, its roster and its trainees' progress: its instructors and managers. */
   'cohort.view': CohortRef;
   'enrolment.apply': undefined;
@@ -97,6 +104,7 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'institution.view': (actor, institution) =>
     isAdmin(actor) || (institution !== undefined && sameInstitution(actor, institution.id)),
   'institution.manage': (actor) => isAdmin(actor),
+  'institution.chooseAny': (actor) => isAdmin(actor),
   'sector.manage': (actor) => isAdmin(actor),
   'apiDocs.view': () => true,
   'unit.browse': () => true,
@@ -114,6 +122,8 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     editsProgram(actor, lesson.program) ||
     (lesson.published && isStaff(actor) && (isAdmin(actor) || sameInstitution(actor, lesson.program.institution))),
   'cohort.manage': (actor, cohort) => managesCohort(actor, cohort),
+  'cohort.runProgram': (actor, run) =>
+    run !== undefined && managesCohort(actor, run.cohort) && String(run.program.institution) === String(run.cohort.institution),
   'cohort.view': (actor, cohort) =>
     managesCohort(actor, cohort) ||
     (actor.role === 'instructor' && (cohort === undefined || cohort.instructors.includes(actor.id))),
@@ -150,10 +160,35 @@ export function authorize<A extends Action>(
   if (!can(actor, action, resource)) throw new ForbiddenError();
 }
 
-/** The query filter that limits a list to what the actor may see. */
-export function scope(actor: Actor, collection: 'users' | 'institutions' | 'intakes'): Record<string, unknown> {
+/** Collections whose lists are limited by `scope`. */
+export type Scoped = 'users' | 'institutions' | 'intakes' | 'counsellingSessions' | 'programs' | 'cohorts' | 'enrolments';
+
+/** A filter no document matches (`_id` is never null): for lists a role has no part of. */
+const nothing = { _id: null } as const;
+
+/**
+ * The query filter that limits a list to what the actor may see, the list counterpart of `can`:
+ * every list, count and dashboard figure takes its filter from here.
+ */
+export function scope(actor: Actor, collection: Scoped): Record<string, unknown> {
   if (isAdmin(actor)) return {};
-  if (collection === 'institutions') return { _id: actor.institution };
-  // Accounts, intakes and counselling sessions all belong to an institution.
-  return { institution: actor.institution };
+  const ownInstitution = actor.institution === null ? nothing : { institution: actor.institution };
+  switch (collection) {
+    case 'institutions':
+      return actor.institution === null ? nothing : { _id: actor.institution };
+    // Programs an actor edits and cohorts they run: their institution's for coordinators, the
+    // ones they teach for instructors.
+    case 'programs':
+    case 'cohorts':
+      if (actor.role === 'coordinator') return ownInstitution;
+      return actor.role === 'instructor' ? { instructors: actor.id } : nothing;
+    // Enrolments are decided, and counselling sessions recorded, by an institution's coordinators;
+    // a session belongs to the institution that recorded it, wherever the applicant goes next.
+    case 'enrolments':
+    case 'counsellingSessions':
+      return actor.role === 'coordinator' ? ownInstitution : nothing;
+    // Accounts and intakes belong to an institution.
+    default:
+      return ownInstitution;
+  }
 }

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import session from 'express-session';
 import mongoose from 'mongoose';
 import { DatabaseUnavailableError } from './errors.js';
@@ -103,4 +104,29 @@ export async function deleteExpiredSessions(connection: mongoose.Connection, now
     sessions.deleteMany({ expiresOn: expiryDay(now), expires: { $lt: now } }),
   ]);
   return results.reduce((sum, result) => sum + result.deletedCount, 0);
+}
+
+/**
+ * A message for the next page this browser shows, after a redirect (POST, then 303, then GET):
+ * kept in the session, shown once. What it says (a count of revoked tokens) comes from the server,
+ * so a crafted link cannot make a page claim it.
+ */
+export type Notice = { key: string; count?: number };
+
+export function leaveNotice(req: Request, notice: Notice): void {
+  req.session.notice = notice;
+}
+
+/** The notice left for this page, now removed from the session; null when there is none. */
+export function takeNotice(req: Request): Notice | null {
+  const notice = req.session?.notice;
+  if (!notice) return null;
+  delete req.session.notice;
+  return notice;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    notice?: Notice;
+  }
 }

@@ -21,3 +21,20 @@ export function searchWords(...texts: (string | null | undefined)[]): string[] {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Control characters no one types: Unicode's (\p{Cc}: C0, DEL, C1) other than tab, line feed
+ * and carriage return, which multi-line text keeps. NUL in particular cannot be stored on
+ * PostgreSQL (FerretDB answers "unsupported Unicode escape sequence"), and none of them shows on
+ * a page.
+ */
+const controlCharacter = /[^\P{Cc}\t\n\r]/u;
+
+export function hasControlCharacters(text: string): boolean {
+  return controlCharacter.test(text);
+}
+
+/** An email address as accounts store it (emailField does the same): the key of throttles and device proofs. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

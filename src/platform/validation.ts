@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type FieldIssue, ValidationError } from './errors.js';
+import { hasControlCharacters } from './text.js';
 
 /** A zod issue as a field and an i18n key; `input` is what was validated, to tell missing from wrong. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
@@ -31,23 +32,71 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIss
   }
 }
 
-/** Parses input at the edge; bad input becomes a ValidationError naming each field. */
+/** At most this many fields are named for control characters: enough to find them, bounded for a crafted body. */
+const controlCharacterFieldsNamed = 20;
+
+/**
+ * The fields of `input` (strings anywhere in plain objects and arrays, keys included) that hold
+ * control characters (text.ts), one issue each. Walked without recursion, so deeply nested JSON
+ * cannot exhaust the stack; fields not in the schema count too, since a route may read them.
+ */
+function controlCharacterIssues(input: unknown): FieldIssue[] {
+  type Node = { value: unknown; key: string; parent: Node | undefined };
+  const field = (node: Node | undefined) => {
+    const path: string[] = [];
+    for (let at = node; at?.parent; at = at.parent) path.unshift(at.key);
+    return path.join('.') || '_';
+  };
+  const issues: FieldIssue[] = [];
+  const pending: Node[] = [{ value: input, key: '', parent: undefined }];
+  for (let index = 0; index < pending.length && issues.length < controlCharacterFieldsNamed; index += 1) {
+    const node = pending[index]!;
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (hasControlCharacters(value)) issues.push({ field: field(node), key: 'validation.controlCharacters' });
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    const prototype = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) continue;
+    for (const [key, item] of Object.entries(value)) {
+      const child = { value: item, key, parent: node };
+      if (hasControlCharacters(key)) issues.push({ field: field(child), key: 'validation.controlCharacters' });
+      else pending.push(child);
+    }
+  }
+  return issues;
+}
+
+/**
+ * Parses input at the edge; bad input becomes a ValidationError naming each field. Text with
+ * control characters is refused here, whatever the schema, so it never reaches a query or a record.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const unreadable = controlCharacterIssues(input);
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success && unreadable.length === 0) return result.data;
   const seen = new Set<string>();
-  const fields = result.error.issues
-    .map((issue) => describeIssue(issue, input))
-    .filter((issue) => {
-      if (seen.has(issue.field)) return false; // one message per field is enough to fix it
-      seen.add(issue.field);
-      return true;
-    });
+  const fields = [
+    ...unreadable,
+    ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, input))),
+  ].filter((issue) => {
+    if (seen.has(issue.field)) return false; // one message per field is enough to fix it
+    seen.add(issue.field);
+    return true;
+  });
   throw new ValidationError(fields);
 }
 
-/** A MongoDB ObjectId as it arrives in a form, a path or JSON. */
-export const objectIdField = z.string().regex(/^[0-9a-f]{24}$/i, 'validation.invalid');
+const objectIdPattern = /^[0-9a-f]{24}$/i;
+
+/** Whether `value` is a MongoDB ObjectId as text: 24 hexadecimal digits (paths, forms, JSON). */
+export function isObjectId(value: unknown): value is string {
+  return typeof value === 'string' && objectIdPattern.test(value);
+}
+
+/** A MongoDB ObjectId as it arrives in a form, a path or JSON (a pattern, so the API document shows it). */
+export const objectIdField = z.string().regex(objectIdPattern, 'validation.invalid');
 
 /**
  * A checkbox: a form sends "on"/"true" when ticked (with a hidden "false" before it, an array),

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { NotFoundError, ValidationError } from '../platform/errors.js';
 import type { Actor } from '../platform/permissions.js';
 import { Lesson, type LessonDoc, Module, type ModuleDoc } from './model.js';
+import { addToList, lessonsOf, modulesOf, moveInList, removeFromList } from './order.js';
 import { type LessonInput, type ModuleInput, parseVideoLink } from './schemas.js';
 import { editableProgram, touchDraft, unitIds } from './service.js';
 
@@ -32,18 +33,11 @@ async function moduleFields(programUnits: mongoose.Types.ObjectId[], input: Modu
   return { title: input.title, description: input.description, hours: input.hours, units, elements };
 }
 
-async function nextPosition(model: typeof Module | typeof Lesson, filter: Record<string, unknown>): Promise<number> {
-  const last = await (model as typeof Module).findOne(filter, { position: 1 }).sort({ position: -1 }).lean();
-  return (last?.position ?? 0) + 1;
-}
-
+/** A new module goes last; its place is kept in the program's order (order.ts). */
 export async function createModule(actor: Actor | null, programId: string, input: ModuleInput): Promise<string> {
   const program = await editableProgram(actor, programId);
-  const module = await Module.create({
-    program: program._id,
-    position: await nextPosition(Module, { program: program._id }),
-    ...(await moduleFields(program.units, input)),
-  });
+  const module = await Module.create({ program: program._id, ...(await moduleFields(program.units, input)) });
+  await addToList(modulesOf(program._id), program, module._id);
   await touchDraft(program._id);
   return String(module._id);
 }
@@ -59,29 +53,14 @@ export async function deleteModule(actor: Actor | null, moduleId: string): Promi
   const module = await editableModule(actor, moduleId);
   await Lesson.deleteMany({ module: module._id });
   await Module.deleteOne({ _id: module._id });
+  await removeFromList(modulesOf(module.program), module._id);
   await touchDraft(module.program);
   return String(module.program);
 }
 
-/** Swaps an item with its neighbour; positions stay unique within their list. */
-async function swapWithNeighbour(
-  model: typeof Module | typeof Lesson,
-  item: { _id: unknown; position: number },
-  scope: Record<string, unknown>,
-  direction: 'up' | 'down',
-): Promise<void> {
-  const neighbour = await (model as typeof Module)
-    .findOne({ ...scope, position: direction === 'up' ? { $lt: item.position } : { $gt: item.position } })
-    .sort({ position: direction === 'up' ? -1 : 1 })
-    .lean();
-  if (!neighbour) return;
-  await (model as typeof Module).updateOne({ _id: item._id }, { $set: { position: neighbour.position } });
-  await (model as typeof Module).updateOne({ _id: neighbour._id }, { $set: { position: item.position } });
-}
-
 export async function moveModule(actor: Actor | null, moduleId: string, direction: 'up' | 'down'): Promise<string> {
   const module = await editableModule(actor, moduleId);
-  await swapWithNeighbour(Module, module, { program: module.program }, direction);
+  await moveInList(modulesOf(module.program), String(module._id), direction);
   await touchDraft(module.program);
   return String(module.program);
 }
@@ -97,17 +76,18 @@ function videoFields(input: LessonInput, current?: LessonDoc['video']): Video {
   return current ? { kind: current.kind, file: current.file ?? null, embedId: current.embedId ?? '' } : noVideo;
 }
 
+/** A new lesson goes last in its module; its place is kept in the module's order (order.ts). */
 export async function createLesson(actor: Actor | null, moduleId: string, input: LessonInput): Promise<string> {
   const module = await editableModule(actor, moduleId);
   const lesson = await Lesson.create({
     program: module.program,
     module: module._id,
-    position: await nextPosition(Lesson, { module: module._id }),
     title: input.title,
     body: input.body,
     estimatedMinutes: input.estimatedMinutes,
     video: videoFields(input),
   });
+  await addToList(lessonsOf(module._id), module, lesson._id);
   await touchDraft(module.program);
   return String(lesson._id);
 }
@@ -131,13 +111,14 @@ export async function updateLesson(actor: Actor | null, lessonId: string, input:
 export async function deleteLesson(actor: Actor | null, lessonId: string): Promise<string> {
   const lesson = await editableLesson(actor, lessonId);
   await Lesson.deleteOne({ _id: lesson._id });
+  await removeFromList(lessonsOf(lesson.module), lesson._id);
   await touchDraft(lesson.program);
   return String(lesson.program);
 }
 
 export async function moveLesson(actor: Actor | null, lessonId: string, direction: 'up' | 'down'): Promise<string> {
   const lesson = await editableLesson(actor, lessonId);
-  await swapWithNeighbour(Lesson, lesson, { module: lesson.module }, direction);
+  await moveInList(lessonsOf(lesson.module), String(lesson._id), direction);
   await touchDraft(lesson.program);
   return String(lesson.program);
 }

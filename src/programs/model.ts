@@ -45,6 +45,9 @@ const programSchema = new mongoose.Schema(
      * list of all programs), so each process reads just the changed programs (listings.ts).
      */
     revision: { type: Number, default: 0 },
+    /** The modules in order, and the revision that guards changes of the order (order.ts). */
+    moduleOrder: [{ type: ObjectId, ref: 'Module' }],
+    orderRevision: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
@@ -61,13 +64,21 @@ const moduleSchema = new mongoose.Schema(
     description: { type: String, default: '' },
     /** Planned learning hours (jam pelajaran); the program's total is their sum. */
     hours: { type: Number, min: 0, default: 0 },
-    position: { type: Number, required: true },
+    /**
+     * The place of a module saved before its program kept the order (`moduleOrder`): read only to
+     * place such modules until the program's order lists them (order.ts).
+     */
+    position: { type: Number },
     units: [{ type: ObjectId, ref: 'CompetencyUnit' }],
     /** Elements covered, as "unitCode#elementNo"; empty means the whole of each unit. */
     elements: { type: [String], default: [] },
+    /** The lessons in order, and the revision that guards changes of the order (order.ts). */
+    lessonOrder: [{ type: ObjectId, ref: 'Lesson' }],
+    orderRevision: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
+// Serves finding a program's modules (the GIN twin serves `program` alone).
 moduleSchema.index({ program: 1, position: 1 });
 export type ModuleDoc = InferSchemaType<typeof moduleSchema> & { _id: mongoose.Types.ObjectId };
 export const Module = mongoose.model('Module', moduleSchema);
@@ -77,7 +88,8 @@ const lessonSchema = new mongoose.Schema(
     program: { type: ObjectId, ref: 'Program', required: true },
     module: { type: ObjectId, ref: 'Module', required: true },
     title: { type: String, required: true, trim: true },
-    position: { type: Number, required: true },
+    /** The place of a lesson saved before its module kept the order (`lessonOrder`); see Module. */
+    position: { type: Number },
     /** Markdown, rendered and sanitised when shown. */
     body: { type: String, default: '' },
     video: {
@@ -91,6 +103,7 @@ const lessonSchema = new mongoose.Schema(
   },
   { timestamps: true },
 );
+// Serves finding a module's lessons (the GIN twin serves `module` alone).
 lessonSchema.index({ module: 1, position: 1 });
 lessonSchema.index({ program: 1 });
 export type LessonDoc = InferSchemaType<typeof lessonSchema> & { _id: mongoose.Types.ObjectId };
@@ -100,7 +113,7 @@ export const Lesson = mongoose.model('Lesson', lessonSchema);
  * Published versions and their lessons are read by `_id`, made of the program and version
  * numbers: the primary index on any backend. Once complete they never change, so each process
  * keeps the ones it reads in a bounded cache (publishedCache.ts). The `_id` is also what lets only
- * one publisher create version N.
+ * one publisher create version N (versionStore.ts).
  */
 export const versionId = (program: unknown, version: number) => `${String(program)}:${version}`;
 export const publishedLessonId = (program: unknown, version: number, lesson: string) => `${String(program)}:${version}:${lesson}`;
@@ -119,8 +132,21 @@ const versionSchema = new mongoose.Schema({
   publishedAt: { type: Date, default: () => new Date() },
   /** Set once all its lessons are stored; a version a crash left half-written is never shown. */
   complete: { type: Boolean, default: false },
+  /**
+   * Where its publish is (versionStore.ts): `writing` its lessons, `whole` (complete, the program
+   * may not point at it yet), `published` (it does), or `abandoned` (stopped half-way, being
+   * removed). Versions stored before this field count as published when complete.
+   */
+  state: { type: String, enum: ['writing', 'whole', 'published', 'abandoned'], default: 'writing' },
+  /** The publish that wrote it: a random token its lessons' texts carry too (absent in versions stored before). */
+  attempt: { type: String },
+  /** Renewed by its publish while it writes; silent for long, the publish has stopped. */
+  heartbeatAt: { type: Date, default: () => new Date() },
 });
 versionSchema.index({ program: 1 });
+// The clean-up finds publishes that stopped: versions not complete, and whole ones not yet pointed at.
+versionSchema.index({ complete: 1 });
+versionSchema.index({ state: 1 });
 export type VersionDoc = InferSchemaType<typeof versionSchema>;
 export const ProgramVersion = mongoose.model('ProgramVersion', versionSchema);
 
@@ -128,5 +154,7 @@ export const ProgramVersion = mongoose.model('ProgramVersion', versionSchema);
 const publishedLessonSchema = new mongoose.Schema({
   _id: { type: String, required: true },
   html: { type: String, default: '' },
+  /** The publish that wrote it (its version's `attempt`); absent in texts stored before. */
+  attempt: { type: String },
 });
 export const PublishedLesson = mongoose.model('PublishedLesson', publishedLessonSchema);

@@ -2,26 +2,16 @@ import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { StoredFile } from '../files/index.js';
 import { Institution } from '../institutions/model.js';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { NotFoundError, ValidationError } from '../platform/errors.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { type Actor, authorize } from '../platform/permissions.js';
-import { searchWords } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
-import { writeProgram } from './listings.js';
-import {
-  Lesson,
-  Module,
-  Program,
-  type ProgramDoc,
-  ProgramVersion,
-  PublishedLesson,
-  publishedLessonId,
-  type VersionDoc,
-  versionId,
-} from './model.js';
+import { Lesson, Module, Program, type ProgramDoc, ProgramVersion, type VersionDoc, versionId } from './model.js';
+import { inOrder } from './order.js';
 import { cachedLessonHtml, cachedVersion } from './publishedCache.js';
 import { editableProgram, programRef } from './service.js';
+import { storeVersion } from './versionStore.js';
 
 /** A file as a published lesson refers to it. */
 export type FileRef = { id: string; name: string; size: number; mimeType: string };
@@ -70,8 +60,8 @@ const hashOf = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export async function buildDraft(program: ProgramDoc): Promise<Draft> {
   const [modules, lessons, units, institution, instructors] = await Promise.all([
-    Module.find({ program: program._id }).sort({ position: 1 }).lean(),
-    Lesson.find({ program: program._id }).sort({ position: 1 }).lean(),
+    Module.find({ program: program._id }).lean(),
+    Lesson.find({ program: program._id }).lean(),
     CompetencyUnit.find({ _id: { $in: program.units } }, { code: 1, title: 1, status: 1, elements: 1 }).lean(),
     Institution.findById(program.institution, { name: 1, province: 1 }).lean(),
     User.find({ _id: { $in: program.instructors } }, { name: 1 })
@@ -105,23 +95,24 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
       status: unit.status,
       elements: unit.elements.map((element) => ({ no: element.no, title: element.title })),
     })),
-    modules: modules.map((module) => ({
+    modules: inOrder(modules, program.moduleOrder).map((module) => ({
       id: String(module._id),
       title: module.title,
       description: module.description ?? '',
       hours: module.hours ?? 0,
       units: module.units.map((id) => unitById.get(String(id))?.code ?? '').filter(Boolean),
       elements: module.elements ?? [],
-      lessons: lessons
-        .filter((lesson) => String(lesson.module) === String(module._id))
-        .map((lesson) => ({
-          id: String(lesson._id),
-          title: lesson.title,
-          bodyHash: hashOf(lesson.body ?? ''),
-          estimatedMinutes: lesson.estimatedMinutes ?? 0,
-          video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
-          files: lesson.files.map(fileRef).filter((file) => file !== null),
-        })),
+      lessons: inOrder(
+        lessons.filter((lesson) => String(lesson.module) === String(module._id)),
+        module.lessonOrder,
+      ).map((lesson) => ({
+        id: String(lesson._id),
+        title: lesson.title,
+        bodyHash: hashOf(lesson.body ?? ''),
+        estimatedMinutes: lesson.estimatedMinutes ?? 0,
+        video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
+        files: lesson.files.map(fileRef).filter((file) => file !== null),
+      })),
     })),
   };
   return { snapshot, texts };
@@ -140,7 +131,8 @@ export function uncoveredUnits(snapshot: Snapshot): string[] {
 
 /**
  * Freezes the draft into the next numbered version. Two editors publishing at once cannot both
- * make version N: the unique index on (program, version) lets only one insert it.
+ * make version N: its `_id` lets only one insert it; the other is told so. A publish that stopped
+ * half-way is finished or undone first (versionStore.ts).
  */
 export async function publishProgram(actor: Actor | null, programId: string): Promise<number> {
   const program = await editableProgram(actor, programId);
@@ -152,62 +144,11 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
       { field: 'publish', key: 'programs.errors.unitsWithoutModule', params: { codes: uncovered.join(', ') } },
     ]);
   }
-  const version = (program.publishedVersion ?? 0) + 1;
-  try {
-    await new ProgramVersion({
-      _id: versionId(program._id, version),
-      program: program._id,
-      version,
-      publishedBy: actor!.id,
-      institution: program.institution,
-      province: snapshot.institution.province,
-      sector: snapshot.sector,
-      snapshot,
-    }).save();
-  } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw new ConflictError('programs.errors.publishedMeanwhile');
-    throw error;
-  }
-  const lessons = [...texts].map(([lessonId, text]) => ({
-    _id: publishedLessonId(program._id, version, lessonId),
-    html: text.html,
-  }));
-  for (let start = 0; start < lessons.length; start += 200) {
-    await PublishedLesson.insertMany(lessons.slice(start, start + 200), { ordered: false });
-  }
-  await ProgramVersion.updateOne({ _id: versionId(program._id, version) }, { $set: { complete: true } });
-  await writeProgram((revision) =>
-    Program.updateOne(
-      { _id: program._id },
-      {
-        $set: {
-          revision,
-          publishedVersion: version,
-          published: {
-            version,
-            at: new Date(),
-            code: snapshot.code,
-            title: snapshot.title,
-            summary: snapshot.description.slice(0, 300),
-            sector: snapshot.sector,
-            level: snapshot.level,
-            hours: snapshot.hours,
-            province: snapshot.institution.province,
-            institutionName: snapshot.institution.name,
-            units: snapshot.units.length,
-            modules: snapshot.modules.length,
-            words: searchWords(
-              snapshot.code,
-              snapshot.title,
-              snapshot.description,
-              ...snapshot.units.map((unit) => unit.title.id),
-            ),
-          },
-        },
-      },
-    ),
+  // Only the lessons the outline shows are published (a lesson of a deleted module is not).
+  const html = new Map(
+    snapshot.modules.flatMap((module) => module.lessons.map((lesson) => [lesson.id, texts.get(lesson.id)?.html ?? ''] as const)),
   );
-  return version;
+  return storeVersion({ program, publishedBy: actor!.id, snapshot, html });
 }
 
 export type PublishedVersion = {

@@ -8,7 +8,7 @@ import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can } from '../platform/permissions.js';
 import { parseInput } from '../platform/validation.js';
-import { User } from '../users/model.js';
+import { activeInstructorsOf } from '../users/directory.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
 import {
   attachToLesson,
@@ -44,10 +44,10 @@ const id = (req: Request, name = 'id') => String(req.params[name]);
 async function programChoices(req: Request, institution: string | null) {
   const [sectors, institutions, instructors] = await Promise.all([
     listSectors(),
-    req.actor?.role === 'admin' ? listInstitutions(req.actor) : Promise.resolve([]),
-    institution ? User.find({ role: 'instructor', institution, active: true }, { name: 1 }).sort({ name: 1 }).lean() : [],
+    can(req.actor, 'institution.chooseAny') ? listInstitutions(req.actor!) : Promise.resolve([]),
+    activeInstructorsOf(institution),
   ]);
-  return { sectors, institutions, instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })) };
+  return { sectors, institutions, instructors };
 }
 
 /** The program's units, for the module form's checkboxes. */
@@ -296,10 +296,25 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
       access: 'public',
       query: catalogueQuery,
       response: z.object({
-        programs: z.array(z.record(z.string(), z.unknown())),
-        total: z.number(),
+        items: z.array(
+          z.object({
+            id: z.string(),
+            code: z.string(),
+            title: z.string(),
+            summary: z.string(),
+            sector: z.string(),
+            level: z.number().nullable(),
+            hours: z.number(),
+            province: z.string(),
+            institutionName: z.string(),
+            units: z.number(),
+            modules: z.number(),
+          }),
+        ),
         page: z.number(),
-        pages: z.number(),
+        hasMore: z.boolean(),
+        /** The catalogue is counted in memory (catalogue.ts), so its total is always known. */
+        total: z.number(),
       }),
     },
     async ({ query }) => listCatalogue(query),

@@ -1,11 +1,12 @@
 import mongoose from 'mongoose';
 import { Institution } from '../institutions/model.js';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
-import { type Actor, authorize, type ProgramRef } from '../platform/permissions.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { type Actor, authorize, can, type ProgramRef, scope } from '../platform/permissions.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
 import { type ProgramSummary, programDirectory, summaryProjection, toProgramSummary, writeProgram } from './listings.js';
 import { Lesson, Module, Program, type ProgramDoc } from './model.js';
+import { inOrder } from './order.js';
 import type { ProgramInput } from './schemas.js';
 
 export type { ProgramSummary };
@@ -59,13 +60,13 @@ async function programFields(actor: Actor, input: ProgramInput, institution: str
 }
 
 function duplicateCode(error: unknown): never {
-  if ((error as { code?: number }).code === 11000) throw new ConflictError('programs.errors.codeTaken', 'code');
+  if (isDuplicateKeyError(error)) throw new ConflictError('programs.errors.codeTaken', 'code');
   throw error;
 }
 
 export async function createProgram(actor: Actor | null, input: ProgramInput): Promise<string> {
   authorize(actor, 'program.create');
-  const institution = actor.role === 'admin' ? input.institution : (actor.institution ?? undefined);
+  const institution = can(actor, 'institution.chooseAny') ? input.institution : (actor.institution ?? undefined);
   if (!institution || !(await Institution.exists({ _id: institution }))) {
     throw new ValidationError([{ field: 'institution', key: 'validation.choice' }]);
   }
@@ -103,8 +104,10 @@ export async function listEditablePrograms(actor: Actor | null): Promise<Program
     const byCode = all.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
     return byCode.slice(0, listedPrograms).map((summary) => ({ ...summary }));
   }
-  const filter = actor.role === 'coordinator' ? { institution: actor.institution } : { instructors: actor.id };
-  const programs = await Program.find(filter, summaryProjection).sort({ code: 1 }).limit(listedPrograms).lean<ProgramDoc[]>();
+  const programs = await Program.find(scope(actor, 'programs'), summaryProjection)
+    .sort({ code: 1 })
+    .limit(listedPrograms)
+    .lean<ProgramDoc[]>();
   return programs.map(toProgramSummary);
 }
 
@@ -117,22 +120,26 @@ export async function touchDraft(programId: unknown): Promise<void> {
 export async function loadDraft(actor: Actor | null, id: string) {
   const program = await editableProgram(actor, id);
   const [modules, lessons, units, institution, instructors] = await Promise.all([
-    Module.find({ program: program._id }).sort({ position: 1 }).lean(),
-    Lesson.find({ program: program._id }, { body: 0 }).sort({ position: 1 }).lean(),
+    Module.find({ program: program._id }).lean(),
+    Lesson.find({ program: program._id }, { body: 0 }).lean(),
     CompetencyUnit.find({ _id: { $in: program.units } }, { code: 1, title: 1, elements: 1, status: 1 }).lean(),
     Institution.findById(program.institution, { name: 1 }).lean(),
     User.find({ _id: { $in: program.instructors } }, { name: 1 }).lean(),
   ]);
+  const ordered = inOrder(modules, program.moduleOrder);
   const unitById = new Map(units.map((unit) => [String(unit._id), unit]));
   return {
     program,
     institutionName: institution?.name ?? '',
     instructors: instructors.map((user) => ({ id: String(user._id), name: user.name })),
     units: program.units.map((unitId) => unitById.get(String(unitId))).filter((unit) => unit !== undefined),
-    modules: modules.map((module) => ({
+    modules: ordered.map((module) => ({
       ...module,
       unitCodes: module.units.map((unitId) => unitById.get(String(unitId))?.code).filter(Boolean) as string[],
-      lessons: lessons.filter((lesson) => String(lesson.module) === String(module._id)),
+      lessons: inOrder(
+        lessons.filter((lesson) => String(lesson.module) === String(module._id)),
+        module.lessonOrder,
+      ),
     })),
     totalHours: modules.reduce((sum, module) => sum + (module.hours ?? 0), 0),
   };

@@ -143,6 +143,7 @@ export async function seedDemoLearning(): Promise<number> {
       trainee,
       done.map((lesson, n) => ({
         id: `seed-${n}`,
+        account: trainee.id,
         cohort,
         lesson,
         kind: 'complete' as const,

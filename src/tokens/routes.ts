@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
-import { deviceCookie, requireLogin } from '../auth/passport.js';
-import { authenticate, isTrustedDevice } from '../auth/service.js';
+import { deviceCookie, trustedDeviceOf } from '../auth/device.js';
+import { authEpochOf, requireLogin } from '../auth/passport.js';
+import { authenticate } from '../auth/service.js';
 import { safeLocalPath } from '../home/routes.js';
 import { form } from '../platform/http/forms.js';
 import { parseInput } from '../platform/validation.js';
@@ -39,10 +40,10 @@ export function registerTokenRoutes({ web, api, sessionSecret }: FeatureContext)
       const source = {
         email: body.email,
         ip: req.ip ?? 'unknown',
-        trustedDevice: isTrustedDevice(sessionSecret, body.email, req.cookies?.[deviceCookie]),
+        device: trustedDeviceOf(sessionSecret, body.email, req.cookies?.[deviceCookie]),
       };
-      const user = await authenticate(body, source);
-      return createToken(toActor(user), body.name);
+      const { user, epoch } = await authenticate(body, source);
+      return createToken(toActor(user), body.name, epoch);
     },
   );
   api.endpoint(
@@ -82,7 +83,7 @@ export function registerTokenRoutes({ web, api, sessionSecret }: FeatureContext)
   // or, for admins, from the user's page.
   web.post('/profile/tokens', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     const { tokenName: name } = parseInput(z.object({ tokenName }), req.body);
-    const created = await createToken(req.actor!, name);
+    const created = await createToken(req.actor!, name, authEpochOf(req));
     res.render('users/profile', { ...(await profileLocals(req)), newToken: created });
   });
   web.post('/tokens/:id/revoke', requireLogin, async (req, res) => {

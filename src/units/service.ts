@@ -1,4 +1,4 @@
-import { NotFoundError } from '../platform/errors.js';
+import { duplicatePositions, NotFoundError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { searchWords } from '../platform/text.js';
@@ -88,9 +88,9 @@ async function insertUnits(inserts: Insert[], revision: number): Promise<number[
     );
     return [];
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((writeError) => writeError.code !== 11000)) throw error;
-    return writeErrors.map((writeError) => inserts[writeError.index]!.index);
+    const duplicates = duplicatePositions(error);
+    if (!duplicates) throw error;
+    return duplicates.map((position) => inserts[position]!.index);
   }
 }
 

@@ -48,3 +48,16 @@ export async function namesOfUsers(ids: unknown[]): Promise<Map<string, string>>
 export function forgetContact(id: string): void {
   contacts.delete(id);
 }
+
+/** An institution's active instructors by name: the choices of the program and cohort forms. */
+export async function activeInstructorsOf(institution: string | null): Promise<{ id: string; name: string }[]> {
+  if (!institution) return [];
+  const instructors = await User.find({ role: 'instructor', institution, active: true }, { name: 1 }).sort({ name: 1 }).lean();
+  return instructors.map((user) => ({ id: String(user._id), name: user.name }));
+}
+
+/** The id of the trainee account with this email (staff add trainees by email), or null. */
+export async function traineeIdByEmail(email: string): Promise<string | null> {
+  const trainee = await User.findOne({ email, role: 'trainee' }, { _id: 1 }).lean();
+  return trainee ? String(trainee._id) : null;
+}

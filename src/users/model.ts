@@ -1,7 +1,10 @@
 import mongoose, { type InferSchemaType } from 'mongoose';
-import { provinceCodes } from '../institutions/provinces.js';
 import { languages } from '../platform/i18n.js';
 import { roles } from '../platform/permissions.js';
+import { provinceCodes } from '../platform/provinces.js';
+
+/** The epoch of an account that never changed its password (and of accounts older than epochs). */
+export const newAccountSessionEpoch = '';
 
 const userSchema = new mongoose.Schema(
   {
@@ -15,6 +18,13 @@ const userSchema = new mongoose.Schema(
     language: { type: String, enum: languages, default: 'id' },
     active: { type: Boolean, default: true },
     lastLoginAt: { type: Date, default: null },
+    /**
+     * Every session and API token records the epoch of the account when it was made, and works
+     * only while the account still has it. Changing the password or logging out everywhere sets a
+     * new random epoch, which ends all of them at once, whichever process made them, with no
+     * list of sessions to keep (sessions are found by id only) and no clocks to compare.
+     */
+    sessionEpoch: { type: String, default: newAccountSessionEpoch },
     createdBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', default: null },
   },
   { timestamps: true },

@@ -1,10 +1,13 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
+import { changeOwnPassword } from '../auth/credentials.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
+import { logIn } from '../auth/routes.js';
 import { institutionNames, listInstitutions } from '../institutions/service.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { can, roles } from '../platform/permissions.js';
+import { leaveNotice, takeNotice } from '../platform/session.js';
 import { parseInput } from '../platform/validation.js';
 import { listTokens } from '../tokens/service.js';
 import {
@@ -16,7 +19,7 @@ import {
   userListQuery,
   userView,
 } from './schemas.js';
-import { changePassword, createUser, getUser, listUsers, updateProfile, updateUser } from './service.js';
+import { createUser, getUser, listUsers, updateProfile, updateUser } from './service.js';
 
 /** Roles the actor may give, for the role select; the service checks again. */
 function assignableRoles(req: Request) {
@@ -38,20 +41,28 @@ async function institutionChoices(req: Request) {
   return can(req.actor, 'institution.list') ? listInstitutions(req.actor!) : [];
 }
 
-export function registerUserRoutes({ web, api }: FeatureContext): void {
+export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: FeatureContext): void {
   // --- own profile -------------------------------------------------------------------------
   web.get(
     '/profile',
     requireLogin,
-    showForm('users/profile', async (req) => ({ ...(await profileLocals(req)), saved: req.query.saved })),
+    showForm('users/profile', async (req) => ({
+      ...(await profileLocals(req)),
+      saved: req.query.saved,
+      notice: takeNotice(req),
+    })),
   );
   web.post('/profile', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     await updateProfile(req.actor!, parseInput(profileSchema, req.body));
     res.redirect(303, '/profile?saved=profile');
   });
+  // Every other session and API token of the account ends; this session goes on, renewed (a new
+  // id) with the account's new epoch, and the page says what was ended.
   web.post('/profile/password', requireLogin, form('users/profile', profileLocals), async (req, res) => {
-    await changePassword(req.actor!, parseInput(changePasswordSchema, req.body));
-    res.redirect(303, '/profile?saved=password');
+    const { epoch, tokensRevoked } = await changeOwnPassword(req.actor!, parseInput(changePasswordSchema, req.body));
+    await logIn(req, res, { user: req.user!, epoch }, sessionSecret, secureCookie);
+    leaveNotice(req, { key: 'account.passwordChanged', count: tokensRevoked });
+    res.redirect(303, '/profile');
   });
 
   // --- managing accounts (admins; coordinators in their institution) ------------------------

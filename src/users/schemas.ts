@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { provinceCodes } from '../institutions/provinces.js';
 import { languages } from '../platform/i18n.js';
 import { roles } from '../platform/permissions.js';
+import { provinceCodes } from '../platform/provinces.js';
 import { checkboxField, objectIdField } from '../platform/validation.js';
 
 const optionalObjectId = z.preprocess((value) => (value === '' ? null : value), objectIdField.nullable());

@@ -1,13 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { Institution } from '../institutions/model.js';
 import { nationwideScan } from '../platform/db/queryGuard.js';
-import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { Language } from '../platform/i18n.js';
 import { type Actor, authorize, scope } from '../platform/permissions.js';
 import { escapeRegExp } from '../platform/text.js';
 import { forgetContact } from './directory.js';
-import { User, type UserDoc } from './model.js';
+import { newAccountSessionEpoch, User, type UserDoc } from './model.js';
 import type {
   ChangePasswordInput,
   CreateUserInput,
@@ -35,12 +36,18 @@ export function toUserView(user: UserDoc): UserView {
   };
 }
 
-export function toActor(user: Pick<UserView, 'id' | 'role' | 'institution'>): Actor {
-  return { id: user.id, role: user.role, institution: user.institution };
+/** The account's session epoch (model.ts); accounts stored before epochs existed have the first one. */
+export function sessionEpochOf(user: Pick<UserDoc, 'sessionEpoch'>): string {
+  return user.sessionEpoch ?? newAccountSessionEpoch;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
+/** A new session epoch: random, so no two changes give the same one, whatever the clocks say. */
+export function newSessionEpoch(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function toActor(user: Pick<UserView, 'id' | 'role' | 'institution'>): Actor {
+  return { id: user.id, role: user.role, institution: user.institution };
 }
 
 /** Creates an account; a taken email is a conflict on the email field, whoever raced first. */
@@ -50,7 +57,7 @@ async function insertUser(fields: { email: string } & Record<string, unknown>): 
     const user = await User.create(fields);
     return toUserView(user.toObject() as UserDoc);
   } catch (error) {
-    if (isDuplicateKey(error)) throw new ConflictError('validation.emailTaken', 'email');
+    if (isDuplicateKeyError(error)) throw new ConflictError('validation.emailTaken', 'email');
     throw error;
   }
 }
@@ -130,7 +137,16 @@ export async function updateUser(actor: Actor | null, id: string, input: UpdateU
   }
   assertInstitutionFitsRole(input.role, input.institution);
   await assertInstitutionExists(input.institution);
-  return setAndRead(id, { name: input.name, role: input.role, institution: input.institution, active: input.active });
+  const fields: Record<string, unknown> = {
+    name: input.name,
+    role: input.role,
+    institution: input.institution,
+    active: input.active,
+  };
+  // Deactivating ends the account's sessions and tokens for good, so reactivating it later does
+  // not bring back whatever was logged in before (a lost phone, a shared computer).
+  if (before.active && !input.active) fields.sessionEpoch = newSessionEpoch();
+  return setAndRead(id, fields);
 }
 
 export async function listUsers(
@@ -164,11 +180,29 @@ export async function setLanguage(actor: Actor, language: Language): Promise<voi
   await User.updateOne({ _id: actor.id }, { $set: { language } });
 }
 
-export async function changePassword(actor: Actor, input: ChangePasswordInput): Promise<void> {
+/**
+ * Changes the actor's own password and, in the same update, the account's session epoch, so every
+ * session and API token made before stops working at once (the caller renews the current
+ * session with the returned epoch). The update replaces only the hash that was verified: if the
+ * password changed in between, the current password typed is no longer right.
+ */
+export async function changePassword(actor: Actor, input: ChangePasswordInput): Promise<{ epoch: string }> {
   const user = await User.findById(actor.id).select('+passwordHash').lean<UserDoc>();
   if (!user) throw new NotFoundError();
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    throw new ValidationError([{ field: 'currentPassword', key: 'validation.currentPasswordWrong' }]);
-  }
-  await User.updateOne({ _id: actor.id }, { $set: { passwordHash: await hashPassword(input.newPassword) } });
+  const wrongPassword = new ValidationError([{ field: 'currentPassword', key: 'validation.currentPasswordWrong' }]);
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) throw wrongPassword;
+  const epoch = newSessionEpoch();
+  const { modifiedCount } = await User.updateOne(
+    { _id: actor.id, passwordHash: user.passwordHash },
+    { $set: { passwordHash: await hashPassword(input.newPassword), sessionEpoch: epoch } },
+  );
+  if (!modifiedCount) throw wrongPassword;
+  return { epoch };
+}
+
+/** Ends every session and API token of the actor's account (a new session epoch, see model.ts). */
+export async function endAllSessions(actor: Actor): Promise<{ epoch: string }> {
+  const epoch = newSessionEpoch();
+  await User.updateOne({ _id: actor.id }, { $set: { sessionEpoch: epoch } });
+  return { epoch };
 }

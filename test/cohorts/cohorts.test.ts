@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { Cohort } from '../../src/cohorts/model.js';
 import { upcomingSessions } from '../../src/cohorts/schedule.js';
-import { dayStart } from '../../src/cohorts/service.js';
+import { dayOf, dayStart } from '../../src/cohorts/service.js';
 import { Intake } from '../../src/counselling/model.js';
 import { Enrollment } from '../../src/enrolment/model.js';
+import { applyOnBehalf, approveEnrollment, withdrawEnrollment } from '../../src/enrolment/service.js';
 import { User } from '../../src/users/model.js';
 import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
 import { makeCohortSetup } from '../support/cohorts.js';
@@ -134,5 +135,52 @@ describe('cohorts: pages for coordinators, instructors and applicants', () => {
       '2026-12-07T12:00:00.000Z',
     );
     expect(upcomingSessions({ ...cohort, schedule: { days: [], start: '', end: '' } }, new Date())).to.deep.equal([]);
+  });
+});
+
+describe('cohorts: capacity changes on the cohort form', () => {
+  useTestDatabase(import.meta.url);
+  const app = buildTestApp();
+
+  it('lowers the capacity below places once numbered above it without filling past it, and refuses below the places taken', async () => {
+    const setup = await makeCohortSetup({ capacity: 6 });
+    const people = await Promise.all(Array.from({ length: 9 }, () => makeUser('trainee', setup.institution)));
+    const applications = [];
+    for (const person of people) {
+      applications.push(await applyOnBehalf(setup.coordinator, setup.cohort, person.id, { source: 'staff' }));
+    }
+    for (const application of applications.slice(0, 6)) await approveEnrollment(setup.coordinator, application.id);
+    // The first three leave: the places of the last three stay taken.
+    for (const application of applications.slice(0, 3)) await withdrawEnrollment(setup.coordinator, application.id, 'pindah');
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const stored = (await Cohort.findById(setup.cohort).lean())!;
+    const fields = (capacity: number) => ({
+      name: stored.name,
+      program: setup.program.id,
+      startsOn: dayOf(stored.startsOn),
+      endsOn: dayOf(stored.endsOn),
+      enrolmentOpens: dayOf(stored.enrolmentOpens),
+      enrolmentCloses: dayOf(stored.enrolmentCloses),
+      capacity: String(capacity),
+      mode: 'online',
+      status: 'open',
+      instructors: [setup.instructor.id],
+    });
+    expect((await submitForm(agent, `/cohorts/${setup.cohort}`, fields(4))).status).to.equal(303);
+    // Three more approved on the cohort page: one place is free, the others wait.
+    for (const application of applications.slice(6)) {
+      expect((await submitForm(agent, `/enrolments/${application.id}/approve`, {})).status).to.equal(303);
+    }
+    const page = await agent.get(`/cohorts/${setup.cohort}`).expect(200);
+    expect(page.text).to.include('<strong>4 / 4</strong>');
+    expect(await Enrollment.countDocuments({ cohort: setup.cohort, status: 'enrolled' })).to.equal(4);
+    expect(await Enrollment.countDocuments({ cohort: setup.cohort, status: 'waitlisted' })).to.equal(2);
+    const refused = await submitForm(agent, `/cohorts/${setup.cohort}`, fields(3));
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('Sudah 4 kursi terisi; kuota tidak boleh lebih kecil.');
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'en' } });
+    const english = await submitForm(agent, `/cohorts/${setup.cohort}`, fields(3), 'en');
+    expect(english.text).to.include('4 places are already taken; the capacity cannot be lower.');
+    expect((await Cohort.findById(setup.cohort).lean())?.capacity, 'nothing saved').to.equal(4);
   });
 });

@@ -14,26 +14,7 @@ import { buildTestApp, csrfTokenOf, loggedInAgent } from '../support/app.js';
 import { cohortFields, makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-
-type Setup = Awaited<ReturnType<typeof makeCohortSetup>>;
-
-/** A trainee enrolled in the cohort, logged in. */
-async function enrolledTrainee(app: ReturnType<typeof buildTestApp>, setup: Setup) {
-  const user = await makeUser('trainee', setup.institution, { name: `Peserta ${Math.random().toString(36).slice(2, 6)}` });
-  const enrollment = await applyOnBehalf(setup.coordinator, setup.cohort, user.id, { source: 'staff', enrolNow: true });
-  expect(enrollment.status).to.equal('enrolled');
-  return { user, enrollment, agent: await loggedInAgent(app, user.email, user.password) };
-}
-
-const lessonUrl = (setup: Setup, lesson: string) => `/learn/${setup.cohort}/lessons/${lesson}`;
-const event = (setup: Setup, lesson: string, kind: 'complete' | 'position', at: string, extra: object = {}) => ({
-  id: `${kind}-${lesson}-${at}`,
-  cohort: setup.cohort,
-  lesson,
-  kind,
-  at,
-  ...extra,
-});
+import { enrolledTrainee, lessonUrl, progressEvent } from './helpers.js';
 
 describe('learning: my learning, lessons and progress', () => {
   useTestDatabase(import.meta.url);
@@ -118,7 +99,7 @@ describe('learning: my learning, lessons and progress', () => {
     await agent
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
-      .send({ events: [event(setup, third, 'position', new Date().toISOString(), { position: 0.4 })] })
+      .send({ events: [progressEvent(user.id, setup, third, 'position', new Date().toISOString(), { position: 0.4 })] })
       .expect(200);
     const phone = await loggedInAgent(app, user.email, user.password);
     const mine = await phone.get('/learning').expect(200);
@@ -129,15 +110,16 @@ describe('learning: my learning, lessons and progress', () => {
 
   it('accepts progress made offline once, however often it is replayed, and keeps the newest position', async () => {
     const setup = await makeCohortSetup({ shape: [2, 2] });
-    const { agent, enrollment } = await enrolledTrainee(app, setup);
+    const { user, agent, enrollment } = await enrolledTrainee(app, setup);
     const [a, b, c] = setup.program.lessons as [string, string, string];
+    const event = (...args: [string, 'complete' | 'position', string, object?]) => progressEvent(user.id, setup, ...args);
     const token = await csrfTokenOf(agent, '/learning');
     const batch = {
       events: [
-        event(setup, a, 'complete', '2026-11-20T08:00:00Z', { via: 'text' }),
-        event(setup, b, 'complete', '2026-11-20T08:10:00Z', { via: 'manual' }),
-        event(setup, b, 'complete', '2026-11-20T08:11:00Z', { via: 'manual' }),
-        event(setup, c, 'position', '2026-11-20T08:20:00Z', { position: 95 }),
+        event(a, 'complete', '2026-11-20T08:00:00Z', { via: 'text' }),
+        event(b, 'complete', '2026-11-20T08:10:00Z', { via: 'manual' }),
+        event(b, 'complete', '2026-11-20T08:11:00Z', { via: 'manual' }),
+        event(c, 'position', '2026-11-20T08:20:00Z', { position: 95 }),
       ],
     };
     const first = await agent.post('/api/v1/progress').set('x-csrf-token', token).send(batch).expect(200);
@@ -148,7 +130,7 @@ describe('learning: my learning, lessons and progress', () => {
     await agent
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
-      .send({ events: [event(setup, a, 'position', '2026-11-20T07:00:00Z', { position: 3 })] })
+      .send({ events: [event(a, 'position', '2026-11-20T07:00:00Z', { position: 3 })] })
       .expect(200);
     const stored = await Enrollment.findById(enrollment.id).lean();
     expect(stored?.progress?.completed).to.have.members([a, b]).and.have.length(2);
@@ -157,22 +139,32 @@ describe('learning: my learning, lessons and progress', () => {
     expect(mine.text).to.include('2 dari 4 materi selesai');
   });
 
-  it('drops events the trainee can no longer record, and refuses them without the CSRF token', async () => {
+  it('refuses for good the events a withdrawn trainee can no longer record, and all of them without the CSRF token', async () => {
     const setup = await makeCohortSetup({ shape: [1] });
-    const { agent, enrollment } = await enrolledTrainee(app, setup);
+    const { user, agent, enrollment } = await enrolledTrainee(app, setup);
     const lesson = setup.program.lessons[0]!;
+    const completion = progressEvent(user.id, setup, lesson, 'complete', new Date().toISOString());
     await agent
       .post('/api/v1/progress')
-      .send({ events: [event(setup, lesson, 'complete', new Date().toISOString())] })
+      .send({ events: [completion] })
       .expect(403);
     await withdrawEnrollment(setup.coordinator, enrollment.id, '');
     const token = await csrfTokenOf(agent, '/learning');
     const late = await agent
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
-      .send({ events: [event(setup, lesson, 'complete', new Date().toISOString())] })
+      .send({ events: [completion] })
       .expect(200);
-    expect(late.body).to.include({ accepted: 0, ignored: 1 });
+    expect(late.body.stored).to.deep.equal([]);
+    expect(late.body.refused).to.deep.equal([
+      {
+        id: completion.id,
+        reason: 'notEnrolled',
+        message: 'Anda tidak lagi belajar di angkatan ini; kemajuan ini tidak disimpan.',
+      },
+    ]);
+    expect((await Enrollment.findById(enrollment.id).lean())?.progress?.completed).to.deep.equal([]);
+    // A batch whose events cannot even be told apart (no id) is refused whole.
     const bad = await agent
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
@@ -239,7 +231,7 @@ describe('learning: my learning, lessons and progress', () => {
     await active.agent
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
-      .send({ events: [event(setup, setup.program.lessons[0]!, 'complete', new Date().toISOString())] })
+      .send({ events: [progressEvent(active.user.id, setup, setup.program.lessons[0]!, 'complete', new Date().toISOString())] })
       .expect(200);
     const instructor = await loggedInAgent(app, setup.instructorUser.email, setup.instructorUser.password);
     const roster = await instructor.get(`/cohorts/${setup.cohort}/roster`).expect(200);
@@ -267,7 +259,7 @@ describe('learning: my learning, lessons and progress', () => {
     await phone
       .post('/api/v1/progress')
       .set('x-csrf-token', token)
-      .send({ events: [event(setup, first, 'position', earlier, { position: 0.9 })] })
+      .send({ events: [progressEvent(user.id, setup, first, 'position', earlier, { position: 0.9 })] })
       .expect(200);
     expect((await phone.get('/learning').expect(200)).text).to.include(resumeLink);
   });
@@ -284,7 +276,7 @@ describe('learning: my learning, lessons and progress', () => {
         (index % 2 ? phone : laptop)
           .post('/api/v1/progress')
           .set('x-csrf-token', index % 2 ? phoneToken : laptopToken)
-          .send({ events: [event(setup, lesson, 'complete', now)] }),
+          .send({ events: [progressEvent(user.id, setup, lesson, 'complete', now)] }),
       ),
     );
     expect(sent.map((response) => response.status)).to.deep.equal(Array(20).fill(200));
@@ -295,7 +287,11 @@ describe('learning: my learning, lessons and progress', () => {
     await Promise.all(
       lessons
         .slice(20)
-        .map((lesson) => recordProgress(actor, [{ ...event(setup, lesson, 'complete', now), at: new Date(now), via: 'manual' }])),
+        .map((lesson) =>
+          recordProgress(actor, [
+            { ...progressEvent(user.id, setup, lesson, 'complete', now), at: new Date(now), via: 'manual' },
+          ]),
+        ),
     );
     const all = await Enrollment.findOne({ cohort: setup.cohort, trainee: user.id }).lean();
     expect(all?.progress?.completed).to.have.length(40);
@@ -331,7 +327,13 @@ describe('learning: my learning, lessons and progress', () => {
           return trainee.agent
             .post('/api/v1/progress')
             .set('x-csrf-token', tokens[index % 3]!)
-            .send({ events: [event(setup, lesson, 'position', new Date(Date.now() + index).toISOString(), { position: 0.5 })] });
+            .send({
+              events: [
+                progressEvent(trainee.user.id, setup, lesson, 'position', new Date(Date.now() + index).toISOString(), {
+                  position: 0.5,
+                }),
+              ],
+            });
       }
     });
     const statuses = (await Promise.all(requests)).map((response) => response.status);

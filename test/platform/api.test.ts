@@ -67,6 +67,11 @@ describe('JSON API: problem+json errors and the OpenAPI document', () => {
     expect(schema.required).to.include.members(['name', 'email', 'role', 'password']);
     expect(createUser.responses).to.include.keys('201', '401', '403', '422');
     expect(document.paths['/users/{id}'].get.parameters[0]).to.include({ name: 'id', in: 'path' });
+    // An id that is no ObjectId is answered 404 before the handler; a natural key is any text.
+    expect(document.paths['/users/{id}'].get.parameters[0].schema).to.deep.equal({ type: 'string', pattern: '^[0-9a-f]{24}$' });
+    expect(document.paths['/enrolments/{enrollment}/approve'].post.parameters[0].schema).to.deep.equal({ type: 'string' });
+    // Whatever else can go wrong (a broken address, a conflict, an outage) is problem+json too.
+    expect(createUser.responses.default.content).to.have.key('application/problem+json');
   });
 
   it('has a readable documentation page', async () => {

@@ -1,23 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createCohort } from '../../src/cohorts/service.js';
 import { Intake } from '../../src/counselling/model.js';
+import { sessionSchema } from '../../src/counselling/schemas.js';
+import { recordSession } from '../../src/counselling/service.js';
 import { startEnrolmentImport } from '../../src/enrolment/import.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
+import { Lesson } from '../../src/programs/model.js';
 import { publishProgram } from '../../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
 import { createProgram } from '../../src/programs/service.js';
 import { startUnitImport } from '../../src/units/import.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
-import { buildTestApp, buildTestServer, loggedInAgent, submitForm } from '../support/app.js';
+import { samples } from '../files/samples.js';
+import { type Agent, buildTestApp, buildTestServer, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
 import { cohortFields } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
+import { webRoutesOf } from '../support/routes.js';
 
 /**
  * The permission matrix: every page and API route of the platform, asked by every kind of
@@ -65,7 +70,25 @@ type Fixtures = {
   applicant: string;
   /** A bulk enrolment into the cohort, started by coordinator A. */
   enrolmentImport: string;
+  /** A module of the program, a file attached to its lesson (published in version 1), and a counselling session of A. */
+  module: string;
+  file: string;
+  counsellingSession: string;
+  /** A trainee of A that staff add to the cohort by email. */
+  addableEmail: string;
+  /**
+   * Things each actor may destroy, one per actor, so a deletion allowed to one leaves the next
+   * actor's row something to try: a module, a lesson, a file on the lesson, and an API token of
+   * the instructor.
+   */
+  spareModules: PerActor;
+  spareLessons: PerActor;
+  spareFiles: PerActor;
+  spareTokens: PerActor;
 };
+type PerActor = Record<ActorName, string>;
+/** An actor's own spare; in a row's title (where fixtures are names) the name itself. */
+const spare = (of: PerActor | string, actor: ActorName | undefined) => (typeof of === 'string' ? of : of[actor!]);
 /** Stands in for the fixtures where only the shape of a path is wanted: each value is its name. */
 const named = (wrap: (name: string) => string) =>
   new Proxy({}, { get: (_target, name) => wrap(String(name)) }) as unknown as Fixtures;
@@ -73,10 +96,32 @@ const unique = () => randomBytes(3).toString('hex');
 
 type Row = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: (f: Fixtures) => string;
+  path: (f: Fixtures, actor?: ActorName) => string;
   body?: (f: Fixtures) => Record<string, unknown>;
+  /** How the request is made, where a urlencoded form is not it (uploads, logging in and out). */
+  send?: (context: SendContext) => Promise<supertest.Response>;
+  /** Sent as a new account of the actor's role and institution: the request ends the account's sessions. */
+  throwaway?: boolean;
   expected: Expected;
 };
+type SendContext = {
+  agent: Agent;
+  path: string;
+  actor: ActorName;
+  fixtures: Fixtures;
+  freshAgent: () => Promise<Agent>;
+  anonymous: () => Agent;
+};
+
+/** A file sent as the upload forms send it: multipart, with the CSRF token in its header. */
+const upload =
+  (field: string, name: string, content: () => Buffer) =>
+  async ({ agent, path }: SendContext) =>
+    agent
+      .post(path)
+      .set('x-csrf-token', await csrfTokenOf(agent))
+      .set('Accept-Language', 'id')
+      .attach(field, content(), name);
 
 const webRows: Row[] = [
   { method: 'get', path: () => '/', expected: everyone(200) },
@@ -229,6 +274,289 @@ webRows.push(
   },
 );
 
+/** Only coordinator A and admins: the cohort's managers. */
+const cohortManagers = (status: number): Expected => ({ ...everyone(403), anonymous: 302, coordinatorA: status, admin: status });
+/** The program's editors: its instructor, coordinator A and admins. */
+const programEditorsDo = (status: number): Expected => ({
+  ...programEditors,
+  instructor: status,
+  coordinatorA: status,
+  admin: status,
+});
+const traineeDoes = (status: number): Expected => ({ ...everyone(403), anonymous: 302, trainee: status });
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+// Every other page, and every form that changes something: the matrix covers all web routes
+// (see "covers every web route").
+webRows.push(
+  // --- public pages and the account -----------------------------------------------------------
+  { method: 'get', path: () => '/login', expected: everyone(200) },
+  { method: 'get', path: () => '/register', expected: everyone(200) },
+  { method: 'get', path: () => '/welcome/not-a-valid-link', expected: everyone(404) },
+  { method: 'get', path: () => '/sw.js', expected: everyone(200) },
+  { method: 'get', path: () => '/docs/competency-units', expected: everyone(200) },
+  {
+    method: 'post',
+    path: () => '/login',
+    send: async ({ path, fixtures, anonymous }) => submitForm(anonymous(), path, fixtures.credentials),
+    expected: everyone(303),
+  },
+  {
+    method: 'post',
+    path: () => '/register',
+    // Registering logs the browser in as the new trainee: a session of its own keeps the actor's.
+    send: async ({ path, freshAgent }) =>
+      submitForm(await freshAgent(), path, {
+        name: 'Pendaftar Baru',
+        email: `daftar-${unique()}@example.test`,
+        phone: '081234567890',
+        province: '32',
+        password: 'rahasia-123',
+        passwordConfirm: 'rahasia-123',
+      }),
+    expected: everyone(303),
+  },
+  {
+    method: 'post',
+    path: () => '/welcome/not-a-valid-link',
+    body: () => ({ password: 'rahasia-baru-123', passwordConfirm: 'rahasia-baru-123' }),
+    expected: everyone(404),
+  },
+  { method: 'post', path: () => '/language', body: () => ({ language: 'id' }), expected: everyone(303) },
+  {
+    method: 'post',
+    path: () => '/logout',
+    // A session of its own, so the actor's agent stays logged in for the rows after this one.
+    send: async ({ path, freshAgent }) => {
+      const agent = await freshAgent();
+      return submitForm(agent, path, {});
+    },
+    expected: everyone(303),
+  },
+  {
+    method: 'post',
+    path: () => '/logout/everywhere',
+    // Ends every session and token of the account: tried with an account like the actor's, made for it.
+    throwaway: true,
+    expected: everyone(303, 302),
+  },
+  {
+    method: 'post',
+    path: () => '/profile/password',
+    // A wrong current password: reaching the check is what is allowed; nobody's password changes.
+    body: () => ({ currentPassword: 'not-the-password', newPassword: 'rahasia-baru-123', newPasswordConfirm: 'rahasia-baru-123' }),
+    expected: everyone(422, 302),
+  },
+  { method: 'post', path: () => '/profile/tokens', body: () => ({ tokenName: 'matriks' }), expected: everyone(200, 302) },
+  {
+    method: 'post',
+    path: (f, actor) => `/tokens/${spare(f.spareTokens, actor)}/revoke`,
+    body: () => ({}),
+    expected: { ...everyone(404), anonymous: 302, instructor: 303, admin: 303 },
+  },
+  // --- units ------------------------------------------------------------------------------------
+  { method: 'get', path: () => '/units/export.json', expected: page.loggedIn },
+  {
+    method: 'post',
+    path: () => '/units',
+    body: () => ({
+      code: `J.620100.${String(100 + Math.floor(Math.random() * 800))}.0${1 + Math.floor(Math.random() * 8)}`,
+      titleId: 'Unit baru',
+    }),
+    expected: { ...staffPage, instructor: 303, coordinatorA: 303, coordinatorB: 303, admin: 303 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/units/${f.unitCode}`,
+    body: () => ({ titleId: 'Menggunakan Struktur Data', elementsText: '1. Mengidentifikasi konsep data' }),
+    // An instructor may change only their own proposals: an approved unit is refused as a conflict, with its reason.
+    expected: { ...staffPage, instructor: 409, coordinatorA: 303, coordinatorB: 303, admin: 303 },
+  },
+  {
+    method: 'post',
+    path: () => '/units/import',
+    send: upload('file', 'kosong.json', () => Buffer.from('[]')),
+    expected: { ...staffPage, instructor: 303, coordinatorA: 303, coordinatorB: 303, admin: 303 },
+  },
+  // --- programs, modules, lessons and their files -----------------------------------------------
+  {
+    method: 'post',
+    path: () => '/programs',
+    body: (f) => ({ code: `PRG-${unique()}`, title: 'Program Baru', level: '2', institution: f.institutionA }),
+    expected: { ...staffPage, instructor: 303, coordinatorA: 303, coordinatorB: 303, admin: 303 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/programs/${f.program}/modules`,
+    body: () => ({ title: 'Modul Matriks', hours: '2' }),
+    expected: programEditorsDo(303),
+  },
+  { method: 'post', path: (f) => `/programs/${f.program}/publish`, body: () => ({}), expected: programEditorsDo(303) },
+  { method: 'get', path: (f) => `/modules/${f.module}/edit`, expected: programEditors },
+  { method: 'get', path: (f) => `/modules/${f.module}/lessons/new`, expected: programEditors },
+  {
+    method: 'post',
+    path: (f) => `/modules/${f.module}`,
+    body: () => ({ title: 'Modul 1', hours: '8', units: 'J.620100.004.02' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/modules/${f.module}/move`,
+    body: () => ({ direction: 'down' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f, actor) => `/modules/${spare(f.spareModules, actor)}/delete`,
+    body: () => ({}),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/modules/${f.module}/lessons`,
+    body: () => ({ title: 'Materi Matriks', body: 'Isi' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/lessons/${f.lesson}`,
+    body: () => ({ title: 'Materi 1', body: 'Isi yang diperbarui' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/lessons/${f.lesson}/move`,
+    body: () => ({ direction: 'up' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f, actor) => `/lessons/${spare(f.spareLessons, actor)}/delete`,
+    body: () => ({}),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/lessons/${f.lesson}/files`,
+    send: upload('file', 'lembar-kerja.pdf', samples.pdf),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/lessons/${f.lesson}/video`,
+    send: upload('video', 'demo.mp4', samples.mp4),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (f, actor) => `/lessons/${f.lesson}/files/${spare(f.spareFiles, actor)}/remove`,
+    body: () => ({}),
+    expected: programEditorsDo(303),
+  },
+  { method: 'get', path: (f) => `/programs/${f.program}/preview/files/${f.file}`, expected: programEditors },
+  // A published file is not found by those who may not read its lesson.
+  {
+    method: 'get',
+    path: (f) => `/programs/${f.program}/v/1/files/${f.file}`,
+    expected: { ...programReaders, trainee: 404, coordinatorB: 404 },
+  },
+  { method: 'get', path: (f) => `/learn/${f.cohort}/files/${f.file}`, expected: traineePage },
+  // --- cohorts and enrolment --------------------------------------------------------------------
+  {
+    method: 'post',
+    path: () => '/cohorts',
+    body: (f) => cohortForm(f),
+    // Coordinator B may create cohorts, but not of institution A's program.
+    expected: { ...cohortManagers(303), coordinatorB: 422 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}`,
+    // Its trainees study version 1: the version stays, whatever was published since.
+    body: (f) => ({ ...cohortForm(f), version: '1', capacity: '12', instructors: f.owner }),
+    expected: cohortManagers(303),
+  },
+  { method: 'post', path: (f) => `/cohorts/${f.cohort}/apply`, body: () => ({}), expected: traineeDoes(303) },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/enrolments`,
+    body: (f) => ({ email: f.addableEmail }),
+    expected: cohortManagers(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/enrolments/import`,
+    send: upload('file', 'peserta.csv', () => Buffer.from('name,email\nPeserta Web,peserta-web@example.id\n')),
+    expected: cohortManagers(303),
+  },
+  {
+    method: 'get',
+    path: (f) => `/cohorts/${f.cohort}/enrolments/imports/${f.enrolmentImport}/links.csv`,
+    expected: cohortManagers(200),
+  },
+  {
+    method: 'post',
+    path: (f) => `/enrolments/${f.toReject}/reject`,
+    body: () => ({ reason: 'Kuota' }),
+    expected: cohortManagers(303),
+  },
+  { method: 'post', path: (f) => `/enrolments/${f.toComplete}/complete`, body: () => ({}), expected: cohortManagers(303) },
+  {
+    method: 'post',
+    path: (f) => `/enrolments/${f.toWithdraw}/withdraw`,
+    body: () => ({ reason: 'Pindah kota' }),
+    expected: cohortManagers(303),
+  },
+  // --- counselling and learning -------------------------------------------------------------------
+  {
+    method: 'post',
+    path: () => '/intake',
+    body: (f) => ({ institution: f.institutionA, education: 'smk', schedule: 'weekend' }),
+    expected: traineeDoes(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/counselling/${f.applicant}/sessions`,
+    body: () => ({ requestId: randomUUID(), outcome: 'placement', notes: 'Matriks' }),
+    expected: cohortManagers(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/counselling/sessions/${f.counsellingSession}/finish`,
+    body: () => ({}),
+    expected: cohortManagers(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/learn/${f.cohort}/lessons/${f.lesson}/complete`,
+    body: () => ({}),
+    expected: traineeDoes(303),
+  },
+  {
+    method: 'post',
+    path: (f) => `/learn/${f.cohort}/lessons/${f.lesson}/incomplete`,
+    body: () => ({}),
+    expected: traineeDoes(303),
+  },
+);
+
+/** A new cohort of the matrix's program as its form sends it (admins name the institution). */
+function cohortForm(f: Fixtures) {
+  return {
+    name: `Angkatan Web ${unique()}`,
+    program: f.program,
+    startsOn: day(10),
+    endsOn: day(40),
+    enrolmentOpens: day(0),
+    enrolmentCloses: day(9),
+    capacity: '20',
+    mode: 'online',
+    status: 'open',
+    institution: f.institutionA,
+  };
+}
+
 const apiRows: Row[] = [
   {
     method: 'get',
@@ -239,7 +567,8 @@ const apiRows: Row[] = [
     method: 'post',
     path: () => '/api/v1/cohorts',
     body: (f) => cohortBody(f),
-    expected: api({ coordinatorA: 201, coordinatorB: 201, admin: 201 }),
+    // Coordinator B may create cohorts, but not of institution A's program.
+    expected: api({ coordinatorA: 201, coordinatorB: 422, admin: 201 }),
   },
   {
     method: 'get',
@@ -286,7 +615,7 @@ const apiRows: Row[] = [
   {
     method: 'put',
     path: (f) => `/api/v1/cohorts/${f.cohort}`,
-    body: (f) => ({ ...cohortBody(f), status: 'open', capacity: 12, instructors: [f.owner] }),
+    body: (f) => ({ ...cohortBody(f), version: 1, status: 'open', capacity: 12, instructors: [f.owner] }),
     expected: api({ coordinatorA: 204, admin: 204 }),
   },
   {
@@ -311,7 +640,16 @@ const apiRows: Row[] = [
     method: 'post',
     path: () => '/api/v1/progress',
     body: (f) => ({
-      events: [{ id: 'matrix', cohort: f.cohort, lesson: f.lesson, kind: 'complete', at: new Date().toISOString() }],
+      events: [
+        {
+          id: 'matrix',
+          account: f.applicant,
+          cohort: f.cohort,
+          lesson: f.lesson,
+          kind: 'complete',
+          at: new Date().toISOString(),
+        },
+      ],
     }),
     expected: api({ trainee: 200 }),
   },
@@ -431,11 +769,12 @@ const apiRows: Row[] = [
     body: () => ({ code: `api-${unique()}`, nameId: 'Perikanan', nameEn: 'Fisheries' }),
     expected: { ...everyone(403), anonymous: 401, admin: 201 },
   },
+  // Ends every session and token of the account: tried with an account like the actor's, made for it.
+  { method: 'post', path: () => '/api/v1/me/logout-everywhere', throwaway: true, expected: everyone(200, 401) },
 ];
 
 /** A new cohort of the matrix's program, as the API takes it (admins name the institution). */
 function cohortBody(f: Fixtures) {
-  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   return {
     name: `Angkatan API ${unique()}`,
     program: f.program,
@@ -469,6 +808,7 @@ async function cohortFixtures(
     toComplete: await enrolment(true),
     toWithdraw: await enrolment(true),
     applicant: traineeId,
+    counsellingSession: (await recordSession(coordinator, traineeId, sessionSchema.parse({ outcome: 'placement' }))).session.id,
     enrolmentImport: await startEnrolmentImport(
       coordinator,
       cohort,
@@ -499,8 +839,63 @@ async function contentFixtures(institution: string, instructorId: string, coordi
   );
   const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul 1', hours: 8, units: [unitCode] }));
   const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi 1', body: 'Isi' }));
+  const spareModules = {} as PerActor;
+  const spareLessons = {} as PerActor;
+  for (const actor of actors) {
+    spareModules[actor] = await createModule(instructor, program, moduleSchema.parse({ title: `Cadangan ${actor}`, hours: 1 }));
+    spareLessons[actor] = await createLesson(instructor, module, lessonSchema.parse({ title: `Cadangan ${actor}`, body: '-' }));
+  }
+  return {
+    unitCode,
+    newUnitCode: 'J.620100.098.01',
+    proposedCode,
+    importJob,
+    program,
+    module,
+    lesson,
+    owner: instructorId,
+    spareModules,
+    spareLessons,
+  };
+}
+
+/** Files on the lesson (one to publish, one per actor to remove) and tokens of the instructor, uploaded as users do. */
+async function fileAndTokenFixtures(
+  app: Parameters<typeof supertest>[0],
+  instructorAgent: Agent,
+  instructor: Actor & { email: string; password: string },
+  lesson: string,
+  program: string,
+) {
+  const attach = async (name: string) => {
+    const response = await upload(
+      'file',
+      name,
+      samples.pdf,
+    )({ agent: instructorAgent, path: `/lessons/${lesson}/files` } as SendContext);
+    expect(response.status, response.text.slice(0, 300)).to.equal(303);
+    const stored = await Lesson.findById(lesson, { files: 1 }).lean();
+    return String(stored!.files.at(-1));
+  };
+  const file = await attach('modul.pdf');
   await publishProgram(instructor, program);
-  return { unitCode, newUnitCode: 'J.620100.098.01', proposedCode, importJob, program, lesson, owner: instructorId };
+  const spareFiles = {} as PerActor;
+  const spareTokens = {} as PerActor;
+  for (const actor of actors) {
+    spareFiles[actor] = await attach(`cadangan-${actor}.pdf`);
+    const issued = await supertest(app)
+      .post('/api/v1/auth/token')
+      .send({ email: instructor.email, password: instructor.password, name: `cadangan ${actor}` });
+    spareTokens[actor] = issued.body.id;
+  }
+  return { file, spareFiles, spareTokens };
+}
+
+/** A route with a parameter covered by a row that names a real value (`/docs/competency-units`, `/units/export.csv`). */
+function literalCovered(route: string, covered: Set<string>): boolean {
+  const [method, path] = route.split(' ');
+  const matcher = new RegExp(`^${method} ${path!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:x/g, '[^/]+')}$`);
+  return [...covered].some((row) => matcher.test(row));
 }
 
 describe('permission matrix', () => {
@@ -509,6 +904,17 @@ describe('permission matrix', () => {
   let fixtures: Fixtures;
   const agents = {} as Record<ActorName, ReturnType<typeof supertest.agent>>;
   const tokens = {} as Record<ActorName, string | null>;
+  let credentialsOf: Record<Exclude<ActorName, 'anonymous'>, Awaited<ReturnType<typeof makeUser>>>;
+  const freshAgent = (actor: ActorName) => async () =>
+    actor === 'anonymous' ? supertest.agent(app) : loggedInAgent(app, credentialsOf[actor].email, credentialsOf[actor].password);
+  /** A new account like the actor's, logged in, and an API token of it (none for anonymous). */
+  const throwaway = async (actor: ActorName): Promise<{ agent: Agent; token: string | null }> => {
+    if (actor === 'anonymous') return { agent: supertest.agent(app), token: null };
+    const like = credentialsOf[actor];
+    const account = await makeUser(like.role, like.institution);
+    const issued = await supertest(app).post('/api/v1/auth/token').send({ email: account.email, password: account.password });
+    return { agent: await loggedInAgent(app, account.email, account.password), token: issued.body.token };
+  };
 
   before(async () => {
     app = buildTestApp();
@@ -521,13 +927,19 @@ describe('permission matrix', () => {
       coordinatorB: await makeUser('coordinator', institutionB),
       admin: await makeUser('admin'),
     };
+    credentialsOf = accounts;
+    const content = await contentFixtures(institutionA, accounts.instructor.id, accounts.coordinatorA.id);
+    const instructor = { ...accounts.instructor, role: 'instructor' as const, institution: institutionA };
+    const instructorAgent = await loggedInAgent(app, accounts.instructor.email, accounts.instructor.password);
     const base = {
       institutionA,
       traineeA: (await makeUser('trainee', institutionA)).id,
       traineeB: (await makeUser('trainee', institutionB)).id,
       promotable: (await makeUser('trainee', institutionA)).id,
       credentials: await makeUser('instructor', institutionB),
-      ...(await contentFixtures(institutionA, accounts.instructor.id, accounts.coordinatorA.id)),
+      addableEmail: (await makeUser('trainee', institutionA)).email,
+      ...content,
+      ...(await fileAndTokenFixtures(app, instructorAgent, instructor, content.lesson, content.program)),
     };
     fixtures = {
       ...base,
@@ -552,12 +964,21 @@ describe('permission matrix', () => {
     describe(`${row.method.toUpperCase()} ${row.path(named((name) => `:${name}`))}`, () => {
       for (const actor of actors) {
         it(`${actor} → ${row.expected[actor]}`, async () => {
-          const path = row.path(fixtures);
-          const response =
-            row.method === 'get'
-              ? await agents[actor].get(path)
-              : await submitForm(agents[actor], path, row.body?.(fixtures) as never);
-          expect(response.status, response.text.slice(0, 300)).to.equal(row.expected[actor]);
+          const path = row.path(fixtures, actor);
+          const agent = row.throwaway ? (await throwaway(actor)).agent : agents[actor];
+          const response = row.send
+            ? await row.send({
+                agent,
+                path,
+                actor,
+                fixtures,
+                freshAgent: freshAgent(actor),
+                anonymous: () => supertest.agent(app),
+              })
+            : row.method === 'get'
+              ? await agent.get(path)
+              : await submitForm(agent, path, (row.body?.(fixtures) ?? {}) as never);
+          expect(response.status, (response.text ?? '').slice(0, 300)).to.equal(row.expected[actor]);
           if (response.status === 302) expect(response.headers.location).to.match(/^\/login\?next=/);
         });
       }
@@ -569,7 +990,8 @@ describe('permission matrix', () => {
       for (const actor of actors) {
         it(`${actor} → ${row.expected[actor]}`, async () => {
           let request = supertest(app)[row.method](row.path(fixtures));
-          if (tokens[actor]) request = request.set('Authorization', `Bearer ${tokens[actor]}`);
+          const token = row.throwaway ? (await throwaway(actor)).token : tokens[actor];
+          if (token) request = request.set('Authorization', `Bearer ${token}`);
           const response = row.body ? await request.send(row.body(fixtures)) : await request;
           expect(response.status, JSON.stringify(response.body)).to.equal(row.expected[actor]);
           if (response.status >= 400) expect(response.headers['content-type']).to.match(/^application\/problem\+json/);
@@ -577,6 +999,20 @@ describe('permission matrix', () => {
       }
     });
   }
+
+  it('covers every web route', () => {
+    const pattern = (path: string) => path.replace(/:\w+/g, ':x');
+    const registered = webRoutesOf(buildTestServer().web).map((route) => `${route.method} ${pattern(route.path)}`);
+    expect(registered).to.have.length.greaterThan(90);
+    const covered = new Set(
+      webRows.map((row) => {
+        const path = row.path(named((name) => `:${name}`)).replace(/\/v\/1\//, '/v/:version/');
+        return `${row.method.toUpperCase()} ${pattern(path)}`;
+      }),
+    );
+    const missing = registered.filter((route) => !covered.has(route) && !literalCovered(route, covered));
+    expect(missing, 'web routes without a matrix row').to.deep.equal([]);
+  });
 
   it('covers every declared API endpoint', () => {
     const declared = buildTestServer().api.endpoints.map(

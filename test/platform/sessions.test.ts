@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
-import { deleteExpiredRecords } from '../../src/platform/cleanup.js';
+import { deleteExpiredRecords } from '../../src/cleanup.js';
 import { expiryDay } from '../../src/platform/session.js';
-import { buildTestApp, loggedInAgent } from '../support/app.js';
+import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
 
@@ -13,7 +13,7 @@ describe('sessions', () => {
   before(() => {
     app = buildTestApp();
   });
-  const sessions = () => mongoose.connection.collection<{ _id: string; expires: Date }>('sessions');
+  const sessions = () => mongoose.connection.collection<{ _id: string; expires: Date; session: string }>('sessions');
 
   it('gives a visitor reading public pages no session at all', async () => {
     const before = await sessions().countDocuments();
@@ -34,6 +34,29 @@ describe('sessions', () => {
     expect(days[0]).to.be.closeTo(2 / 24, 0.01);
     expect(days[days.length - 1]).to.be.closeTo(14, 0.01);
     expect((await agent.get('/dashboard')).status).to.equal(200);
+  });
+
+  it('keeps a session stored before session epochs logged in, until the password changes', async () => {
+    const user = await makeUser('trainee');
+    const agent = await loggedInAgent(app, user.email, user.password);
+    // Sessions stored before epochs existed hold the account id alone.
+    for (const record of await sessions().find().toArray()) {
+      const data = JSON.parse(record.session);
+      if (data.passport?.user?.id !== user.id) continue;
+      data.passport.user = user.id;
+      await sessions().updateOne({ _id: record._id }, { $set: { session: JSON.stringify(data) } });
+    }
+    expect((await agent.get('/profile')).status).to.equal(200);
+
+    const other = await loggedInAgent(app, user.email, user.password);
+    const changed = await submitForm(other, '/profile/password', {
+      currentPassword: user.password,
+      newPassword: 'baru-sekali-123',
+      newPasswordConfirm: 'baru-sekali-123',
+    });
+    expect(changed.status).to.equal(303);
+    expect((await agent.get('/profile')).status).to.equal(302);
+    expect((await other.get('/profile')).status).to.equal(200);
   });
 
   it('does not honour an expired session, and the clean-up deletes it', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { AppError } from '../../src/platform/errors.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule, updateLesson } from '../../src/programs/content.js';
 import { Program, ProgramVersion } from '../../src/programs/model.js';
@@ -113,14 +114,33 @@ describe('programs: drafts, publishing and versions', () => {
     expect(page.text).to.contain('Materi baru di Modul A: Materi Tambahan');
   });
 
-  it('publishes version N only once when two editors publish at the same moment', async () => {
+  it('publishes once when three publish the same draft at the same moment, and tells the others why', async () => {
     const program = await newProgram('P-RACE', [unitA]);
-    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
+    await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
     const results = await Promise.allSettled([1, 2, 3].map(() => publishProgram(instructor, program)));
+    expect(results.filter((result) => result.status === 'fulfilled').map((result) => result.value)).to.deep.equal([1]);
+    for (const result of results.filter((outcome) => outcome.status === 'rejected')) {
+      const reason = result.reason as AppError;
+      expect(reason).to.be.instanceOf(AppError);
+      expect(reason.status).to.equal(409);
+      expect(['programs.errors.publishedMeanwhile', 'programs.errors.publishInProgress']).to.include(reason.key);
+    }
+
+    // Again through the publish button: one version more, the others see why in their language.
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    const _csrf = await csrfTokenOf(agent);
+    const pages = await Promise.all([1, 2, 3].map(() => agent.post(`/programs/${program}/publish`).type('form').send({ _csrf })));
+    expect(pages.map((page) => page.status).sort()).to.deep.equal([303, 409, 409]);
+    for (const page of pages.filter((response) => response.status === 409)) {
+      expect(page.text).to.match(/Program baru saja diterbitkan oleh orang lain\.|Program ini sedang diterbitkan\./);
+    }
     const versions = await ProgramVersion.find({ program }).lean();
-    expect(versions.map((version) => version.version).sort()).to.deep.equal([...new Set(versions.map((v) => v.version))].sort());
-    expect(results.filter((result) => result.status === 'fulfilled').length).to.equal(versions.length);
-    expect((await Program.findById(program).lean())?.publishedVersion).to.equal(Math.max(...versions.map((v) => v.version)));
+    expect(versions.map((version) => [version.version, version.complete]).sort()).to.deep.equal([
+      [1, true],
+      [2, true],
+    ]);
+    expect((await Program.findById(program).lean())?.publishedVersion).to.equal(2);
   });
 
   it('renders lesson markdown with no script, handler or javascript: link surviving', async () => {

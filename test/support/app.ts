@@ -3,10 +3,14 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { checkApiResponses, type OpenApiDocument } from './openapi.js';
 
 export const testSessionSecret = 'test-session-secret-that-is-long-enough-0123456789';
 
-/** The real app (and its declared API) on the test file's database, listening on nothing. */
+/**
+ * The real app (and its declared API) on the test file's database, listening on nothing. Its API
+ * answers are checked against its OpenAPI document (openapi.ts).
+ */
 export function buildTestServer() {
   // TEST_LOG_LEVEL=error shows what the app logs, e.g. the cause of an unexpected 500.
   const logLevel = process.env.TEST_LOG_LEVEL ?? 'silent';
@@ -16,7 +20,15 @@ export function buildTestServer() {
     SESSION_SECRET: testSessionSecret,
     UPLOAD_DIR: process.env.TEST_UPLOAD_DIR,
   });
-  return createApp({ config, log: createLogger(logLevel), connection: mongoose.connection, sessionSecret: testSessionSecret });
+  const server = createApp({
+    config,
+    log: createLogger(logLevel),
+    connection: mongoose.connection,
+    sessionSecret: testSessionSecret,
+  });
+  // Every API answer a test receives must be what the OpenAPI document declares (openapi.ts).
+  checkApiResponses(server.app, () => server.api.openapiDocument() as OpenApiDocument);
+  return server;
 }
 
 export function buildTestApp() {

@@ -113,7 +113,7 @@ describe('managing accounts', () => {
     expect(response.text).to.contain('Tidak ada pengguna yang cocok');
   });
 
-  it('deactivates an account: its owner is logged out and cannot log in again', async () => {
+  it('deactivates an account: its owner is logged out, cannot log in, and reactivating it brings no old session back', async () => {
     const admin = await makeUser('admin');
     const trainee = await makeUser('trainee', institutionA, { name: 'Akan Nonaktif' });
     const traineeAgent = await loggedInAgent(app, trainee.email, trainee.password);
@@ -128,6 +128,17 @@ describe('managing accounts', () => {
     expect((await traineeAgent.get('/dashboard')).status).to.equal(302);
     const login = await submitForm(supertest.agent(app), '/login', { email: trainee.email, password: trainee.password });
     expect(login.status).to.equal(401);
+
+    // Active again: the owner logs in afresh; what was logged in before stays logged out.
+    const reactivated = await submitForm(adminAgent, `/users/${trainee.id}`, {
+      name: 'Akan Nonaktif',
+      role: 'trainee',
+      institution: institutionA,
+      active: ['false', 'true'],
+    });
+    expect(reactivated.status).to.equal(303);
+    expect((await traineeAgent.get('/profile')).status).to.equal(302);
+    expect((await (await loggedInAgent(app, trainee.email, trainee.password)).get('/profile')).status).to.equal(200);
   });
 
   it('does not let an admin demote or deactivate themselves', async () => {

@@ -180,6 +180,29 @@ async function matchingIds(collection: Collection, find: FindFunction, filters: 
   return uniteById(parts).map((document) => document._id);
 }
 
+/** FNV-1a (32 bits) of an index name, which FerretDB puts in its PostgreSQL index names. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * An update that a unique index refuses is answered by FerretDB with PostgreSQL's error (code 1,
+ * `duplicate key value violates unique constraint "<table>_<name>_<fnv1a of the index name>_idx"
+ * (SQLSTATE 23505)`) rather than MongoDB's duplicate key error (code 11000 with the index's
+ * `keyPattern`), which is what services and the error handler recognise. Rethrown as that.
+ */
+async function asDuplicateKeyError(collection: Collection, error: unknown): Promise<never> {
+  const failed = error as { code?: unknown; message?: unknown; keyPattern?: unknown };
+  const constraint = /unique constraint "[^"]*_([0-9a-f]{8})_idx" \(SQLSTATE 23505\)/.exec(String(failed.message ?? ''));
+  if (!constraint || failed.code === 11000) throw error;
+  const indexes = await collection.indexes().catch(() => []);
+  const index = indexes.find((candidate) => candidate.name && fnv1a(candidate.name) === constraint[1]);
+  Object.assign(failed, { code: 11000, codeName: 'DuplicateKey', ...(index ? { keyPattern: index.key } : {}) });
+  throw error;
+}
+
 let installed = false;
 function installWrappers(): void {
   if (installed) return;
@@ -197,10 +220,12 @@ function installWrappers(): void {
       if (!adaptation) return original.apply(this, args);
       if (method === 'updateMany') {
         const split = splitFor(this, args[0]);
-        if (split) return updateEach(this, adaptation, split, args);
+        if (split) return updateEach(this, adaptation, split, args).catch((error: unknown) => asDuplicateKeyError(this, error));
       }
       check(this, adaptation, method, args[0], args[2]);
-      return original.apply(onWriter(this, adaptation), args);
+      return (original.apply(onWriter(this, adaptation), args) as Promise<unknown>).catch((error: unknown) =>
+        asDuplicateKeyError(this, error),
+      );
     };
   }
 

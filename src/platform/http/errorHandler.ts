@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { TFunction } from 'i18next';
-import { AppError, DatabaseUnavailableError, TooManyRequestsError } from '../errors.js';
+import {
+  AppError,
+  DatabaseUnavailableError,
+  duplicateKeyConflict,
+  isDuplicateKeyError,
+  TooManyRequestsError,
+} from '../errors.js';
 import { chooseLanguage, translator } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import { formLocals, isFormRequest } from './forms.js';
@@ -24,6 +30,9 @@ function asAppError(error: unknown): AppError | undefined {
   }
   if (known.type === 'entity.parse.failed') return new AppError(400, 'errors.badRequest');
   if (known.type === 'entity.too.large') return new AppError(413, 'errors.tooLarge');
+  // The router could not decode a path parameter (`%E0%A4%A`): the address itself is broken.
+  if (error instanceof URIError && known.status === 400) return new AppError(400, 'errors.badAddress');
+  if (isDuplicateKeyError(error)) return duplicateKeyConflict(error);
   if (isDatabaseUnavailable(error)) return new DatabaseUnavailableError();
   return undefined;
 }
@@ -112,11 +121,14 @@ export async function errorBody(req: Request, res: Response, appError: AppError)
   if (wantsJson(req)) {
     return { type: 'application/problem+json', body: JSON.stringify(problem(t, appError, req.originalUrl)) };
   }
+  // A page that is not a form (a search, an address typed in) has no field to show a message
+  // beside: the fields are named in the text instead.
+  const fields = Object.entries(fieldMessages(t, appError)).map(([field, message]) => `${field}: ${message}`);
   const page = {
     ...res.locals,
     title: t(`errors.status.${appError.status}`, { defaultValue: t('errors.status.500') }),
     status: appError.status,
-    detail: t(appError.key, appError.params),
+    detail: [t(appError.key, appError.params), ...fields].join(' '),
   };
   const body = await new Promise<string>((resolve) => {
     req.app.render('errors/error', page, (renderError: Error | null, html?: string) =>

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { provinceName, provinces } from '../../institutions/provinces.js';
 import { type Action, can } from '../permissions.js';
+import { provinceName, provinces } from '../provinces.js';
 
 type NavItem = { href: string; label: string };
 

@@ -1,0 +1,75 @@
+import mongoose from 'mongoose';
+import { Cohort } from '../../src/cohorts/model.js';
+import { CounsellingSession } from '../../src/counselling/model.js';
+import { Enrollment } from '../../src/enrolment/model.js';
+import { Institution } from '../../src/institutions/model.js';
+import { Lesson, Module, Program } from '../../src/programs/model.js';
+import { seedDemo } from '../../src/seed/demo.js';
+import { User } from '../../src/users/model.js';
+
+export { demoPassword } from '../../src/seed/demo.js';
+
+/** The demo accounts (src/seed/demo.ts) by role; the trainee is enrolled and studies, the applicant waits for counselling. */
+export const demoLogins = {
+  admin: 'admin@kompeten.test',
+  coordinator: 'koordinator@kompeten.test',
+  instructor: 'instruktur1@kompeten.test',
+  trainee: 'peserta1@kompeten.test',
+  applicant: 'peserta5@kompeten.test',
+} as const;
+
+/**
+ * Seeds the demo data and tells what to put in a route's parameters to reach real records: by the
+ * parameter's name (`cohortId`, `code`), else by the path segment before it (`/programs/:id`).
+ * An id with no demo record (files, import jobs) is a fresh ObjectId: a well-formed id of nothing.
+ */
+export async function seedDemoRecords() {
+  await seedDemo();
+  const program = await Program.findOne({ code: 'JWP-DASAR' }).lean();
+  const trainee = await User.findOne({ email: demoLogins.trainee }).lean();
+  const applicant = await User.findOne({ email: demoLogins.applicant }).lean();
+  const cohort = await Cohort.findOne({ program: program?._id }).lean();
+  const enrollment = await Enrollment.findOne({ cohort: cohort?._id, trainee: trainee?._id }).lean();
+  const lesson = await Lesson.findOne({ program: program?._id }).lean();
+  const module = await Module.findOne({ program: program?._id }).lean();
+  const session = await CounsellingSession.findOne({ applicant: trainee?._id }).lean();
+  const institution = await Institution.findOne({ name: 'BBPVP Bekasi' }).lean();
+  if (!program || !trainee || !applicant || !cohort || !enrollment || !lesson || !module || !session || !institution) {
+    throw new Error('The demo data lacks a record the tests need');
+  }
+  const byName: Record<string, string> = {
+    cohortId: String(cohort._id),
+    lessonId: String(lesson._id),
+    applicantId: String(applicant._id),
+    enrollment: String(enrollment._id),
+    code: 'J.620100.004.02',
+    token: 'not-a-real-link',
+    name: 'competency-units',
+    version: '1',
+  };
+  const bySegment: Record<string, string> = {
+    programs: String(program._id),
+    catalogue: String(program._id),
+    modules: String(module._id),
+    lessons: String(lesson._id),
+    cohorts: String(cohort._id),
+    learn: String(cohort._id),
+    users: String(trainee._id),
+    institutions: String(institution._id),
+    counselling: String(applicant._id),
+    sessions: String(session._id),
+  };
+  /** A real value for parameter `name` of `path` (`:name` or `{name}`), encoded for the address. */
+  const valueFor = (path: string, name: string, given: Record<string, string> = {}) => {
+    const segments = path.split('/');
+    const at = segments.findIndex((segment) => segment === `:${name}` || segment === `{${name}}`);
+    const before = segments[at - 1] ?? '';
+    return encodeURIComponent(given[name] ?? byName[name] ?? bySegment[before] ?? new mongoose.Types.ObjectId().toHexString());
+  };
+  /** `path` with real values in its parameters; `given` overrides them by name. */
+  const fill = (path: string, given: Record<string, string> = {}) =>
+    path.replace(/:(\w+)|\{(\w+)\}/g, (_whole, colon?: string, brace?: string) =>
+      valueFor(path, (colon ?? brace) as string, given),
+    );
+  return { program, trainee, applicant, cohort, enrollment, lesson, module, session, institution, valueFor, fill };
+}
