@@ -54,7 +54,10 @@ const enrollmentSchema = new mongoose.Schema(
       lastLesson: { type: String, default: '' },
       /** Where the trainee was in the last lesson: seconds of video or a fraction of the text. */
       position: { type: Number, default: 0 },
-      /** The device clock of the newest position; an older one (a late offline replay) is ignored. */
+      /**
+       * When the newest position was taken, on the server's clock (a device's time is corrected by
+       * its `sentAt`); an older one (a late offline replay) is ignored.
+       */
       positionAt: { type: Date, default: null },
       lastActivityAt: { type: Date, default: null },
     },
