@@ -344,7 +344,11 @@ webRows.push(
     method: 'post',
     path: () => '/profile/password',
     // A wrong current password: reaching the check is what is allowed; nobody's password changes.
-    body: () => ({ currentPassword: 'not-the-password', newPassword: 'rahasia-baru-123', newPasswordConfirm: 'rahasia-baru-123' }),
+    body: () => ({
+      currentPassword: 'not-the-password',
+      newPassword: 'rahasia-baru-123',
+      newPasswordConfirm: 'rahasia-baru-123',
+    }),
     expected: everyone(422, 302),
   },
   { method: 'post', path: () => '/profile/tokens', body: () => ({ tokenName: 'matriks' }), expected: everyone(200, 302) },
