@@ -32,10 +32,11 @@ const created = <T extends object>(doc: T, at: Date) => ({ ...doc, createdAt: at
 
 export const programDoc = (fields: ProgramFields, at: Date) =>
   created(new Program({ ...fields, draftChangedAt: at }).toObject(), at);
-export const moduleDoc = (program: Id, position: number, fields: ModuleFields, at: Date) =>
-  created(new Module({ program, position, ...fields }).toObject(), at);
-export const lessonDoc = (program: Id, module: Id, position: number, fields: LessonFields, at: Date) =>
-  created(new Lesson({ program, module, position, files: [], ...fields }).toObject(), at);
+// The order of modules and lessons is a list on their parent (programs/order.ts): draftDocs fills it.
+export const moduleDoc = (program: Id, fields: ModuleFields, at: Date) =>
+  created(new Module({ program, ...fields }).toObject(), at);
+export const lessonDoc = (program: Id, module: Id, fields: LessonFields, at: Date) =>
+  created(new Lesson({ program, module, files: [], ...fields }).toObject(), at);
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';

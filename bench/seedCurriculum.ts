@@ -221,18 +221,24 @@ async function createThroughServices(plan: Plan, admin: Actor): Promise<Id> {
 /** A program's draft documents for insertMany. */
 function draftDocs(plan: Plan, at: Date) {
   const program = programDoc({ ...plan.fields, units: plan.units.map((unit) => unit._id) }, at);
-  const modules = plan.modules.map((fields, m) => moduleDoc(program._id, m + 1, { ...fields, units: [plan.units[m]!._id] }, at));
-  const lessons = plan.lessons.flatMap((list, m) =>
-    list.map((fields, l) => lessonDoc(program._id, modules[m]!._id, l + 1, fields, at)),
+  const modules = plan.modules.map((fields, m) => moduleDoc(program._id, { ...fields, units: [plan.units[m]!._id] }, at));
+  const lessonsByModule = plan.lessons.map((list, m) =>
+    list.map((fields) => lessonDoc(program._id, modules[m]!._id, fields, at)),
   );
-  return { program, modules, lessons };
+  // The order lists, as the services keep them (each addition bumps the list's revision).
+  Object.assign(program, { moduleOrder: modules.map((module) => module._id), orderRevision: modules.length });
+  for (const [m, module] of modules.entries()) {
+    const lessons = lessonsByModule[m]!;
+    Object.assign(module, { lessonOrder: lessons.map((lesson) => lesson._id), orderRevision: lessons.length });
+  }
+  return { program, modules, lessons: lessonsByModule.flat() };
 }
 
 const storedDraft = (id: Id) =>
   Promise.all([
     Program.collection.findOne({ _id: id }),
-    Module.collection.find({ program: id }).sort({ position: 1 }).toArray(),
-    Lesson.collection.find({ program: id }).sort({ module: 1, position: 1 }).toArray(),
+    Module.collection.find({ program: id }).sort({ _id: 1 }).toArray(),
+    Lesson.collection.find({ program: id }).sort({ module: 1, _id: 1 }).toArray(),
   ]);
 
 type StoredDraft = Awaited<ReturnType<typeof storedDraft>>;
