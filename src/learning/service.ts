@@ -5,15 +5,20 @@ import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js
 import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model.js';
 import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
-import { type Actor, authorize } from '../platform/permissions.js';
+import { type Actor, authorize, runsOwnProgram } from '../platform/permissions.js';
 import { lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
 import { contactsOf } from '../users/directory.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';
 import { type ProgressEvent, type ProgressRefusal, progressEvent } from './schemas.js';
 
-/** The program version a cohort runs: immutable, so served from memory (programs/publishedCache.ts). */
-export function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version'>): Promise<Snapshot> {
-  return versionSnapshot(cohort.program, cohort.version);
+/**
+ * The program version a cohort runs: immutable, so served from memory (programs/publishedCache.ts).
+ * A cohort made on another institution's program (before that was refused) opens none of it.
+ */
+export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'version' | 'institution'>): Promise<Snapshot> {
+  const snapshot = await versionSnapshot(cohort.program, cohort.version);
+  if (!runsOwnProgram({ cohort, program: { institution: snapshot.institution.id } })) throw new ForbiddenError();
+  return snapshot;
 }
 
 /** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */

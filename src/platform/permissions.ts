@@ -31,6 +31,10 @@ const editsProgram = (actor: Actor, program: ProgramRef) =>
 const managesCohort = (actor: Actor, cohort: Pick<CohortRef, 'institution'> | undefined) =>
   isAdmin(actor) || (actor.role === 'coordinator' && (cohort === undefined || sameInstitution(actor, cohort.institution)));
 
+/** A cohort runs only a program of its own institution (see 'cohort.runProgram'). */
+export const runsOwnProgram = (run: { cohort: { institution: string }; program: { institution: string } }) =>
+  String(run.program.institution) === String(run.cohort.institution);
+
 const coordinatorManages = (actor: Actor, account: AccountRef) =>
   actor.role === 'coordinator' && rolesCoordinatorManages.includes(account.role) && sameInstitution(actor, account.institution);
 
@@ -122,8 +126,7 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     editsProgram(actor, lesson.program) ||
     (lesson.published && isStaff(actor) && (isAdmin(actor) || sameInstitution(actor, lesson.program.institution))),
   'cohort.manage': (actor, cohort) => managesCohort(actor, cohort),
-  'cohort.runProgram': (actor, run) =>
-    run !== undefined && managesCohort(actor, run.cohort) && String(run.program.institution) === String(run.cohort.institution),
+  'cohort.runProgram': (actor, run) => run !== undefined && managesCohort(actor, run.cohort) && runsOwnProgram(run),
   'cohort.view': (actor, cohort) =>
     managesCohort(actor, cohort) ||
     (actor.role === 'instructor' && (cohort === undefined || cohort.instructors.includes(actor.id))),

@@ -4,6 +4,7 @@ import { Cohort } from '../../src/cohorts/model.js';
 import { createCohort, updateCohort } from '../../src/cohorts/service.js';
 import { CounsellingSession } from '../../src/counselling/model.js';
 import type { Actor } from '../../src/platform/permissions.js';
+import { enrolledTrainee } from '../learning/helpers.js';
 import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
 import { cohortFields, makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
@@ -13,6 +14,10 @@ import { makeUser } from '../support/factories.js';
 describe('between institutions', () => {
   useTestDatabase(import.meta.url);
   const app = buildTestApp();
+
+  const tokenOf = async (account: { email: string; password: string }) =>
+    (await supertest(app).post('/api/v1/auth/token').send({ email: account.email, password: account.password })).body
+      .token as string;
 
   describe('a cohort runs only a program of its own institution', () => {
     it('refuses another institution’s program in the form, naming the field, and saves nothing', async () => {
@@ -82,6 +87,22 @@ describe('between institutions', () => {
       });
       expect(changeRefusal).to.have.property('status', 422);
     });
+  });
+
+  it('opens nothing of another institution’s program to a cohort made before the rule', async () => {
+    const mine = await makeCohortSetup();
+    const theirs = await makeCohortSetup();
+    // What the old code let a coordinator save: mine's cohort pointed at theirs's program.
+    await Cohort.updateOne({ _id: mine.cohort }, { $set: { program: theirs.program.id } });
+    const trainee = await enrolledTrainee(app, mine);
+    const lesson = await trainee.agent.get(`/learn/${mine.cohort}/lessons/${theirs.program.lessons[0]}`);
+    expect(lesson.status).to.equal(403);
+    expect(lesson.text).not.to.include('Isi materi');
+    const api = await supertest(app)
+      .get('/api/v1/learning')
+      .set('Authorization', `Bearer ${await tokenOf(trainee.user)}`)
+      .expect(200);
+    expect(JSON.stringify(api.body), 'no progress or lessons of their program').not.to.include(theirs.program.lessons[0]!);
   });
 
   describe('counselling sessions belong to the institution that recorded them', () => {
