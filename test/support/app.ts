@@ -14,6 +14,8 @@ export const testSessionSecret = 'test-session-secret-that-is-long-enough-012345
 export function buildTestServer() {
   // TEST_LOG_LEVEL=error shows what the app logs, e.g. the cause of an unexpected 500.
   const logLevel = process.env.TEST_LOG_LEVEL ?? 'silent';
+  // Never the working tree's uploads/ (globalDatabase.ts sets a temporary folder).
+  if (!process.env.TEST_UPLOAD_DIR) throw new Error('TEST_UPLOAD_DIR is not set: run the tests through mocha (.mocharc)');
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: logLevel,

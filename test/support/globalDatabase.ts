@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,13 @@ import { type EmbeddedDatabase, startEmbeddedDatabase } from '../../src/platform
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
 
+// Uploads made by tests go to a temporary folder, removed after the run. Set as this file loads:
+// spec files load before the global setup runs, and some build their app while loading.
+const uploadDir = path.join(os.tmpdir(), `kompeten-test-uploads-${process.pid}-${randomBytes(4).toString('hex')}`);
+process.env.TEST_UPLOAD_DIR = uploadDir;
+
 export async function mochaGlobalSetup(): Promise<void> {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'kompeten-test-'));
-  // Uploads made by tests go to a temporary folder, removed with the rest after the run.
-  process.env.TEST_UPLOAD_DIR = path.join(dataDir, 'uploads');
   if (process.env.TEST_MONGODB_URI) return;
   embedded = await startEmbeddedDatabase({
     dataDir,
@@ -31,4 +35,5 @@ export async function mochaGlobalSetup(): Promise<void> {
 export async function mochaGlobalTeardown(): Promise<void> {
   await embedded?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await rm(uploadDir, { recursive: true, force: true });
 }
