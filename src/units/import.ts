@@ -1,11 +1,11 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
-import { AppError } from '../platform/errors.js';
+import { AppError, ValidationError } from '../platform/errors.js';
 import { type Counts, type Problem, reportProgress, runInBackground, startJob } from '../platform/jobs.js';
 import type { Logger } from '../platform/logger.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { describeIssue } from '../platform/validation.js';
-import { type UnitInput, unitInput } from './schemas.js';
+import { type UnitInput, unitImportInput, unitInput } from './schemas.js';
 import { saveUnits } from './service.js';
 
 /**
@@ -42,8 +42,13 @@ const unitColumns = csvColumns.filter(
 export const listSeparator = ';';
 
 export type ParsedUnit = { input: UnitInput; lines: number[] };
-/** `rejected` counts the units (or code-less lines) that will not be written. */
-export type ParsedFile = { units: ParsedUnit[]; problems: Problem[]; rejected: number };
+/**
+ * `rejected` counts the units (or code-less lines) that will not be written; every one of them has
+ * at least one entry in `problems`, and every entry belongs to one of them. A problem with the file
+ * as a whole (unreadable, not a list of units, columns missing) is `fileProblem`: no line of it is
+ * read, so it is not a refused line but a refused file.
+ */
+export type ParsedFile = { units: ParsedUnit[]; problems: Problem[]; rejected: number; fileProblem?: Problem };
 
 const splitList = (cell: string) =>
   cell
@@ -74,6 +79,8 @@ function zodProblems(error: z.ZodError, input: unknown, line: number, format: 'c
   });
 }
 
+const refusedFile = (problem: Problem): ParsedFile => ({ units: [], problems: [], rejected: 0, fileProblem: problem });
+
 /** Groups CSV lines by unit code and checks each unit as a whole. */
 export function parseUnitsCsv(text: string): ParsedFile {
   let records: { record: Record<string, string>; info: { lines: number } }[];
@@ -87,19 +94,11 @@ export function parseUnitsCsv(text: string): ParsedFile {
     });
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    return {
-      units: [],
-      rejected: 0,
-      problems: [{ line, key: 'units.import.unreadableCsv', params: { reason: (error as Error).message } }],
-    };
+    return refusedFile({ line, key: 'units.import.unreadableCsv', params: { reason: (error as Error).message } });
   }
   const missing = csvColumns.filter((column) => records.length > 0 && !(column in records[0]!.record));
   if (missing.length)
-    return {
-      units: [],
-      rejected: 0,
-      problems: [{ line: 1, key: 'units.import.missingColumns', params: { columns: missing.join(', ') } }],
-    };
+    return refusedFile({ line: 1, key: 'units.import.missingColumns', params: { columns: missing.join(', ') } });
 
   const problems: Problem[] = [];
   let rejected = 0;
@@ -178,28 +177,50 @@ export function parseUnitsCsv(text: string): ParsedFile {
   return { units, rejected, problems: problems.sort((a, b) => a.line - b.line) };
 }
 
-/** A JSON array of units in the export's shape; a problem's `line` is the item's position. */
+/** Where a JSON file keeps its units: a list of them, `{ units }`, or a scheme `{ scheme: { units } }`. */
+function unitsOf(content: unknown): unknown[] | undefined {
+  if (Array.isArray(content)) return content;
+  if (typeof content !== 'object' || content === null) return undefined;
+  const record = content as { units?: unknown; scheme?: { units?: unknown } };
+  if (Array.isArray(record.units)) return record.units;
+  if (Array.isArray(record.scheme?.units)) return record.scheme.units;
+  return undefined;
+}
+
+/** The decree a scheme file names once for all its units, e.g. { standard: { decree: "… Nomor 282 Tahun 2016" } }. */
+function standardOf(content: unknown): { decree: string; year: number | null } | undefined {
+  const standard = (content as { standard?: { decree?: unknown; year?: unknown } } | null)?.standard;
+  if (Array.isArray(content) || typeof standard?.decree !== 'string' || !standard.decree.trim()) return undefined;
+  const year = Number(standard.year ?? /\bTahun (\d{4})\b/i.exec(standard.decree)?.[1]);
+  return { decree: standard.decree.trim(), year: Number.isInteger(year) ? year : null };
+}
+
+/**
+ * A JSON file of units: the export's list, or a file as SKKNI data is kept (a scheme with its
+ * units, see unitImportInput). A problem's `line` is the unit's position in its list.
+ */
 export function parseUnitsJson(text: string): ParsedFile {
-  let items: unknown;
+  let content: unknown;
   try {
-    items = JSON.parse(text.replace(/^\uFEFF/, ''));
+    content = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return {
-      units: [],
-      rejected: 0,
-      problems: [{ line: 1, key: 'units.import.unreadableJson', params: { reason: (error as Error).message } }],
-    };
+    return refusedFile({ line: 1, key: 'units.import.unreadableJson', params: { reason: (error as Error).message } });
   }
-  if (!Array.isArray(items)) return { units: [], rejected: 0, problems: [{ line: 1, key: 'units.import.notAnArray' }] };
+  const items = unitsOf(content);
+  if (!items) return refusedFile({ line: 1, key: 'units.import.notAnArray' });
+  const standard = standardOf(content);
   const problems: Problem[] = [];
   let rejected = 0;
   const units: ParsedUnit[] = [];
   const seen = new Map<string, number>();
   items.forEach((item, index) => {
     const position = index + 1;
-    const parsed = unitInput.safeParse(item);
+    // A unit's own standard wins over the one the file names for all.
+    const withStandard =
+      standard && typeof item === 'object' && item !== null && !('standard' in item) ? { ...item, standard } : item;
+    const parsed = unitImportInput.safeParse(withStandard);
     if (!parsed.success) {
-      problems.push(...zodProblems(parsed.error, item, position, 'json'));
+      problems.push(...zodProblems(parsed.error, withStandard, position, 'json'));
       rejected += 1;
       return;
     }
@@ -260,6 +281,9 @@ export async function importUnits(
 export async function startUnitImport(actor: Actor | null, fileName: string, content: string, log: Logger): Promise<string> {
   authorize(actor, 'unit.import');
   const parsed = parseUnitsFile(fileName, content);
+  // A file that cannot be read as units is refused on the upload form; no job reports it as a line.
+  const { fileProblem } = parsed;
+  if (fileProblem) throw new ValidationError([{ field: 'file', key: fileProblem.key, params: fileProblem.params ?? {} }]);
   const jobId = await startJob('units', fileName, actor.id);
   runInBackground(
     jobId,

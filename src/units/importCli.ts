@@ -35,6 +35,8 @@ try {
   const actor: Actor = toActor(toUserView(user));
   const content = await readFile(file, 'utf8');
   const parsed = parseUnitsFile(path.basename(file), content);
+  // A file that cannot be read as units: say why and import nothing (no "0 rejected" beside it).
+  if (parsed.fileProblem) throw new Error(t(parsed.fileProblem.key, parsed.fileProblem.params ?? {}));
   const started = Date.now();
   const { counts, problems } = await importUnits(actor, parsed, async ({ total, processed }) => {
     const width = 30;

@@ -42,33 +42,72 @@ export function elementsIssue(elements: z.output<typeof elementInput>[]): string
   return undefined;
 }
 
-/** A whole unit, as the JSON import, the API and the export use it. */
-export const unitInput = z
+const guidanceFields = {
+  prerequisites: z.array(unitCodeField).max(50).default([]),
+  knowledge: list.default([]),
+  skills: list.default([]),
+  attitudes: list.default([]),
+  criticalAspects: list.default([]),
+};
+const noGuidance = { prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] };
+
+const unitFields = {
+  code: unitCodeField,
+  title: z.object({ id: text(300).min(3), en: text(300).default('') }),
+  description: text(5000).default(''),
+  standard: z
+    .object({ decree: text(300).default(''), year: z.coerce.number().int().min(1990).max(2100).nullable().default(null) })
+    .default({ decree: '', year: null }),
+  sector: z.string().trim().toLowerCase().max(40).default(''),
+  hours: z.coerce.number().min(0).max(10_000).nullable().default(null),
+  elements: z.array(elementInput).max(50).default([]),
+  variableContext: text(10_000).default(''),
+  assessmentGuidance: z.object(guidanceFields).default(noGuidance),
+};
+
+function checkElements(unit: { elements: z.output<typeof elementInput>[] }, context: z.RefinementCtx) {
+  const issue = elementsIssue(unit.elements);
+  if (issue) context.addIssue({ code: 'custom', path: ['elements'], message: issue });
+}
+
+/** A whole unit, as the API, the form and the export use it. */
+export const unitInput = z.object(unitFields).superRefine(checkElements);
+
+const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+/** A wrong shape is named as such ("must be text or {id, en}"), not as a bare "invalid". */
+const shapeError = (key: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'validation.required' : key);
+
+/**
+ * A unit in a JSON import file. Besides the export's shape it takes what SKKNI data files hold
+ * (e.g. an LSP's scheme file): the title as plain text (the Indonesian title), the variable
+ * context as a list of paragraphs, and the assessment guidance as a list or a text. Such
+ * guidance has no heading of its own in the file, so it is kept as the critical aspects (the
+ * part of the guidance that says how the unit is assessed) rather than dropped.
+ */
+export const unitImportInput = z
   .object({
-    code: unitCodeField,
-    title: z.object({ id: text(300).min(3), en: text(300).default('') }),
-    description: text(5000).default(''),
-    standard: z
-      .object({ decree: text(300).default(''), year: z.coerce.number().int().min(1990).max(2100).nullable().default(null) })
-      .default({ decree: '', year: null }),
-    sector: z.string().trim().toLowerCase().max(40).default(''),
-    hours: z.coerce.number().min(0).max(10_000).nullable().default(null),
-    elements: z.array(elementInput).max(50).default([]),
-    variableContext: text(10_000).default(''),
-    assessmentGuidance: z
-      .object({
-        prerequisites: z.array(unitCodeField).max(50).default([]),
-        knowledge: list.default([]),
-        skills: list.default([]),
-        attitudes: list.default([]),
-        criticalAspects: list.default([]),
-      })
-      .default({ prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] }),
+    ...unitFields,
+    title: z.preprocess(
+      (value) => (typeof value === 'string' ? { id: value } : value),
+      z.object({ id: text(300).min(3), en: text(300).default('') }, { error: shapeError('validation.titleShape') }),
+    ),
+    variableContext: z.preprocess(
+      (value) =>
+        isTextList(value)
+          ? value
+              .map((item) => item.trim())
+              .filter(Boolean)
+              .join('\n')
+          : value,
+      z.string({ error: 'validation.textOrList' }).trim().max(10_000).default(''),
+    ),
+    assessmentGuidance: z.preprocess(
+      (value) =>
+        typeof value === 'string' ? { criticalAspects: [value] } : isTextList(value) ? { criticalAspects: value } : value,
+      z.object(guidanceFields, { error: shapeError('validation.guidanceShape') }).default(noGuidance),
+    ),
   })
-  .superRefine((unit, context) => {
-    const issue = elementsIssue(unit.elements);
-    if (issue) context.addIssue({ code: 'custom', path: ['elements'], message: issue });
-  });
+  .superRefine(checkElements);
 export type UnitInput = z.output<typeof unitInput>;
 
 export const unitSearchQuery = z.object({

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
+import { translator } from '../../src/platform/i18n.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { importUnits, parseUnitsCsv, parseUnitsJson } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
@@ -70,11 +72,75 @@ describe('importing competency units', () => {
     expect((await CompetencyUnit.find().lean()).map((unit) => unit.code)).to.deep.equal([codeOf(1)]);
   });
 
-  it('refuses a file without the required columns, and unreadable files', () => {
-    expect(parseUnitsCsv('code,title_id\nJ.620100.004.02,X').problems[0]?.key).to.equal('units.import.missingColumns');
-    expect(parseUnitsCsv(`${unitsCsv([])}\n"unterminated`).problems[0]?.key).to.equal('units.import.unreadableCsv');
-    expect(parseUnitsJson('{"code":').problems[0]?.key).to.equal('units.import.unreadableJson');
-    expect(parseUnitsJson('{}').problems[0]?.key).to.equal('units.import.notAnArray');
+  it('refuses a file without the required columns, and unreadable files, as a whole file (no line is counted)', () => {
+    const refusals = [
+      parseUnitsCsv('code,title_id\nJ.620100.004.02,X'),
+      parseUnitsCsv(`${unitsCsv([])}\n"unterminated`),
+      parseUnitsJson('{"code":'),
+      parseUnitsJson('{"scheme": {"name": "Tanpa unit"}}'),
+    ];
+    expect(refusals.map((parsed) => parsed.fileProblem?.key)).to.deep.equal([
+      'units.import.missingColumns',
+      'units.import.unreadableCsv',
+      'units.import.unreadableJson',
+      'units.import.notAnArray',
+    ]);
+    for (const parsed of refusals) expect([parsed.problems, parsed.rejected, parsed.units]).to.deep.equal([[], 0, []]);
+  });
+
+  it('imports an SKKNI scheme file as it is kept: units under the scheme, plain titles, lists of context and guidance', async () => {
+    // A copy of ../shared/data/skkni-junior-web-programmer.json (public data), so a clean clone has it too.
+    const file = await readFile(new URL('./fixtures/skkni-junior-web-programmer.json', import.meta.url), 'utf8');
+    const parsed = parseUnitsJson(file);
+    expect(parsed.fileProblem).to.equal(undefined);
+    expect(parsed.problems).to.deep.equal([]);
+    const result = await importUnits(coordinator, parsed, noProgress);
+    expect(result.counts).to.deep.equal({ created: 8, updated: 0, unchanged: 0, rejected: 0 });
+    const unit = await CompetencyUnit.findOne({ code: 'J.620100.004.02' }).lean();
+    expect(unit?.title).to.deep.equal({ id: 'Menggunakan Struktur Data', en: '' });
+    expect(unit?.standard).to.deep.equal({ decree: 'Keputusan Menteri Ketenagakerjaan Nomor 282 Tahun 2016', year: 2016 });
+    expect(unit?.elements.map((element) => [element.no, element.title, element.criteria.map((c) => c.no)])).to.deep.equal([
+      [1, 'Mengidentifikasi konsep data dan struktur data', ['1.1', '1.2']],
+      [2, 'Menerapkan struktur data dan akses terhadap struktur data tersebut', ['2.1', '2.2']],
+    ]);
+    expect(unit?.variableContext?.split('\n')).to.have.length(3);
+    expect(unit?.variableContext).to.match(/^Unit ini berhubungan dengan pembuatan struktur data/);
+    expect(unit?.assessmentGuidance?.criticalAspects).to.deep.equal([
+      'Asesmen kompetensi pada unit dapat dilakukan dalam bentuk pemberian kasus pengembangan algoritma ataupun pemrograman dengan bahasa tertentu (praktik).',
+    ]);
+    const ui = await CompetencyUnit.findOne({ code: 'J.620100.005.02' }).lean();
+    expect(ui?.elements.map((element) => element.criteria.length)).to.deep.equal([4, 5]);
+    expect((await CompetencyUnit.findOne({ code: 'J.620100.025.02' }).lean())?.title?.id).to.equal('Melakukan Debugging');
+  });
+
+  it("names the wrong field of a unit and says why, in the user's language", async () => {
+    const file = JSON.stringify({
+      units: [
+        { code: codeOf(1), title: 'Judul sebagai teks', variableContext: 'Satu paragraf', assessmentGuidance: 'Praktik' },
+        { code: codeOf(2), title: 42 },
+        { code: codeOf(3), title: 'Judul', variableContext: [1, 2] },
+        { code: codeOf(4), title: { id: 'Judul', en: 'Title' }, assessmentGuidance: 7 },
+      ],
+    });
+    const parsed = parseUnitsJson(file);
+    const say = (language: 'id' | 'en') =>
+      parsed.problems.map(
+        (problem) => `${problem.line} ${problem.field}: ${translator(language)(problem.key, problem.params ?? {})}`,
+      );
+    expect(say('id')).to.deep.equal([
+      '2 title: harus berupa teks (judul bahasa Indonesia) atau {id, en}.',
+      '3 variableContext: harus berupa teks atau daftar teks.',
+      '4 assessmentGuidance: harus berupa teks, daftar teks, atau {knowledge, skills, attitudes, criticalAspects, prerequisites}.',
+    ]);
+    expect(say('en')[0]).to.equal('2 title: must be text (the Indonesian title) or {id, en}.');
+    const result = await importUnits(coordinator, parsed, noProgress);
+    expect(result.counts).to.deep.equal({ created: 1, updated: 0, unchanged: 0, rejected: 3 });
+    const saved = await CompetencyUnit.findOne({ code: codeOf(1) }).lean();
+    expect([saved?.title?.id, saved?.variableContext, saved?.assessmentGuidance?.criticalAspects]).to.deep.equal([
+      'Judul sebagai teks',
+      'Satu paragraf',
+      ['Praktik'],
+    ]);
   });
 
   it('updates on re-import instead of duplicating, and counts unchanged units', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -195,5 +195,38 @@ describe('competency unit pages', () => {
     expect(output.stdout).to.match(/1 created, 0 updated, 0 unchanged, 1 rejected/);
     expect(output.code).to.equal(1); // bad lines make the exit code say so
     expect(await CompetencyUnit.exists({ code: codeOf(50) })).not.to.equal(null);
+  });
+
+  it('reports as many rejected units above the list as the figures count, a unit with two bad lines once', async () => {
+    const csv = unitsCsv([
+      { code: codeOf(60), title_id: 'Judul', element_no: 1, element_title: 'E', criterion_no: '1.1', criterion_text: 'K' }, // line 2
+      { code: codeOf(60), title_id: 'Judul lain', element_no: 1, criterion_no: '1.2', criterion_text: 'K2' }, // line 3: conflicting title
+      { code: codeOf(60), title_id: 'Judul ketiga', element_no: 1, criterion_no: '1.3', criterion_text: 'K3' }, // line 4: conflicting title
+      { code: '', title_id: 'Tanpa kode' }, // line 5
+      ...unitRows(codeOf(61), 'Unit yang baik'),
+    ]);
+    const report = await importThroughPage(coordinator, 'dua-masalah.csv', csv);
+    expect(report.text).to.match(/<strong data-field="rejected">2<\/strong>/);
+    expect(report.text).to.contain('Unit yang ditolak (2)');
+    expect(report.text.match(/<tr><td>\d+<\/td>/g)).to.deep.equal(['<tr><td>3</td>', '<tr><td>4</td>', '<tr><td>5</td>']);
+  });
+
+  it('refuses a JSON file that holds no units on the upload form, without a job that reports "0 rejected"', async () => {
+    const token = await csrfTokenOf(coordinator, '/units/import');
+    const refused = await coordinator
+      .post(`/units/import?_csrf=${encodeURIComponent(token)}`)
+      .attach('file', Buffer.from('{"nama": "bukan daftar unit"}'), 'unit.json');
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.contain('Berkas JSON harus berisi daftar (array) unit, atau skema beserta unitnya');
+  });
+
+  it('imports the SKKNI scheme file from the page', async () => {
+    const file = await readFile(new URL('./fixtures/skkni-junior-web-programmer.json', import.meta.url), 'utf8');
+    const report = await importThroughPage(coordinator, 'skkni-junior-web-programmer.json', file);
+    expect(report.text).to.match(/<strong data-field="created">8<\/strong>/);
+    expect(report.text).to.match(/<strong data-field="rejected">0<\/strong>/);
+    expect(report.text).to.contain('Semua unit diimpor tanpa masalah.');
+    const codes = (JSON.parse(file) as { scheme: { units: { code: string }[] } }).scheme.units.map((unit) => unit.code);
+    expect(await CompetencyUnit.countDocuments({ code: { $in: codes } })).to.equal(8);
   });
 });
