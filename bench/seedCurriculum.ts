@@ -374,7 +374,10 @@ export async function seedCurriculum(scale: number, viewer: string, log: (line: 
     seconds: elapsed(start),
   });
 
-  // What publishing costs once the collections are full: here version 2 of the first program.
+  // What publishing costs once the collections are full: here version 2 of the first program,
+  // after a change (an unchanged draft is refused).
+  const firstModule = await Module.findOne({ program: sampleIds[0] }, { _id: 1 }).lean();
+  await createLesson(admin, String(firstModule!._id), lessonSchema.parse({ title: 'Materi tambahan', body: 'Isi tambahan.' }));
   start = performance.now();
   await publishProgram(admin, String(sampleIds[0]));
   timings.push({ name: 'publishProgram of one program now', seconds: elapsed(start) });

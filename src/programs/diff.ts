@@ -7,13 +7,21 @@ import type { Snapshot, SnapshotLesson, SnapshotModule } from './publishing.js';
 export type Change =
   | { kind: 'field'; field: string; before: string; after: string }
   | { kind: 'unitAdded' | 'unitRemoved'; code: string; title: string }
+  | { kind: 'unitChanged'; code: string; title: string; fields: string[] }
   | { kind: 'moduleAdded' | 'moduleRemoved'; module: string }
   | { kind: 'moduleChanged'; module: string; fields: string[] }
   | { kind: 'lessonAdded' | 'lessonRemoved'; module: string; lesson: string }
   | { kind: 'lessonChanged'; module: string; lesson: string; fields: string[] }
-  | { kind: 'reordered'; what: 'modules' | 'lessons'; module?: string };
+  | { kind: 'reordered'; what: 'units' | 'modules' | 'lessons'; module?: string };
 
 const programFields = ['code', 'title', 'description', 'sector', 'level', 'prerequisites'] as const;
+/** What trainees read of the program beyond its own fields; names, since ids mean nothing to a reader. */
+const shownNames = {
+  // Versions stored before a field was kept may lack it: that counts as a change, not as a crash.
+  instructors: (snapshot: Snapshot) => (snapshot.instructors ?? []).map((instructor) => instructor.name).join(', '),
+  institution: (snapshot: Snapshot) => snapshot.institution?.name ?? '',
+} as const;
+const unitFields = ['title', 'status', 'elements'] as const;
 const moduleFields = ['title', 'description', 'hours', 'units', 'elements'] as const;
 
 function lessonChanges(before: SnapshotLesson, after: SnapshotLesson): string[] {
@@ -33,18 +41,40 @@ function moduleChanges(before: SnapshotModule, after: SnapshotModule): string[] 
 const order = <T extends { id: string }>(items: T[], kept: Set<string>) =>
   items.map((item) => item.id).filter((id) => kept.has(id));
 
+/**
+ * Every difference a trainee could notice between two snapshots: an empty list means the draft is
+ * the published version again, and publishing it is refused (publishing.ts), so anything a
+ * snapshot shows must be compared here.
+ */
 export function diffSnapshots(before: Snapshot, after: Snapshot): Change[] {
   const changes: Change[] = [];
   for (const field of programFields) {
     if (String(before[field]) !== String(after[field]))
       changes.push({ kind: 'field', field, before: String(before[field]), after: String(after[field]) });
   }
-  const beforeUnits = new Set(before.units.map((unit) => unit.code));
+  for (const [field, shown] of Object.entries(shownNames)) {
+    const [was, is] = [shown(before), shown(after)];
+    if (was !== is) changes.push({ kind: 'field', field, before: was, after: is });
+  }
+  const beforeUnits = new Map(before.units.map((unit) => [unit.code, unit]));
   const afterUnits = new Set(after.units.map((unit) => unit.code));
-  for (const unit of after.units)
-    if (!beforeUnits.has(unit.code)) changes.push({ kind: 'unitAdded', code: unit.code, title: unit.title.id });
+  for (const unit of after.units) {
+    const earlier = beforeUnits.get(unit.code);
+    if (!earlier) {
+      changes.push({ kind: 'unitAdded', code: unit.code, title: unit.title.id });
+      continue;
+    }
+    // A unit edited since (its title, status or elements) shows differently in the new version.
+    const fields = unitFields.filter((field) => JSON.stringify(earlier[field]) !== JSON.stringify(unit[field]));
+    if (fields.length) changes.push({ kind: 'unitChanged', code: unit.code, title: unit.title.id, fields });
+  }
   for (const unit of before.units)
     if (!afterUnits.has(unit.code)) changes.push({ kind: 'unitRemoved', code: unit.code, title: unit.title.id });
+  const keptUnits = new Set(after.units.map((unit) => unit.code).filter((code) => beforeUnits.has(code)));
+  const unitOrder = (units: Snapshot['units']) => units.map((unit) => unit.code).filter((code) => keptUnits.has(code));
+  if (JSON.stringify(unitOrder(before.units)) !== JSON.stringify(unitOrder(after.units))) {
+    changes.push({ kind: 'reordered', what: 'units' });
+  }
 
   const beforeModules = new Map(before.modules.map((module) => [module.id, module]));
   const afterModules = new Map(after.modules.map((module) => [module.id, module]));

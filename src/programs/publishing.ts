@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { StoredFile } from '../files/index.js';
 import { Institution } from '../institutions/model.js';
-import { NotFoundError, ValidationError } from '../platform/errors.js';
+import { type FieldIssue, NotFoundError, ValidationError } from '../platform/errors.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
+import { diffSnapshots } from './diff.js';
 import { Lesson, Module, Program, type ProgramDoc, ProgramVersion, type VersionDoc, versionId } from './model.js';
 import { inOrder } from './order.js';
 import { cachedLessonHtml, cachedVersion } from './publishedCache.js';
@@ -138,17 +139,38 @@ export async function publishProgram(actor: Actor | null, programId: string): Pr
   const program = await editableProgram(actor, programId);
   const { snapshot, texts } = await buildDraft(program);
   if (!snapshot.modules.length) throw new ValidationError([{ field: 'publish', key: 'programs.errors.noModules' }]);
+  // Every reason the draft cannot be published yet, at once, so one round of fixes is enough.
+  const issues: FieldIssue[] = [];
   const uncovered = uncoveredUnits(snapshot);
   if (uncovered.length) {
-    throw new ValidationError([
-      { field: 'publish', key: 'programs.errors.unitsWithoutModule', params: { codes: uncovered.join(', ') } },
-    ]);
+    issues.push({ field: 'units', key: 'programs.errors.unitsWithoutModule', params: { codes: uncovered.join(', ') } });
   }
+  const empty = snapshot.modules.filter((module) => !module.lessons.length).map((module) => module.title);
+  if (empty.length) {
+    // A trainee would open a module with nothing to study in it.
+    issues.push({ field: 'modules', key: 'programs.errors.modulesWithoutLessons', params: { modules: empty.join(', ') } });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  await refuseUnchanged(program, snapshot);
   // Only the lessons the outline shows are published (a lesson of a deleted module is not).
   const html = new Map(
     snapshot.modules.flatMap((module) => module.lessons.map((lesson) => [lesson.id, texts.get(lesson.id)?.html ?? ''] as const)),
   );
   return storeVersion({ program, publishedBy: actor!.id, snapshot, html });
+}
+
+/**
+ * Refuses a publish that would make a version trainees cannot tell from the newest one. It
+ * compares with the version the program points at now, which is the one the new version would
+ * follow: should another publish get in first, storeVersion refuses this one anyway.
+ */
+async function refuseUnchanged(program: ProgramDoc, snapshot: Snapshot): Promise<void> {
+  const latest = program.publishedVersion;
+  if (!latest) return;
+  const published = await cachedVersion(program._id, latest);
+  if (published && !diffSnapshots(published.snapshot, snapshot).length) {
+    throw new ValidationError([{ field: 'publish', key: 'programs.errors.nothingChanged', params: { version: latest } }]);
+  }
 }
 
 export type PublishedVersion = {

@@ -213,9 +213,11 @@ describe('browser journey: an instructor builds a program from imported units an
 
     await page.getByRole('button', { name: text('programs.publish'), exact: true }).click();
     await page.waitForURL(`**/programs/${programId}/publish`);
-    expect(await page.locator('p.error[role="alert"]').textContent()).to.equal(
+    // Every reason at once, each in words: the page has no fields to point under.
+    expect(await page.locator('#publish-refused p').allTextContents()).to.deep.equal([
       text('programs.errors.unitsWithoutModule', { codes: units[1]!.code }),
-    );
+      text('programs.errors.modulesWithoutLessons', { modules: modules[0]!.title }),
+    ]);
     expect(await mainText()).to.contain(text('programs.status.draft'));
   });
 
@@ -264,6 +266,28 @@ describe('browser journey: an instructor builds a program from imported units an
     // The sample PDF is under 512 bytes. The lesson page rounds such a file up to 1 KB; the edit
     // page rounds it down to "0 KB", as if the file were empty.
     expect(await textOf(page.locator('li', { hasText: pdfName }))).to.match(/^lembar-kerja\.pdf \(1 KB\)/);
+  });
+
+  it('refuses to publish while the second module has no lessons, naming it, and takes a lesson there', async () => {
+    await page.getByRole('link', { name: modules[0]!.title }).click();
+    await page.waitForURL(`**/programs/${programId}#module-*`);
+    await page.getByRole('button', { name: text('programs.publish'), exact: true }).click();
+    await page.waitForURL(`**/programs/${programId}/publish`);
+    expect(await page.locator('#publish-refused').textContent()).to.equal(
+      text('programs.errors.modulesWithoutLessons', { modules: modules[1]!.title }),
+    );
+    const second = page.locator('section.module', { hasText: modules[1]!.title });
+    await second.getByRole('link', { name: text('programs.lesson.new') }).click();
+    await page.waitForURL(/\/modules\/[0-9a-f]{24}\/lessons\/new$/);
+    await page.getByLabel(text('programs.lesson.title'), { exact: true }).fill('Praktik mandiri');
+    await page.getByLabel(text('programs.lesson.body'), { exact: true }).fill('Kerjakan latihan.');
+    await page.getByRole('button', { name: text('actions.save'), exact: true }).click();
+    await page.waitForURL(/\/lessons\/[0-9a-f]{24}\/edit\?saved=lesson$/);
+    // Back to the first lesson, where the journey goes on.
+    await page.getByRole('link', { name: modules[1]!.title }).click();
+    await page.waitForURL(`**/programs/${programId}#module-*`);
+    await page.locator('section.module', { hasText: modules[0]!.title }).getByRole('link', { name: lesson.title }).click();
+    await page.waitForURL(/\/lessons\/[0-9a-f]{24}\/edit$/);
   });
 
   it('publishes the program', async () => {
@@ -333,7 +357,9 @@ describe('browser journey: an instructor builds a program from imported units an
     expect(await textOf(moduleItems.nth(0).locator('ul.lessons li'))).to.equal(
       `${lesson.title} ${text('programs.minutes', { minutes: lesson.minutes })}`,
     );
-    expect(await moduleItems.nth(1).locator('ul.lessons li').count()).to.equal(0);
+    // The second module's one lesson, added when publishing it empty was refused.
+    expect(await moduleItems.nth(1).locator('ul.lessons li').count()).to.equal(1);
+    expect(await textOf(moduleItems.nth(1).locator('ul.lessons li'))).to.contain('Praktik mandiri');
   });
 
   it('opens the published lesson on a phone: rendered markdown, no script, the video and the PDF', async () => {

@@ -9,6 +9,7 @@ import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/sc
 import { createProgram } from '../../src/programs/service.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
+import { User } from '../../src/users/model.js';
 import { samples } from '../files/samples.js';
 import { buildTestApp, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
@@ -117,7 +118,7 @@ describe('programs: drafts, publishing and versions', () => {
   it('publishes once when three publish the same draft at the same moment, and tells the others why', async () => {
     const program = await newProgram('P-RACE', [unitA]);
     const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul', units: [unitA] }));
-    await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
+    const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
     const results = await Promise.allSettled([1, 2, 3].map(() => publishProgram(instructor, program)));
     expect(results.filter((result) => result.status === 'fulfilled').map((result) => result.value)).to.deep.equal([1]);
     for (const result of results.filter((outcome) => outcome.status === 'rejected')) {
@@ -127,7 +128,8 @@ describe('programs: drafts, publishing and versions', () => {
       expect(['programs.errors.publishedMeanwhile', 'programs.errors.publishInProgress']).to.include(reason.key);
     }
 
-    // Again through the publish button: one version more, the others see why in their language.
+    // Again through the publish button, after a change: one version more, the others see why in their language.
+    await updateLesson(instructor, lesson, lessonSchema.parse({ title: 'Materi', body: 'Isi yang diperbaiki' }));
     const agent = await loggedInAgent(app, instructor.email, instructor.password);
     const _csrf = await csrfTokenOf(agent);
     const pages = await Promise.all([1, 2, 3].map(() => agent.post(`/programs/${program}/publish`).type('form').send({ _csrf })));
@@ -141,6 +143,80 @@ describe('programs: drafts, publishing and versions', () => {
       [2, true],
     ]);
     expect((await Program.findById(program).lean())?.publishedVersion).to.equal(2);
+  });
+
+  /** What `send` answers to the instructor when their profile asks for English (the account's language wins over the browser's). */
+  async function inEnglish<T>(agent: Awaited<ReturnType<typeof loggedInAgent>>, send: () => Promise<T>): Promise<T> {
+    // The name stays as it is: trainees see instructors' names, so a new one is a change to publish.
+    const { name } = (await User.findById(instructor.id, { name: 1 }).lean())!;
+    const profile = async (language: string) => {
+      const saved = await submitForm(agent, '/profile', { name, phone: '', province: '', language });
+      expect(saved.status).to.equal(303);
+    };
+    await profile('en');
+    try {
+      return await send();
+    } finally {
+      await profile('id');
+    }
+  }
+
+  it('refuses to publish a draft unchanged since the last version, saying which, until something changes', async () => {
+    const program = await newProgram('P-SAME', [unitA]);
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul A', hours: 4, units: [unitA] }));
+    const lesson = await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
+    expect(await publishProgram(instructor, program)).to.equal(1);
+
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    const refused = await submitForm(agent, `/programs/${program}/publish`, {});
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.contain('Tidak ada perubahan sejak versi 1');
+    // The page has no fields: it names the reason instead of pointing under fields.
+    expect(refused.text).not.to.contain('Lihat pesan di bawah setiap kolom');
+    expect(await ProgramVersion.countDocuments({ program })).to.equal(1);
+
+    // A change trainees would see, in the lesson or in a unit the program covers, may be published.
+    await updateLesson(instructor, lesson, lessonSchema.parse({ title: 'Materi', body: 'Isi baru' }));
+    expect((await submitForm(agent, `/programs/${program}/publish`, {})).status).to.equal(303);
+    const coordinator: Actor = {
+      id: (await makeUser('coordinator', instructor.institution)).id,
+      role: 'coordinator',
+      institution: instructor.institution!,
+    };
+    await saveUnits(coordinator, [
+      unitInput.parse({
+        code: unitA,
+        title: { id: 'Unit 1 yang dijuduli ulang' },
+        elements: [{ no: 1, title: 'Elemen', criteria: [{ no: '1.1', text: 'K' }] }],
+      }),
+    ]);
+    expect((await agent.get(`/programs/${program}/changes`)).text).to.contain(
+      `Unit ${unitA} Unit 1 yang dijuduli ulang diubah (judul)`,
+    );
+    expect(await publishProgram(instructor, program)).to.equal(3);
+    const again = await submitForm(agent, `/programs/${program}/publish`, {});
+    expect(again.status).to.equal(422);
+    expect(again.text).to.contain('Tidak ada perubahan sejak versi 3');
+    const english = await inEnglish(agent, () => submitForm(agent, `/programs/${program}/publish`, {}));
+    expect(english.status).to.equal(422);
+    expect(english.text).to.contain('Nothing changed since version 3').and.not.contain('See the message under each field');
+  });
+
+  it('refuses to publish a module without lessons, naming it beside every other reason', async () => {
+    const program = await newProgram('P-EMPTY');
+    const module = await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Isi', units: [unitA] }));
+    await createLesson(instructor, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
+    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Kosong' }));
+    await createModule(instructor, program, moduleSchema.parse({ title: 'Modul Hampa' }));
+    const agent = await loggedInAgent(app, instructor.email, instructor.password);
+    const refused = await submitForm(agent, `/programs/${program}/publish`, {});
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.contain('Belum dapat diterbitkan: modul Modul Kosong, Modul Hampa belum berisi materi.');
+    expect(refused.text).to.contain(`Belum dapat diterbitkan: unit ${unitB} belum dicakup modul mana pun.`);
+    expect(refused.text).not.to.contain('Lihat pesan di bawah setiap kolom');
+    const english = await inEnglish(agent, () => submitForm(agent, `/programs/${program}/publish`, {}));
+    expect(english.text).to.contain('Cannot publish yet: module Modul Kosong, Modul Hampa has no lessons.');
+    expect(await ProgramVersion.countDocuments({ program })).to.equal(0);
   });
 
   it('renders lesson markdown with no script, handler or javascript: link surviving', async () => {
