@@ -16,9 +16,12 @@ import { registerLearningRoutes } from './learning/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
 import { databaseIsUp } from './platform/db/connect.js';
+import { createHighlights, type Highlights } from './platform/highlights.js';
+import { compressText, createPublicAssets } from './platform/http/assets.js';
 import { requestDeadline } from './platform/http/deadline.js';
 import { errorHandler, notFoundHandler } from './platform/http/errorHandler.js';
 import { guardRouteParams } from './platform/http/params.js';
+import { requestLogOptions } from './platform/http/requestLog.js';
 import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
 import type { Logger } from './platform/logger.js';
@@ -49,22 +52,14 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   if (config.env === 'production') app.enable('view cache');
 
   app.use(securityHeaders(config.cookieSecure));
-  app.use(
-    pinoHttp({
-      logger: log,
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Upload forms carry their CSRF token in the URL, first-login links a token in the path;
-      // neither belongs in the logs.
-      serializers: {
-        req: (req: { url?: string; query?: Record<string, unknown> }) => ({
-          ...req,
-          url: req.url?.replace(/([?&]_csrf=)[^&]*/, '$1[redacted]').replace(/^(\/welcome\/)[^/?]+/, '$1[redacted]'),
-          query: req.query && '_csrf' in req.query ? { ...req.query, _csrf: '[redacted]' } : req.query,
-        }),
-      },
-    }),
-  );
-  app.use('/public', express.static(publicDir, { maxAge: config.env === 'production' ? '7d' : 0 }));
+  app.use(pinoHttp(requestLogOptions(log)));
+  // Pages, styles, scripts and JSON travel compressed: on a slow phone line that is most of the wait.
+  app.use(compressText());
+  // Hashed once here; development re-hashes a file edited since, so a change shows without a restart.
+  const assets = createPublicAssets(publicDir, { watch: config.env === 'development' });
+  app.locals.assets = assets;
+  app.locals.asset = assets.url; // every view, error pages too: asset('/css/app.css')
+  app.use('/public', assets.handler);
 
   // Before the session: a load balancer's probe should not create sessions. Answers within 2 s.
   app.get('/healthz', async (_req, res) => {
@@ -90,7 +85,15 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
 
   const api = createApiRegistry();
   const web = express.Router();
-  const features = { web, api, log, files: createFiles(config), sessionSecret, secureCookie: config.cookieSecure };
+  const features = {
+    web,
+    api,
+    log,
+    files: createFiles(config),
+    sessionSecret,
+    secureCookie: config.cookieSecure,
+    highlights: createHighlights(),
+  };
   registerHomeRoutes(features);
   registerAuthRoutes(features);
   registerUserRoutes(features);
@@ -124,4 +127,6 @@ export type FeatureContext = {
   api: ReturnType<typeof createApiRegistry>;
   sessionSecret: string;
   secureCookie: boolean;
+  /** What the landing page says each feature does (platform/highlights.ts). */
+  highlights: Highlights;
 };

@@ -30,7 +30,8 @@
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const csrf = () => document.querySelector('input[name="_csrf"]')?.value;
 
-  let sending = false;
+  // The batch being sent, if one is: marking a lesson not done waits for it (it may carry that lesson's completion).
+  let inFlight = null;
   let failures = 0;
   let retryAt = 0;
   let retryTimer;
@@ -45,13 +46,19 @@
     retryTimer = setTimeout(() => flush(), wait);
   }
 
-  async function flush(keepalive = false) {
-    if (sending || !navigator.onLine || Date.now() < retryAt) return;
+  function flush(keepalive = false) {
+    if (inFlight || !navigator.onLine || Date.now() < retryAt) return;
     const queue = read();
     if (!queue.length) return;
-    sending = true;
+    inFlight = send(queue, keepalive).then((more) => {
+      inFlight = null;
+      if (more) flush();
+    });
+  }
+
+  /** Sends the start of the queue; true when more is left to send. Never throws: what fails stays queued. */
+  async function send(queue, keepalive) {
     const batch = queue.slice(0, 200);
-    let more = false;
     try {
       const response = await fetch('/api/v1/progress', {
         method: 'POST',
@@ -70,13 +77,10 @@
       document.dispatchEvent(new CustomEvent('progress-synced', { detail: answer }));
       if (answer.refused.length > refusedForGood.length) return retryLater();
       failures = 0;
-      more = queue.length > batch.length;
+      return queue.length > batch.length;
     } catch {
       retryLater(); // offline, or the connection dropped: the events stay queued
-    } finally {
-      sending = false;
     }
-    if (more) flush();
   }
 
   /** Queues an event of this account and sends what is queued; returns the event's id. */
@@ -91,6 +95,43 @@
     return id;
   }
 
+  // The progress figures on the page (the lesson's, each cohort's on My learning) count the
+  // completions still waiting in this account's queue: a trainee offline, or on a page the service
+  // worker kept, sees the lesson just finished counted, once however often it was tapped.
+  function showProgress() {
+    const queued = read().filter((event) => event.kind === 'complete');
+    for (const figure of document.querySelectorAll('[data-progress-cohort]')) {
+      const { progressCohort, template } = figure.dataset;
+      const total = Number(figure.dataset.total) || 0;
+      const stored = new Set(figure.dataset.completedLessons.split(' '));
+      const waiting = new Set(
+        queued.filter((event) => event.cohort === progressCohort && !stored.has(event.lesson)).map((event) => event.lesson),
+      );
+      const done = Math.min(total, (Number(figure.dataset.done) || 0) + waiting.size);
+      const percent = total ? Math.floor((done / total) * 100) : 0;
+      const bar = figure.querySelector('progress');
+      if (bar) {
+        bar.value = percent;
+        bar.textContent = `${percent}%`;
+      }
+      (figure.querySelector('small') ?? figure).textContent = template.replace('{done}', done).replace('{percent}', percent);
+    }
+  }
+  // What the server now has replaces what the page was rendered with (it may be a stored copy).
+  document.addEventListener('progress-synced', ({ detail }) => {
+    for (const figure of document.querySelectorAll('[data-progress-cohort]')) {
+      const server = detail.cohorts?.find((entry) => entry.cohort === figure.dataset.progressCohort);
+      if (!server) continue;
+      figure.dataset.done = server.done;
+      figure.dataset.completedLessons = server.completed.join(' ');
+    }
+    showProgress();
+  });
+  window.addEventListener('storage', (change) => {
+    if (change.key === storeKey) showProgress();
+  });
+  showProgress();
+
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => undefined);
   window.addEventListener('online', () => {
     failures = 0;
@@ -104,23 +145,67 @@
   if (!lesson) return;
   const { cohort, lesson: lessonId, completesBy } = lesson.dataset;
   const status = document.getElementById('lesson-status');
-  const form = document.getElementById('completion-form');
-  let completed = lesson.dataset.completed === 'true';
-  let completion = null;
+  const completeForm = document.getElementById('completion-form');
+  const undoForm = document.getElementById('undo-form');
+  const queuedHere = () =>
+    read().filter((event) => event.kind === 'complete' && event.cohort === cohort && event.lesson === lessonId);
+  // Whether the server has the lesson done, as far as this page knows (rendered so, or told by a sync since).
+  let storedOnServer = lesson.dataset.completed === 'true';
+  // This lesson's completion still waiting to be sent, if there is one (made on this page or before it).
+  let completion = queuedHere().at(-1)?.id ?? null;
+  let completed = storedOnServer || completion !== null;
+  // When the page turned to "done": "not done" takes the button's place, and a double tap must not undo what its first tap did.
+  let doneAt = 0;
 
-  function complete(via) {
-    if (completed) return;
-    completed = true;
-    completion = enqueue({ cohort, lesson: lessonId, kind: 'complete', via });
-    if (status) status.textContent = navigator.onLine ? status.dataset.done : status.dataset.offline;
-    form?.querySelector('button')?.setAttribute('hidden', '');
+  /** Shows the lesson done (the way back, "not done", offered) or not done (the button to mark it). */
+  function showDone(done, message) {
+    completed = done;
+    if (done) doneAt = Date.now();
+    if (completeForm) completeForm.hidden = done;
+    if (undoForm) undoForm.hidden = !done;
+    if (status && message) status.textContent = message;
   }
-  form?.addEventListener('submit', (submit) => {
-    if (completed) return; // "mark as not done" is an ordinary form post
+  // A copy kept by the service worker, opened after the lesson was done on this device.
+  if (completed && !storedOnServer) showDone(true, status?.dataset.offline);
+
+  /** Records the lesson done on the device; false when the device could not keep it (the form posts instead). */
+  function complete(via) {
+    if (completed) return true;
+    try {
+      completion = enqueue({ cohort, lesson: lessonId, kind: 'complete', via });
+    } catch {
+      return false; // storage full or blocked
+    }
+    showDone(true, navigator.onLine ? status?.dataset.done : status?.dataset.offline);
+    showProgress();
+    return true;
+  }
+  // Kept on the device (or done already): no post, which offline would open the browser's error page.
+  completeForm?.addEventListener('submit', (submit) => {
+    if (complete('manual')) submit.preventDefault();
+  });
+  undoForm?.addEventListener('submit', async (submit) => {
     submit.preventDefault();
-    complete('manual');
+    if (Date.now() - doneAt < 1000) return;
+    // A batch on its way may carry this lesson's completion: once it is answered, the queue and
+    // storedOnServer tell where the completion is.
+    await inFlight;
+    const waiting = new Set(queuedHere().map((event) => event.id));
+    if (waiting.size) write(read().filter((event) => !waiting.has(event.id)));
+    completion = null;
+    if (!storedOnServer) {
+      // Only ever on this device: forgetting it is the whole undo, online or not.
+      showDone(false, status?.dataset.hint);
+      showProgress();
+    } else if (navigator.onLine) {
+      undoForm.submit();
+    } else if (status) {
+      status.textContent = status.dataset.undoOffline;
+    }
   });
   document.addEventListener('progress-synced', ({ detail }) => {
+    const server = detail.cohorts?.find((entry) => entry.cohort === cohort);
+    if (server) storedOnServer = server.completed.includes(lessonId);
     if (!completion || !status) return;
     if (detail.stored.includes(completion)) status.textContent = status.dataset.done;
     // Refused (no longer enrolled, say): the server's reason, in the page's language, not "done".

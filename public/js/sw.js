@@ -5,7 +5,12 @@
 // next one offline, nor record their progress as the first account's.
 const pages = 'kompeten-pages-v1';
 const assets = 'kompeten-assets-v1';
+// The server writes each URL here with its content hash (/public/css/app.<hash>.css; assets.ts), so
+// a changed stylesheet or script changes this file, and the browser installs the new worker.
 const assetUrls = ['/public/css/app.css', '/public/js/learning.js'];
+// A URL with a hash never changes content: its stored copy needs no refresh over a slow line.
+const immutable = (url) => /\.[0-9a-f]{10}\.(?:css|js)$/.test(url.pathname);
+const unhashed = (pathname) => pathname.replace(/\.[0-9a-f]{10}(\.(?:css|js))$/, '$1');
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -21,6 +26,19 @@ self.addEventListener('activate', (event) => {
     caches
       .keys()
       .then((keys) => Promise.all(keys.filter((key) => key !== pages && key !== assets).map((key) => caches.delete(key))))
+      .then(() => caches.open(assets))
+      // Files of an earlier version, under their old hashes, are not linked any more.
+      .then((cache) =>
+        cache
+          .keys()
+          .then((stored) =>
+            Promise.all(
+              stored
+                .filter((request) => !assetUrls.includes(new URL(request.url).pathname))
+                .map((request) => cache.delete(request)),
+            ),
+          ),
+      )
       .then(() => self.clients.claim()),
   );
 });
@@ -53,13 +71,17 @@ async function networkFirst(request) {
 async function storedFirst(request) {
   const cache = await caches.open(assets);
   const stored = await cache.match(request);
+  if (stored && immutable(new URL(request.url))) return stored;
   const refreshed = fetch(request)
     .then((response) => {
       if (response.ok) cache.put(request, response.clone());
       return response;
     })
     .catch(() => undefined);
-  return stored || (await refreshed) || Response.error();
+  // Offline, a page kept before an update links the files under their old hashes (no longer
+  // stored): it gets today's version of the same file rather than no style at all.
+  const current = assetUrls.find((url) => unhashed(url) === unhashed(new URL(request.url).pathname));
+  return stored || (await refreshed) || (current && (await cache.match(current))) || Response.error();
 }
 
 self.addEventListener('fetch', (event) => {

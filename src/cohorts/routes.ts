@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
+import { openableApplicantRecords } from '../counselling/service.js';
 import { seatsTaken } from '../enrolment/seats.js';
 import { cohortEnrollments, enrollmentCounts } from '../enrolment/service.js';
 import { listInstitutions } from '../institutions/service.js';
@@ -67,6 +68,11 @@ export async function cohortPage(req: Request, cohortId: string) {
     cohortEnrollments(req.actor!, cohort.id, 'waitlisted'),
     namesOfUsers(cohort.instructors),
   ]);
+  // Applicants whose intake and counselling history the viewer may open: their names link there.
+  const records = await openableApplicantRecords(
+    req.actor!,
+    [...applied, ...waitlisted].map((enrollment) => enrollment.trainee),
+  );
   return {
     title: cohort.name,
     cohort,
@@ -76,11 +82,13 @@ export async function cohortPage(req: Request, cohortId: string) {
     waitlisted,
     instructors: cohort.instructors.map((instructor) => instructors.get(instructor) ?? ''),
     manages: can(req.actor, 'cohort.manage', cohortRef(cohort)),
+    records,
     saved: null,
   };
 }
 
-export function registerCohortRoutes({ web, api }: FeatureContext): void {
+export function registerCohortRoutes({ web, api, highlights }: FeatureContext): void {
+  highlights.add('coordinators', 'cohorts.highlight');
   web.get('/cohorts', requirePermission('cohort.view'), async (req, res) => {
     const query = parseInput(cohortListQuery, req.query);
     res.render('cohorts/list', { title: req.t('cohorts.title'), result: await listCohorts(req.actor!, query), query });

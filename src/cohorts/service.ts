@@ -92,7 +92,24 @@ export async function manageableCohort(actor: Actor | null, id: string): Promise
   return cohort;
 }
 
-async function cohortFields(actor: Actor, input: CohortInput, institution: string) {
+/**
+ * A cohort is planned for days to come: one whose last day has passed (a year typed wrong, most
+ * often) is refused when it is created or its dates are moved. A finished cohort kept on record
+ * may still be edited (its name, status, instructors) while its dates stay as they are.
+ */
+function refuseEndInPast(input: CohortInput, current: CohortView | undefined, now = new Date()) {
+  const endsOn = dayEnd(input.endsOn);
+  if (endsOn.getTime() >= now.getTime()) return;
+  const datesMove =
+    !current ||
+    current.endsOn.getTime() !== endsOn.getTime() ||
+    current.startsOn.getTime() !== dayStart(input.startsOn).getTime();
+  if (datesMove) throw new ValidationError([{ field: 'endsOn', key: 'cohorts.errors.endsInPast' }]);
+}
+
+/** The fields to store; `current` is the cohort being changed, none for a new one. */
+async function cohortFields(actor: Actor, input: CohortInput, institution: string, current?: CohortView) {
+  refuseEndInPast(input, current);
   if (!mongoose.isValidObjectId(input.program)) throw new ValidationError([{ field: 'program', key: 'validation.choice' }]);
   const program = await Program.findById(input.program, { publishedVersion: 1, institution: 1 }).lean<ProgramDoc>();
   if (!program) throw new ValidationError([{ field: 'program', key: 'validation.choice' }]);
@@ -145,7 +162,7 @@ export async function createCohort(actor: Actor | null, input: CohortInput): Pro
 export async function updateCohort(actor: Actor | null, id: string, input: CohortInput): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const cohort = await manageableCohort(actor, id);
-    const fields = await cohortFields(actor!, input, cohort.institution);
+    const fields = await cohortFields(actor!, input, cohort.institution, cohort);
     const versionChanges = fields.program !== cohort.program || fields.version !== cohort.version;
     const refused = await updateCohortWithinSeats(id, {
       capacity: fields.capacity,

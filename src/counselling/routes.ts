@@ -25,7 +25,9 @@ import {
 const cohortFrom = (value: unknown): string | null => (objectIdField.safeParse(value).success ? String(value) : null);
 const applicantId = (req: Request) => String(req.params.applicantId);
 
-export function registerCounsellingRoutes({ web, api }: FeatureContext): void {
+export function registerCounsellingRoutes({ web, api, highlights }: FeatureContext): void {
+  highlights.add('trainees', 'counselling.highlight.trainees');
+  highlights.add('coordinators', 'counselling.highlight.coordinators');
   // --- the applicant's intake ---------------------------------------------------------------------
   const intakeLocals = async (req: Request) => {
     const [intake, institutions, sectors] = await Promise.all([ownIntake(req.actor!), intakeInstitutions(), listSectors()]);

@@ -269,6 +269,23 @@ export async function hasIntake(userId: string): Promise<boolean> {
   return Boolean(await Intake.exists({ _id: userId }));
 }
 
+/**
+ * Of these applicants, those whose intake and counselling record (/counselling/<id>) the actor may
+ * open: they filled in an intake, and the record page's own checks let the actor see it. Lists of
+ * applicants link only these names.
+ */
+export async function openableApplicantRecords(actor: Actor | null, applicantIds: string[]): Promise<Set<string>> {
+  const ids = [...new Set(applicantIds)].filter((id) => mongoose.isValidObjectId(id));
+  if (!ids.length || !can(actor, 'counselling.record')) return new Set();
+  const intakes = await Intake.find({ _id: { $in: ids } }, { institution: 1 }).lean<WithId<{ institution: unknown }>[]>();
+  return new Set(
+    intakes
+      .map((intake) => ({ applicant: String(intake._id), institution: String(intake.institution) }))
+      .filter((intake) => can(actor, 'intake.view', intake))
+      .map((intake) => intake.applicant),
+  );
+}
+
 /** Finishes a session whose request stopped before its application was opened (see `finish`). */
 export async function finishSession(actor: Actor | null, sessionId: string): Promise<RecordResult> {
   if (!mongoose.isValidObjectId(sessionId)) throw new NotFoundError();

@@ -67,7 +67,8 @@ const importBody = z.object({
   fileName: z.string().trim().max(200).default('enrolment.csv'),
 });
 
-export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret }: FeatureContext): void {
+export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret, highlights }: FeatureContext): void {
+  highlights.add('coordinators', 'enrolmentImport.highlight');
   const importLocals = async (req: Request) => {
     const cohort = await manageableCohort(req.actor!, String(req.params.id));
     return { title: req.t('enrolmentImport.title'), cohort, maxRows: maxEnrolmentRows };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
 import { NotFoundError } from '../platform/errors.js';
+import { audiences } from '../platform/highlights.js';
 import { languageCookie } from '../platform/i18n.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { projectRoot } from '../platform/paths.js';
@@ -20,9 +21,10 @@ export function safeLocalPath(value: unknown, fallback = '/'): string {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : fallback;
 }
 
-export function registerHomeRoutes({ web, api, secureCookie }: FeatureContext): void {
+export function registerHomeRoutes({ web, api, secureCookie, highlights }: FeatureContext): void {
   web.get('/', (req, res) => {
-    res.render('home/landing', { title: req.t('landing.title') });
+    const lines = Object.fromEntries(audiences.map((audience) => [audience, highlights.of(audience)]));
+    res.render('home/landing', { title: req.t('landing.title'), audiences, lines });
   });
 
   web.get('/dashboard', requireLogin, async (req, res) => {

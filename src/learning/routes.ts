@@ -1,9 +1,8 @@
-import path from 'node:path';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
-import { publicDir } from '../platform/paths.js';
+import { assetsOf } from '../platform/http/assets.js';
 import { objectIdField, parseInput } from '../platform/validation.js';
 import { progressBatch, progressRefusals } from './schemas.js';
 import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, studyLesson } from './service.js';
@@ -11,7 +10,8 @@ import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, 
 const param = (req: Request, name: string) => String(req.params[name]);
 const lessonParams = z.object({ cohortId: objectIdField, lessonId: objectIdField });
 
-export function registerLearningRoutes({ web, api, files }: FeatureContext): void {
+export function registerLearningRoutes({ web, api, files, highlights }: FeatureContext): void {
+  highlights.add('trainees', 'learning.highlight');
   web.get('/learning', requirePermission('enrolment.apply'), async (req, res) => {
     res.render('learning/mine', {
       title: req.t('learning.title'),
@@ -63,9 +63,9 @@ export function registerLearningRoutes({ web, api, files }: FeatureContext): voi
   });
 
   // The service worker is served from the root so that it may keep /learn and /learning pages.
-  web.get('/sw.js', (_req, res) => {
+  web.get('/sw.js', (req, res) => {
     res.set('Cache-Control', 'no-cache');
-    res.type('application/javascript').sendFile(path.join(publicDir, 'js', 'sw.js'));
+    res.type('application/javascript').send(assetsOf(req).serviceWorker()); // keeps today's asset URLs
   });
 
   // --- API ---------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ export async function myLearning(actor: Actor | null, now = new Date()) {
         progress,
         resume: progress?.next && progress.next.id === enrollment.progress?.lastLesson ? (enrollment.progress?.position ?? 0) : 0,
         lastActivityAt: enrollment.progress?.lastActivityAt ?? null,
+        // The lessons the server has as done: the page counts completions still queued on the device besides them.
+        completedLessons: enrollment.progress?.completed ?? [],
         sessions: studying && enrollment.status !== 'completed' ? upcomingSessions(cohort, now) : [],
         deadlines,
       };
@@ -113,6 +115,8 @@ export async function studyLesson(actor: Actor | null, cohortId: string, lessonI
     completesBy: completesBy(place.lesson),
     resumeAt: sameLesson ? (enrollment.progress?.position ?? 0) : 0,
     progress: computeProgress(snapshot, completed, lessonId).overall,
+    // The lessons the server has as done: the page counts completions still queued on the device besides them.
+    completedLessons: [...completed],
   };
 }
 
@@ -262,6 +266,14 @@ export async function studyFile(actor: Actor | null, cohortId: string, fileId: s
   return fileId;
 }
 
+/** Since when an enrolled trainee has been silent: their last activity, else when they could first have studied. */
+function silentSince(enrollment: EnrollmentDoc, lastActivityAt: Date | null, cohort: CohortView): number {
+  if (lastActivityAt) return lastActivityAt.getTime();
+  // enrolledAt is set by every approval; an older record without it falls back to its application.
+  const placed = (enrollment.enrolledAt ?? enrollment.appliedAt ?? enrollment.createdAt)?.getTime() ?? 0;
+  return Math.max(placed, cohort.startsOn.getTime());
+}
+
 /** The cohort's trainees with their progress and last activity, for its instructors and coordinators. */
 export async function cohortRoster(cohort: CohortView, now = new Date()) {
   const snapshot = await cohortSnapshot(cohort);
@@ -288,8 +300,12 @@ export async function cohortRoster(cohort: CohortView, now = new Date()) {
         total,
         percent: total ? Math.floor((done / total) * 100) : 0,
         lastActivityAt,
-        /** Enrolled, not finished, and silent for a week (or never started). */
-        inactive: enrollment.status === 'enrolled' && (!lastActivityAt || lastActivityAt.getTime() < weekAgo),
+        /**
+         * Enrolled, not finished, and silent for a week. Without any activity yet the week counts from
+         * when they could start (their place, or the cohort's first day if later): a trainee approved a
+         * minute ago, or waiting for the cohort to begin, is not inactive.
+         */
+        inactive: enrollment.status === 'enrolled' && silentSince(enrollment, lastActivityAt, cohort) < weekAgo,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -5,12 +5,16 @@ import { hasControlCharacters } from './text.js';
 /** A zod issue as a field and an i18n key; `input` is what was validated, to tell missing from wrong. */
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
   const field = issue.path.join('.') || '_';
+  const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
+  const missing = given === undefined || (typeof given === 'string' && given.trim() === '');
+  // A field left empty (a select on its blank choice sends '') is missing, not wrong: the generic
+  // 'invalid' of a pattern check, such as an id's, would tell the user nothing.
+  if (missing && issue.message === 'validation.invalid') return { field, key: 'validation.required' };
   // Our own messages are i18n keys: `validation.*` on any check, a feature's key on a custom refinement.
   if (issue.message.startsWith('validation.') || (issue.code === 'custom' && /^[a-z]\w*(\.\w+)+$/.test(issue.message))) {
     return { field, key: issue.message };
   }
-  const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
-  if (given === undefined || (typeof given === 'string' && given.trim() === '')) return { field, key: 'validation.required' };
+  if (missing) return { field, key: 'validation.required' };
   switch (issue.code) {
     case 'invalid_type':
       return { field, key: 'validation.invalid' };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
 import { openCohortsOf } from '../cohorts/service.js';
+import { enrollmentOf } from '../enrolment/service.js';
 import { listInstitutions, listSectors } from '../institutions/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
@@ -56,7 +57,9 @@ async function moduleChoices(req: Request, programId: string) {
   return { draft, units: draft.units };
 }
 
-export function registerProgramRoutes({ web, api, files }: FeatureContext): void {
+export function registerProgramRoutes({ web, api, files, highlights }: FeatureContext): void {
+  highlights.add('trainees', 'catalogue.highlight');
+  highlights.add('instructors', 'programs.highlight');
   // --- editing programs ---------------------------------------------------------------------
   web.get('/programs', requirePermission('program.edit'), async (req, res) => {
     res.render('programs/list', { title: req.t('programs.title'), programs: await listEditablePrograms(req.actor!) });
@@ -278,11 +281,15 @@ export function registerProgramRoutes({ web, api, files }: FeatureContext): void
   });
   web.get('/catalogue/:id', async (req, res) => {
     const [found, sectors, cohorts] = await Promise.all([catalogueProgram(id(req)), listSectors(), openCohortsOf(id(req))]);
+    // A trainee sees where they stand in each cohort instead of being offered to apply again.
+    const mine = can(req.actor, 'enrolment.apply')
+      ? await Promise.all(cohorts.map((cohort) => enrollmentOf(req.actor!.id, cohort.id)))
+      : cohorts.map(() => null);
     res.render('catalogue/program', {
       title: found.snapshot.title,
       found,
       sectors,
-      cohorts,
+      cohorts: cohorts.map((cohort, index) => ({ ...cohort, mine: mine[index]?.status ?? null })),
       readsLessons: can(req.actor, 'lesson.view', { published: true, program: found.ref }),
     });
   });

@@ -50,7 +50,8 @@ const acceptImportFile = acceptTextFile({
   missingKey: 'units.import.missingFile',
 });
 
-export function registerUnitRoutes({ web, api, log }: FeatureContext): void {
+export function registerUnitRoutes({ web, api, log, highlights }: FeatureContext): void {
+  highlights.add('instructors', 'units.highlight');
   web.get('/units', requireLogin, async (req, res) => {
     const query = parseInput(unitSearchQuery, req.query);
     const [result, sectors] = await Promise.all([searchUnits(req.actor!, query), listSectors()]);

@@ -87,6 +87,85 @@ describe('browser: lessons on a weak connection', function () {
     await page.goto('/learning');
     expect(await page.locator('main').textContent()).to.include('1 dari 3 materi selesai');
   });
+  it('shows a lesson done offline at once on a 360 px phone, takes a second tap as harmless and counts it in the progress shown', async () => {
+    const setup = await makeCohortSetup({ shape: [3] });
+    const trainee = await makeUser('trainee', setup.institution, { name: 'Sari Dua Ketuk' });
+    const enrollment = await applyOnBehalf(setup.coordinator, setup.cohort, trainee.id, { source: 'staff', enrolNow: true });
+    const [first] = setup.program.lessons as [string];
+    const lessonPath = `/learn/${setup.cohort}/lessons/${first}`;
+    const completed = async () => (await Enrollment.findById(enrollment.id).lean())?.progress?.completed ?? [];
+    const queueKey = `kompeten.progress.v2:${trainee.id}`;
+    const context = await session.browser.newContext({
+      baseURL: session.baseUrl,
+      locale: 'id-ID',
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      const page = await context.newPage();
+      await logIn(page, trainee.email, trainee.password);
+      await page.goto(lessonPath);
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+      await until('the service worker controls the page', async () => {
+        await page.reload();
+        return page.evaluate(() => Boolean(navigator.serviceWorker.controller));
+      });
+      // Both pages are kept on the device as they were: nothing done yet.
+      await page.goto('/learning');
+      expect(await page.locator('main').textContent()).to.include('0 dari 3 materi selesai');
+      await page.goto(lessonPath);
+
+      await context.setOffline(true);
+      await page.goto(lessonPath);
+      expect(await page.locator('h1').textContent()).to.equal('Materi 1.1');
+      const navigations: string[] = [];
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) navigations.push(frame.url());
+      });
+      const markDone = page.getByRole('button', { name: 'Tandai selesai' });
+      const box = await markDone.boundingBox();
+      if (!box) throw new Error('the button to mark the lesson done is not on the page');
+      // Two taps on the same spot, as an impatient thumb on a slow phone does.
+      await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+      await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForTimeout(300);
+
+      expect(navigations, 'no page was left (no post, no browser error page)').to.deep.equal([]);
+      expect(await page.locator('#lesson-status').textContent()).to.include('Tersimpan di perangkat ini');
+      expect(await markDone.isVisible(), 'the button to mark it done is gone').to.equal(false);
+      expect(await page.getByRole('button', { name: 'Tandai belum selesai' }).isVisible()).to.equal(true);
+      expect(await page.locator('main').textContent(), 'the lesson page counts it').to.include('1 dari 3 materi selesai');
+      const queued = (await queueOf(page, queueKey)).filter((event) => event.kind === 'complete');
+      expect(
+        queued.map((event) => event.lesson),
+        'one completion waits to be sent',
+      ).to.deep.equal([first]);
+
+      // My learning, as the device kept it, counts the completion waiting to be sent.
+      await page.goto('/learning');
+      expect(await page.locator('main').textContent()).to.include('1 dari 3 materi selesai (33%)');
+      expect(
+        await page
+          .locator('progress')
+          .first()
+          .evaluate((bar: HTMLProgressElement) => bar.value),
+      ).to.equal(33);
+      // The lesson, opened again from the device, is still done.
+      await page.goto(lessonPath);
+      expect(await page.getByRole('button', { name: 'Tandai selesai' }).isVisible()).to.equal(false);
+      expect(await page.locator('main').textContent()).to.include('1 dari 3 materi selesai');
+
+      await context.setOffline(false);
+      await until('the completion reaches the server', async () => (await completed()).includes(first));
+      await until('the device forgets what was sent', async () => (await queueOf(page, queueKey)).length === 0);
+      expect(await completed(), 'stored once').to.deep.equal([first]);
+      expect(await page.locator('#lesson-status').textContent()).to.include('Materi selesai');
+      expect(await page.locator('main').textContent(), 'counted once, now by the server').to.include('1 dari 3 materi selesai');
+    } finally {
+      await context.close();
+    }
+  });
   it('keeps a queue per account on a shared phone, and sends each account’s progress only as that account', async () => {
     const setup = await makeCohortSetup({ shape: [3] });
     const [, second, third] = setup.program.lessons as [string, string, string];

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { Cohort } from '../../src/cohorts/model.js';
 import { upcomingSessions } from '../../src/cohorts/schedule.js';
-import { dayOf, dayStart } from '../../src/cohorts/service.js';
+import { dayEnd, dayOf, dayStart } from '../../src/cohorts/service.js';
 import { Intake } from '../../src/counselling/model.js';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf, approveEnrollment, withdrawEnrollment } from '../../src/enrolment/service.js';
@@ -182,5 +183,150 @@ describe('cohorts: capacity changes on the cohort form', () => {
     const english = await submitForm(agent, `/cohorts/${setup.cohort}`, fields(3), 'en');
     expect(english.text).to.include('4 places are already taken; the capacity cannot be lower.');
     expect((await Cohort.findById(setup.cohort).lean())?.capacity, 'nothing saved').to.equal(4);
+  });
+});
+
+describe('cohorts: dates, instructors, required choices and applicant links', () => {
+  useTestDatabase(import.meta.url);
+  const app = buildTestApp();
+
+  const formOf = (setup: Awaited<ReturnType<typeof makeCohortSetup>>, overrides: Record<string, string | string[]> = {}) => ({
+    name: 'Angkatan Cek',
+    program: setup.program.id,
+    startsOn: day(10),
+    endsOn: day(40),
+    enrolmentOpens: day(0),
+    enrolmentCloses: day(9),
+    capacity: '20',
+    mode: 'online',
+    status: 'planned',
+    ...overrides,
+  });
+  /** The message under a field of the form, if any. */
+  const fieldError = (html: string, field: string) => new RegExp(`id="f-${field}-error">([^<]*)<`).exec(html)?.[1];
+
+  it('refuses a cohort that ended yesterday with the reason beside its end date, and saves nothing', async () => {
+    const setup = await makeCohortSetup();
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const past = formOf(setup, {
+      name: 'Angkatan Lalu',
+      startsOn: day(-30),
+      endsOn: day(-1),
+      enrolmentOpens: day(-40),
+      enrolmentCloses: day(-31),
+    });
+    const refused = await submitForm(agent, '/cohorts', past);
+    expect(refused.status).to.equal(422);
+    expect(fieldError(refused.text, 'endsOn')).to.equal(
+      'Tanggal ini sudah lewat: angkatan harus berakhir hari ini atau sesudahnya.',
+    );
+    // The coordinator switches the interface to English.
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'en' } });
+    const english = await submitForm(agent, '/cohorts', past);
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'id' } });
+    expect(fieldError(english.text, 'endsOn')).to.equal('This date has already passed: a cohort must end today or later.');
+    expect(await Cohort.countDocuments({ name: 'Angkatan Lalu' }), 'nothing saved').to.equal(0);
+
+    // Moving an existing cohort's end into the past is refused too, and leaves it as it was.
+    const before = (await Cohort.findById(setup.cohort).lean())!;
+    const moved = await submitForm(agent, `/cohorts/${setup.cohort}`, {
+      ...past,
+      name: before.name,
+      instructors: [setup.instructor.id],
+    });
+    expect(moved.status).to.equal(422);
+    expect(fieldError(moved.text, 'endsOn')).to.equal(
+      'Tanggal ini sudah lewat: angkatan harus berakhir hari ini atau sesudahnya.',
+    );
+    const after = (await Cohort.findById(setup.cohort).lean())!;
+    expect([after.name, after.endsOn.toISOString()]).to.deep.equal([before.name, before.endsOn.toISOString()]);
+
+    // A cohort that really has finished stays editable while its dates stay as they are.
+    await Cohort.updateOne(
+      { _id: setup.cohort },
+      {
+        $set: {
+          startsOn: dayStart(day(-60)),
+          endsOn: dayEnd(day(-2)),
+          enrolmentOpens: dayStart(day(-70)),
+          enrolmentCloses: dayEnd(day(-61)),
+        },
+      },
+    );
+    const finished = await submitForm(agent, `/cohorts/${setup.cohort}`, {
+      ...formOf(setup, {
+        name: 'Angkatan Selesai',
+        startsOn: day(-60),
+        endsOn: day(-2),
+        enrolmentOpens: day(-70),
+        enrolmentCloses: day(-61),
+      }),
+      status: 'finished',
+      instructors: [setup.instructor.id],
+    });
+    expect(finished.status, finished.text.slice(0, 400)).to.equal(303);
+    expect((await Cohort.findById(setup.cohort).lean())?.name).to.equal('Angkatan Selesai');
+  });
+
+  it('saves a cohort without an instructor and warns on its page, with a link to assign one', async () => {
+    const setup = await makeCohortSetup();
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const warning = 'Angkatan ini belum punya instruktur.';
+    expect((await agent.get(`/cohorts/${setup.cohort}`).expect(200)).text, 'a cohort with an instructor').not.to.include(warning);
+    const created = await submitForm(agent, '/cohorts', formOf(setup, { name: 'Angkatan Tanpa Instruktur' }));
+    expect(created.status, created.text.slice(0, 400)).to.equal(303);
+    const page = await agent.get(created.headers.location!).expect(200);
+    const id = created.headers.location!.split('/')[2]!.split('?')[0];
+    expect(page.text).to.include(warning).and.include(`<a href="/cohorts/${id}/edit">Tetapkan instruktur</a>`);
+  });
+
+  it('says an empty program choice is required, in Indonesian and English', async () => {
+    const setup = await makeCohortSetup();
+    const agent = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const fields = formOf(setup, { name: 'Angkatan Tanpa Program', program: '' });
+    const refused = await submitForm(agent, '/cohorts', fields);
+    expect(refused.status).to.equal(422);
+    expect(fieldError(refused.text, 'program')).to.equal('Wajib diisi.');
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'en' } });
+    expect(fieldError((await submitForm(agent, '/cohorts', fields)).text, 'program')).to.equal('Required.');
+    await User.updateOne({ _id: setup.coordinatorUser.id }, { $set: { language: 'id' } });
+    // A choice that is given but is no id is still "not valid".
+    expect(fieldError((await submitForm(agent, '/cohorts', { ...fields, program: 'abc' })).text, 'program')).to.equal(
+      'Isian tidak valid.',
+    );
+    expect(await Cohort.countDocuments({ name: 'Angkatan Tanpa Program' })).to.equal(0);
+  });
+
+  it('links applicant names to their intake and counselling history where the viewer may open it', async () => {
+    const setup = await makeCohortSetup();
+    const counselled = await makeUser('trainee', null);
+    await Intake.create({ _id: counselled.id, institution: setup.institution, education: 'sma', schedule: ['weekend'] });
+    const withoutIntake = await makeUser('trainee', setup.institution);
+    for (const person of [counselled, withoutIntake])
+      await applyOnBehalf(setup.coordinator, setup.cohort, person.id, { source: 'staff' });
+    const coordinator = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
+    const page = (await coordinator.get(`/cohorts/${setup.cohort}`).expect(200)).text;
+    const user = (await User.findById(counselled.id).lean())!;
+    expect(page).to.include(`<a href="/counselling/${counselled.id}">${user.name}</a>`);
+    expect(page, 'no record to open').not.to.include(`/counselling/${withoutIntake.id}`);
+    expect((await coordinator.get(`/counselling/${counselled.id}`).expect(200)).text).to.include(user.name);
+    // The cohort's instructor sees the applicants but may not open counselling records.
+    const instructor = await loggedInAgent(app, setup.instructorUser.email, setup.instructorUser.password);
+    const instructorPage = (await instructor.get(`/cohorts/${setup.cohort}`).expect(200)).text;
+    expect(instructorPage).to.include(user.name).and.not.include('/counselling/');
+  });
+
+  it('styles secondary and danger buttons alike on links and on buttons', async () => {
+    const css = await readFile(new URL('../../public/css/app.css', import.meta.url), 'utf8');
+    const rules = [...css.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/([^{}]+)\{([^}]*)\}/g)].map(([, selectors, body]) => ({
+      selectors: selectors!.split(',').map((selector) => selector.trim()),
+      body: body!.trim(),
+    }));
+    for (const variant of ['secondary', 'danger']) {
+      const forLink = rules.find((rule) => rule.selectors.includes(`.button.${variant}`));
+      const forButton = rules.find((rule) => rule.selectors.includes(`button.${variant}`));
+      expect(forLink?.body, `.button.${variant}`).to.be.a('string');
+      expect(forButton?.body, `button.${variant}`).to.equal(forLink?.body);
+    }
   });
 });

@@ -5,8 +5,9 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { testSessionSecret } from '../support/app.js';
+import { loggedInAgent, testSessionSecret } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
+import { makeUser } from '../support/factories.js';
 
 describe('request logs', () => {
   useTestDatabase(import.meta.url);
@@ -47,5 +48,30 @@ describe('request logs', () => {
     expect(urls).to.include('/api/v1/me');
     expect(lines.filter((line) => line.req).length, 'a line per request').to.be.at.least(4);
     expect(written.text).not.to.contain('RAHASIA');
+  });
+
+  it('are one short line per request: method, url, status, time, size, user and request id, no headers', async () => {
+    const { app, written } = appLoggingToString();
+    const trainee = await makeUser('trainee');
+    const agent = await loggedInAgent(app, trainee.email, trainee.password);
+    written.text = '';
+    const answer = await agent
+      .get('/dashboard?tab=1')
+      .set('User-Agent', `Browser ${'x'.repeat(300)}`)
+      .expect(200);
+    const lines = written.text.trim().split('\n');
+    expect(lines).to.have.length(1);
+    const line = JSON.parse(lines[0]!);
+    expect(Buffer.byteLength(lines[0]!), lines[0]).to.be.below(400);
+    expect(line.req).to.deep.include({ method: 'GET', url: '/dashboard?tab=1' });
+    expect(line.res.statusCode).to.equal(200);
+    expect(line.responseTime).to.be.a('number');
+    expect(line.user).to.equal(trainee.id);
+    expect(line.req.id).to.be.a('string').and.equal(answer.headers['x-request-id']);
+    expect(lines[0]).not.to.contain('Browser xxx').and.not.to.contain('Content-Security-Policy');
+
+    written.text = '';
+    const file = await agent.get('/public/css/app.css').set('Accept-Encoding', 'identity').expect(200);
+    expect(JSON.parse(written.text).res).to.deep.equal({ statusCode: 200, length: Number(file.headers['content-length']) });
   });
 });

@@ -1,0 +1,26 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { buildTestApp } from '../support/app.js';
+import { useTestDatabase } from '../support/database.js';
+
+describe('landing page', () => {
+  useTestDatabase(import.meta.url);
+  const app = buildTestApp();
+
+  it('says what Kompeten does today, in lines each feature adds, and promises nothing that is not there', async () => {
+    const page = await supertest(app).get('/').set('Accept-Language', 'id').expect(200);
+    expect(page.text).to.include('Cari program pelatihan di katalog');
+    expect(page.text).to.include('Belajar dari ponsel, juga saat sinyal hilang');
+    expect(page.text).to.include('Beri konseling calon peserta');
+    expect(page.text).to.include('Susun program, modul, dan materi');
+    // Quizzes, evidence, live classes, attendance and certificates come with their features.
+    for (const notYet of ['kuis', 'bukti kerja', 'kelas langsung', 'kehadiran', 'sertifikat']) {
+      expect(page.text.toLowerCase(), notYet).not.to.include(notYet);
+    }
+    const english = await supertest(app).get('/').set('Accept-Language', 'en').expect(200);
+    expect(english.text).to.include('Find training programs in the catalogue');
+    for (const notYet of ['quiz', 'evidence', 'live class', 'attendance', 'certificate']) {
+      expect(english.text.toLowerCase(), notYet).not.to.include(notYet);
+    }
+  });
+});
