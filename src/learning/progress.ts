@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../platform/text.js';
 import type { Snapshot, SnapshotLesson } from '../programs/publishing.js';
 
 /** What finishes a lesson by itself; a trainee may always mark a lesson complete by hand as well. */
 export type CompletesBy = 'video' | 'text' | 'files' | 'manual';
 
-const emptyTextHash = createHash('sha256').update('').digest('hex');
+/** The fingerprint publishing gives a lesson without text (the same sha256Hex). */
+const emptyTextHash = sha256Hex('');
 
 /**
  * A lesson with an uploaded video is done when most of the video was watched; otherwise one with

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Words for search without `$text` (FerretDB has none): lower-case, without diacritics, split on
  * anything that is not a letter or digit. Stored in an indexed array field and matched with `$all`.
@@ -37,4 +38,9 @@ export function hasControlCharacters(text: string): boolean {
 /** An email address as accounts store it (emailField does the same): the key of throttles and device proofs. */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** The SHA-256 of a text in hex: lesson texts' fingerprints, API tokens as stored. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

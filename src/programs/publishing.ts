@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { StoredFile } from '../files/index.js';
 import { Institution } from '../institutions/model.js';
 import { type FieldIssue, NotFoundError, ValidationError } from '../platform/errors.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { type Actor, authorize } from '../platform/permissions.js';
+import { sha256Hex } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
 import { diffSnapshots } from './diff.js';
@@ -52,8 +52,6 @@ export type Snapshot = {
 
 export type LessonText = { body: string; html: string };
 export type Draft = { snapshot: Snapshot; texts: Map<string, LessonText> };
-
-const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Builds the outline of a program's current draft and its lessons' texts, rendered; publishing
@@ -109,7 +107,7 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
       ).map((lesson) => ({
         id: String(lesson._id),
         title: lesson.title,
-        bodyHash: hashOf(lesson.body ?? ''),
+        bodyHash: sha256Hex(lesson.body ?? ''),
         estimatedMinutes: lesson.estimatedMinutes ?? 0,
         video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
         files: lesson.files.map(fileRef).filter((file) => file !== null),

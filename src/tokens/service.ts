@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
+import { sha256Hex } from '../platform/text.js';
 import { newAccountSessionEpoch, User, type UserDoc } from '../users/model.js';
 import type { UserView } from '../users/schemas.js';
 import { sessionEpochOf, toUserView } from '../users/service.js';
@@ -19,7 +20,6 @@ type TokenDoc = {
 };
 
 const tokenPrefix = 'kpt_';
-const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function toTokenView(token: TokenDoc): TokenView {
   return {
@@ -39,7 +39,7 @@ function toTokenView(token: TokenDoc): TokenView {
 export async function createToken(actor: Actor, name: string, epoch: string): Promise<TokenView & { token: string }> {
   authorize(actor, 'token.manage', { owner: actor.id });
   const token = tokenPrefix + randomBytes(32).toString('base64url');
-  const created = await ApiToken.create({ user: actor.id, name, hash: hashOf(token), prefix: token.slice(0, 10), epoch });
+  const created = await ApiToken.create({ user: actor.id, name, hash: sha256Hex(token), prefix: token.slice(0, 10), epoch });
   return { ...toTokenView(created.toObject() as TokenDoc), token };
 }
 
@@ -78,7 +78,7 @@ const lastUsedPrecisionMs = 60_000;
 /** The active user a bearer token belongs to, with the session epoch the token carries, or null. */
 export async function userForToken(token: string): Promise<{ user: UserView; epoch: string } | null> {
   if (!token.startsWith(tokenPrefix)) return null;
-  const found = await ApiToken.findOne({ hash: hashOf(token) }).lean<TokenDoc>();
+  const found = await ApiToken.findOne({ hash: sha256Hex(token) }).lean<TokenDoc>();
   if (!found) return null;
   const user = await User.findById(found.user).lean<UserDoc>();
   if (!user?.active) return null;
