@@ -9,7 +9,7 @@ import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf, approveEnrollment, withdrawEnrollment } from '../../src/enrolment/service.js';
 import { User } from '../../src/users/model.js';
 import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
-import { makeCohortSetup } from '../support/cohorts.js';
+import { cohortForm, makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
 
@@ -190,18 +190,8 @@ describe('cohorts: dates, instructors, required choices and applicant links', ()
   useTestDatabase(import.meta.url);
   const app = buildTestApp();
 
-  const formOf = (setup: Awaited<ReturnType<typeof makeCohortSetup>>, overrides: Record<string, string | string[]> = {}) => ({
-    name: 'Angkatan Cek',
-    program: setup.program.id,
-    startsOn: day(10),
-    endsOn: day(40),
-    enrolmentOpens: day(0),
-    enrolmentCloses: day(9),
-    capacity: '20',
-    mode: 'online',
-    status: 'planned',
-    ...overrides,
-  });
+  const formOf = (setup: Awaited<ReturnType<typeof makeCohortSetup>>, overrides: Record<string, string | string[]> = {}) =>
+    cohortForm(setup.program.id, { name: 'Angkatan Cek', status: 'planned', ...overrides });
   /** The message under a field of the form, if any. */
   const fieldError = (html: string, field: string) => new RegExp(`id="f-${field}-error">([^<]*)<`).exec(html)?.[1];
 

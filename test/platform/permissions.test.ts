@@ -19,7 +19,7 @@ import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
 import { samples } from '../files/samples.js';
 import { type Agent, buildTestApp, buildTestServer, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
-import { cohortFields } from '../support/cohorts.js';
+import { cohortFields, cohortForm } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 import { webRoutesOf } from '../support/routes.js';
@@ -496,7 +496,7 @@ webRows.push(
   {
     method: 'post',
     path: () => '/cohorts',
-    body: (f) => cohortForm(f),
+    body: (f) => cohortFormOf(f),
     // Coordinator B may create cohorts, but not of institution A's program.
     expected: { ...cohortManagers(303), coordinatorB: 422 },
   },
@@ -504,7 +504,7 @@ webRows.push(
     method: 'post',
     path: (f) => `/cohorts/${f.cohort}`,
     // Its trainees study version 1: the version stays, whatever was published since.
-    body: (f) => ({ ...cohortForm(f), version: '1', capacity: '12', instructors: f.owner }),
+    body: (f) => ({ ...cohortFormOf(f), version: '1', capacity: '12', instructors: f.owner }),
     expected: cohortManagers(303),
   },
   { method: 'post', path: (f) => `/cohorts/${f.cohort}/apply`, body: () => ({}), expected: traineeDoes(303) },
@@ -572,20 +572,7 @@ webRows.push(
 );
 
 /** A new cohort of the matrix's program as its form sends it (admins name the institution). */
-function cohortForm(f: Fixtures) {
-  return {
-    name: `Angkatan Web ${unique()}`,
-    program: f.program,
-    startsOn: day(10),
-    endsOn: day(40),
-    enrolmentOpens: day(0),
-    enrolmentCloses: day(9),
-    capacity: '20',
-    mode: 'online',
-    status: 'open',
-    institution: f.institutionA,
-  };
-}
+const cohortFormOf = (f: Fixtures) => cohortForm(f.program, { name: `Angkatan Web ${unique()}`, institution: f.institutionA });
 
 const apiRows: Row[] = [
   {

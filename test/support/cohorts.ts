@@ -55,6 +55,22 @@ export function cohortFields(program: string, overrides: Record<string, unknown>
   });
 }
 
+/** A new cohort's fields as the cohort form posts them: text values, open for applications from today. */
+export function cohortForm(program: string, overrides: Record<string, string | string[]> = {}) {
+  return {
+    name: `Angkatan ${unique()}`,
+    program,
+    startsOn: day(10),
+    endsOn: day(40),
+    enrolmentOpens: day(0),
+    enrolmentCloses: day(9),
+    capacity: '20',
+    mode: 'online',
+    status: 'open',
+    ...overrides,
+  };
+}
+
 /**
  * An institution with a coordinator and an instructor, a published program, and an open cohort
  * of it: what most enrolment and learning tests start from.
