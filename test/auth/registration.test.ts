@@ -59,6 +59,15 @@ describe('registration and login', () => {
     expect(await User.countDocuments({ name: 'Rina Wulandari' })).to.equal(1);
   });
 
+  it('marks every field required, the province too, as the form says all are', async () => {
+    const form = (await supertest(app).get('/register')).text;
+    expect(form).to.contain('Semua kolom wajib diisi');
+    for (const name of ['name', 'email', 'phone', 'province', 'password', 'passwordConfirm']) {
+      const control = form.match(new RegExp(`<(?:input|select)[^>]*name="${name}"[^>]*>`))?.[0];
+      expect(control, name).to.match(/\srequired[\s>]/);
+    }
+  });
+
   it('answers in English when the browser asks for it', async () => {
     const agent = supertest.agent(app);
     const token = await csrfTokenOf(agent);
