@@ -4,6 +4,7 @@ import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
 import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
+import { registerPasswordResetRoutes } from './auth/passwordResetRoutes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCohortRoutes } from './cohorts/routes.js';
 import { registerCounsellingRoutes } from './counselling/routes.js';
@@ -103,6 +104,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerProgramRoutes(features);
   registerEnrolmentImportRoutes(features);
   registerFirstLoginRoutes(features);
+  registerPasswordResetRoutes(features);
   registerCounsellingRoutes(features);
   registerCohortRoutes(features);
   registerEnrolmentRoutes(features);

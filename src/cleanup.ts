@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type mongoose from 'mongoose';
+import { deleteStalePasswordResets } from './auth/passwordResetRequests.js';
 import { deleteExpiredLoginFailures } from './auth/throttle.js';
 import { repairSeats } from './enrolment/seats.js';
 import { removeStaleTemporaryFiles } from './files/temporaryFiles.js';
@@ -17,7 +18,7 @@ import { settleStoppedPublishes } from './programs/versionStore.js';
  * left behind are removed. Every process may run it: each step is idempotent.
  */
 export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date(), uploadDir?: string) {
-  const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes] = await Promise.all([
+  const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets] = await Promise.all([
     deleteExpiredSessions(connection, now),
     deleteExpiredLoginFailures(now),
     markInterruptedJobs(now.getTime()),
@@ -26,8 +27,10 @@ export async function deleteExpiredRecords(connection: mongoose.Connection, now 
     repairSeats(now),
     // Publishes a crash stopped half-way: whole versions finished, silent ones undone.
     settleStoppedPublishes(now),
+    // Password-reset requests and links a week old (FerretDB has no TTL index).
+    deleteStalePasswordResets(now),
   ]);
-  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes };
+  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets };
 }
 
 export function startPeriodicCleanup(

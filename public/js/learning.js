@@ -116,6 +116,67 @@
       }
       (figure.querySelector('small') ?? figure).textContent = template.replace('{done}', done).replace('{percent}', percent);
     }
+    showOutline(queued);
+  }
+
+  // The course outline (/learn/<cohort>) ticks the lessons done on the server or waiting in the
+  // queue, counts them per module and unit, and points "Continue" at the first lesson not done
+  // when the one it was rendered with is done on the device meanwhile (a copy the worker kept).
+  function showOutline(queued) {
+    const outline = document.querySelector('[data-outline-cohort]');
+    if (!outline) return;
+    const waiting = new Set(
+      queued.filter((event) => event.cohort === outline.dataset.outlineCohort).map((event) => event.lesson),
+    );
+    const items = [...outline.querySelectorAll('[data-outline-lesson]')];
+    const isDone = (item) => item.dataset.stored === 'true' || waiting.has(item.dataset.outlineLesson);
+    for (const item of items) {
+      const done = isDone(item);
+      item.classList.toggle('done', done);
+      const state = item.querySelector('.outline-state');
+      if (state) state.textContent = done ? outline.dataset.doneText : outline.dataset.todoText;
+    }
+    const count = (figure, lessons) => {
+      const done = lessons.filter(isDone).length;
+      figure.textContent = figure.dataset.template.replace('{done}', done).replace('{total}', lessons.length);
+    };
+    for (const module of outline.querySelectorAll('[data-outline-module]')) {
+      const figure = module.querySelector('.outline-count');
+      if (figure) count(figure, [...module.querySelectorAll('[data-outline-lesson]')]);
+    }
+    for (const unit of document.querySelectorAll('[data-outline-unit-modules]')) {
+      const modules = unit.dataset.outlineUnitModules.split(' ').filter(Boolean);
+      const lessons = modules.flatMap((id) => [
+        ...(document.getElementById(`module-${id}`)?.querySelectorAll('[data-outline-lesson]') ?? []),
+      ]);
+      const figure = unit.querySelector('.outline-count');
+      if (figure) count(figure, lessons);
+    }
+    // The current position: the lesson it was rendered with while not done, else the first not done.
+    const current = items.find((item) => item.querySelector('[aria-current]'));
+    const next = current && !isDone(current) ? current : items.find((item) => !isDone(item));
+    const nextButton = document.getElementById('outline-next');
+    const button = nextButton?.querySelector('a');
+    // "Start" only while nothing is done.
+    if (button && items.some(isDone)) button.querySelector('.outline-next-label').textContent = button.dataset.continue;
+    if (next === current) return;
+    const here = outline.querySelector('.outline-here');
+    current?.querySelector('a')?.removeAttribute('aria-current');
+    if (next) {
+      const link = next.querySelector('a');
+      link.setAttribute('aria-current', 'step');
+      if (here) link.querySelector('.outline-lesson-title').after(here);
+      if (button) {
+        button.href = link.getAttribute('href');
+        button.querySelector('.outline-next-title').textContent =
+          next.querySelector('.outline-lesson-title').firstChild.textContent;
+      }
+    } else {
+      here?.remove();
+    }
+    if (nextButton) nextButton.hidden = !next;
+    const allDone = document.getElementById('outline-all-done');
+    if (allDone) allDone.hidden = Boolean(next);
   }
   // What the server now has replaces what the page was rendered with (it may be a stored copy).
   document.addEventListener('progress-synced', ({ detail }) => {
@@ -124,6 +185,13 @@
       if (!server) continue;
       figure.dataset.done = server.done;
       figure.dataset.completedLessons = server.completed.join(' ');
+    }
+    const outline = document.querySelector('[data-outline-cohort]');
+    const server = outline && detail.cohorts?.find((entry) => entry.cohort === outline.dataset.outlineCohort);
+    if (server) {
+      for (const item of outline.querySelectorAll('[data-outline-lesson]')) {
+        item.dataset.stored = String(server.completed.includes(item.dataset.outlineLesson));
+      }
     }
     showProgress();
   });

@@ -1,4 +1,4 @@
-// Keeps the lessons a trainee opened (and "My learning") readable without a connection.
+// Keeps the lessons a trainee opened (and "My learning", and their cohorts' outlines) readable without a connection.
 // Pages: network first, the stored copy when offline. Styles and scripts: the stored copy first,
 // refreshed in the background. Logging out, or in, forgets the stored pages: phones are often
 // shared, and a page kept for one account (its name, its progress queue) must not be shown to the
@@ -43,7 +43,9 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-const isStudyPage = (url) => url.pathname === '/learning' || /^\/learn\/[0-9a-f]{24}\/lessons\/[0-9a-f]{24}$/.test(url.pathname);
+// My learning, a cohort's course outline (/learn/<cohort>) and its lessons.
+const isStudyPage = (url) =>
+  url.pathname === '/learning' || /^\/learn\/[0-9a-f]{24}(?:\/lessons\/[0-9a-f]{24})?$/.test(url.pathname);
 
 const offlinePage = () =>
   new Response(
@@ -93,7 +95,10 @@ self.addEventListener('fetch', (event) => {
   }
   if (event.request.method !== 'GET') return;
   if (event.request.mode === 'navigate' && isStudyPage(url)) event.respondWith(networkFirst(event.request));
-  else if (url.pathname.startsWith('/public/css/') || url.pathname.startsWith('/public/js/')) {
+  // The pictures of a lesson's text, as its page loads them: kept like the page, so it reads whole offline.
+  else if (event.request.destination === 'image' && /^\/learn\/[0-9a-f]{24}\/files\/[0-9a-f]{24}$/.test(url.pathname)) {
+    event.respondWith(networkFirst(event.request));
+  } else if (url.pathname.startsWith('/public/css/') || url.pathname.startsWith('/public/js/')) {
     event.respondWith(storedFirst(event.request));
   }
 });

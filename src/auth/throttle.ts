@@ -36,7 +36,7 @@ export type LoginSource = { email: string; ip: string; device: string | null };
 const pairKey = (source: LoginSource) => `pair:${normaliseEmail(source.email)}|${source.ip}`;
 const deviceKey = (source: LoginSource) => `device:${normaliseEmail(source.email)}|${source.device}`;
 
-function counters(source: LoginSource): { key: string; limit: number }[] {
+function counters(source: LoginSource): Counter[] {
   if (source.device) return [{ key: deviceKey(source), limit: throttleLimits.device }];
   return [
     { key: pairKey(source), limit: throttleLimits.pair },
@@ -45,12 +45,18 @@ function counters(source: LoginSource): { key: string; limit: number }[] {
   ];
 }
 
-/** Throws TooManyRequestsError, with the wait, when any counter for this source is used up. */
-export async function assertLoginAllowed(source: LoginSource, now = Date.now()): Promise<void> {
+/** A sliding-window counter: `limit` records of `key` within the window use it up. */
+export type Counter = { key: string; limit: number };
+
+/**
+ * Throws TooManyRequestsError (with `messageKey`, and the wait) when any of the counters is used
+ * up. Shared by the login and by requests for a password reset (passwordReset.ts).
+ */
+export async function assertUnderLimits(counters: Counter[], now = Date.now(), messageKey?: string): Promise<void> {
   const since = new Date(now - throttleWindowMs);
   const waits = await Promise.all(
-    counters(source).map(async ({ key, limit }) => {
-      // The limit-th most recent failure in the window: the counter frees up when it ages out.
+    counters.map(async ({ key, limit }) => {
+      // The limit-th most recent record in the window: the counter frees up when it ages out.
       const recent = await LoginFailure.find({ key, at: { $gt: since, $lte: new Date(now) } }, { at: 1 })
         .sort({ at: -1 })
         .skip(limit - 1)
@@ -61,12 +67,22 @@ export async function assertLoginAllowed(source: LoginSource, now = Date.now()):
     }),
   );
   const wait = Math.max(...waits);
-  if (wait > 0) throw new TooManyRequestsError(Math.ceil(wait / 1000));
+  if (wait > 0) throw new TooManyRequestsError(Math.ceil(wait / 1000), messageKey);
+}
+
+/** Counts one attempt against each counter. */
+export async function recordAttempt(counters: Counter[], now = Date.now()): Promise<void> {
+  const at = new Date(now);
+  await LoginFailure.insertMany(counters.map(({ key }) => ({ key, at })));
+}
+
+/** Throws TooManyRequestsError, with the wait, when any counter for this source is used up. */
+export async function assertLoginAllowed(source: LoginSource, now = Date.now()): Promise<void> {
+  await assertUnderLimits(counters(source), now);
 }
 
 export async function recordLoginFailure(source: LoginSource, now = Date.now()): Promise<void> {
-  const at = new Date(now);
-  await LoginFailure.insertMany(counters(source).map(({ key }) => ({ key, at })));
+  await recordAttempt(counters(source), now);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
 import { openableApplicantRecords } from '../counselling/service.js';
 import { seatsTaken } from '../enrolment/seats.js';
-import { cohortEnrollments, enrollmentCounts } from '../enrolment/service.js';
+import { cohortEnrollments, decisionNotice, enrollmentCounts } from '../enrolment/service.js';
 import { listInstitutions } from '../institutions/service.js';
 import { cohortRoster } from '../learning/service.js';
 import { form, showForm } from '../platform/http/forms.js';
@@ -87,6 +87,14 @@ export async function cohortPage(req: Request, cohortId: string) {
   };
 }
 
+/** After a decision on an enrolment (?changed=) or its undo (?undone=): what the page says about it. */
+async function decisionNotices(req: Request) {
+  return {
+    changed: await decisionNotice(req.actor!, id(req), req.query.changed),
+    undone: await decisionNotice(req.actor!, id(req), req.query.undone),
+  };
+}
+
 export function registerCohortRoutes({ web, api, highlights }: FeatureContext): void {
   highlights.add('coordinators', 'cohorts.highlight');
   web.get('/cohorts', requirePermission('cohort.view'), async (req, res) => {
@@ -128,12 +136,17 @@ export function registerCohortRoutes({ web, api, highlights }: FeatureContext): 
   });
 
   web.get('/cohorts/:id', requireLogin, async (req, res) => {
-    res.render('cohorts/show', { ...(await cohortPage(req, id(req))), saved: req.query.saved });
+    res.render('cohorts/show', { ...(await cohortPage(req, id(req))), saved: req.query.saved, ...(await decisionNotices(req)) });
   });
 
   web.get('/cohorts/:id/roster', requireLogin, async (req, res) => {
     const cohort = await viewableCohort(req.actor!, id(req));
-    res.render('cohorts/roster', { title: req.t('cohorts.roster.title'), cohort, roster: await cohortRoster(cohort) });
+    res.render('cohorts/roster', {
+      title: req.t('cohorts.roster.title'),
+      cohort,
+      roster: await cohortRoster(cohort),
+      ...(await decisionNotices(req)),
+    });
   });
 
   // --- API ----------------------------------------------------------------------------------

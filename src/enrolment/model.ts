@@ -25,6 +25,40 @@ export const enrollmentSources = ['application', 'counselling', 'import', 'staff
 export const enrollmentId = (cohort: unknown, trainee: unknown) => `${String(cohort)}:${String(trainee)}`;
 export const enrollmentIdPattern = /^[0-9a-f]{24}:[0-9a-f]{24}$/;
 
+export const decisionActions = ['complete', 'reject', 'withdraw'] as const;
+export type DecisionAction = (typeof decisionActions)[number];
+
+const decisionSchema = new mongoose.Schema(
+  {
+    id: { type: String, required: true },
+    action: { type: String, enum: decisionActions, required: true },
+    from: { type: String, enum: enrollmentStatuses, required: true },
+    to: { type: String, enum: enrollmentStatuses, required: true },
+    at: { type: Date, required: true },
+    by: { type: ObjectId, ref: 'User', default: null },
+    /** The fields the decision overwrote, as they were: an undo writes them back. */
+    before: {
+      enrolledAt: { type: Date, default: null },
+      reason: { type: String, default: '' },
+      decidedBy: { type: ObjectId, ref: 'User', default: null },
+    },
+    undoneAt: { type: Date, default: null },
+    undoneBy: { type: ObjectId, ref: 'User', default: null },
+  },
+  { _id: false },
+);
+
+const historySchema = new mongoose.Schema(
+  {
+    action: { type: String, required: true },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    at: { type: Date, required: true },
+    by: { type: ObjectId, ref: 'User', default: null },
+  },
+  { _id: false },
+);
+
 const enrollmentSchema = new mongoose.Schema(
   {
     _id: { type: String, required: true },
@@ -43,6 +77,15 @@ const enrollmentSchema = new mongoose.Schema(
     withdrawnAt: { type: Date, default: null },
     reason: { type: String, default: '' },
     decidedBy: { type: ObjectId, ref: 'User', default: null },
+    /**
+     * The last decision (complete, reject, withdraw) and what it changed, so that it can be undone
+     * (service.ts, undoDecision): its `id` is what an Undo button sends, and an undo is one update
+     * conditional on that id, on the status the decision left and on not being undone yet. Any later
+     * decision writes a new one, so an undo can never reverse something it did not see.
+     */
+    lastChange: { type: decisionSchema, default: null },
+    /** Who decided what and when, undos included: the enrolment's audit trail (a few entries per trainee). */
+    history: { type: [historySchema], default: [] },
     /**
      * The trainee's progress, kept in the enrolment so "My learning" is one read and a completion
      * one idempotent `$addToSet`. Lesson ids are those of the cohort's program version.

@@ -5,20 +5,25 @@ import { requireLogin, requirePermission } from '../auth/passport.js';
 import { cohortPage } from '../cohorts/routes.js';
 import { acceptsApplications, findCohort } from '../cohorts/service.js';
 import { hasIntake } from '../counselling/service.js';
+import { lessonIds } from '../learning/progress.js';
+import { cohortSnapshot } from '../learning/service.js';
 import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import { parseInput } from '../platform/validation.js';
 import { traineeIdByEmail } from '../users/directory.js';
-import { addTraineeSchema, reasonSchema } from './schemas.js';
+import { decisionActions } from './model.js';
+import { addTraineeSchema, reasonSchema, undoSchema } from './schemas.js';
 import {
   applyOnBehalf,
   applyToCohort,
   approveEnrollment,
   cohortOfEnrollment,
   completeEnrollment,
+  decisionPreview,
   type EnrollmentView,
   enrollmentOf,
   rejectEnrollment,
+  undoDecision,
   withdrawEnrollment,
 } from './service.js';
 
@@ -93,10 +98,42 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
       const enrollment = await decide(req);
       // A trainee withdrawing themself goes back to their learning; staff to the cohort.
       if (enrollment.trainee === req.actor!.id) return res.redirect(303, '/learning?saved=withdrawn');
-      const page = action === 'complete' ? 'roster' : '';
-      res.redirect(303, `/cohorts/${enrollment.cohort}${page ? `/${page}` : ''}?saved=${enrollment.status}`);
+      if (action === 'approve') return res.redirect(303, `/cohorts/${enrollment.cohort}?saved=${enrollment.status}`);
+      // The page the decision was made on names who and what, with an Undo button (decisionNotice).
+      const onRoster = action === 'complete' || enrollment.enrolledAt !== null;
+      res.redirect(303, `/cohorts/${enrollment.cohort}${onRoster ? '/roster' : ''}?changed=${enrollment.id}`);
     });
   }
+
+  // --- confirming a decision, and undoing it ---------------------------------------------------------
+  // A consequential decision is asked first on a page of its own (no script needed) that says what
+  // it will do; the buttons on the cohort page and the roster lead here.
+  for (const action of decisionActions) {
+    web.get(`/enrolments/:enrollment/${action}`, requireLogin, async (req, res) => {
+      const preview = await decisionPreview(req.actor!, enrollmentKey(req), action);
+      const studying = preview.enrollment.status === 'enrolled';
+      const known = studying ? new Set(lessonIds(await cohortSnapshot(preview.cohort))) : new Set<string>();
+      const done = preview.completedLessons.filter((lesson) => known.has(lesson)).length;
+      const back = preview.self
+        ? '/learning'
+        : `/cohorts/${preview.cohort.id}${studying || preview.enrollment.status === 'completed' ? '/roster' : ''}`;
+      res.render('enrolment/confirm', {
+        title: req.t(`enrolment.confirm.${action}.title`, { name: preview.name }),
+        action,
+        ...preview,
+        progress: studying ? { done, total: known.size, left: known.size - done } : null,
+        back,
+        values: {},
+        errors: {},
+      });
+    });
+  }
+  web.post('/enrolments/:enrollment/undo', requireLogin, form('cohorts/show', enrollmentCohortPage), async (req, res) => {
+    const { change } = parseInput(undoSchema, req.body);
+    const { enrollment, action } = await undoDecision(req.actor!, enrollmentKey(req), change);
+    const onRoster = action === 'complete' || enrollment.status === 'enrolled';
+    res.redirect(303, `/cohorts/${enrollment.cohort}${onRoster ? '/roster' : ''}?undone=${enrollment.id}`);
+  });
 
   // --- API ---------------------------------------------------------------------------------------
   api.endpoint(

@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
 import { Intake } from '../counselling/model.js';
-import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
-import { type Actor, authorize } from '../platform/permissions.js';
-import { contactsOf } from '../users/directory.js';
+import { AppError, ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { type Actor, authorize, can } from '../platform/permissions.js';
+import { contactsOf, namesOfUsers } from '../users/directory.js';
 import { User } from '../users/model.js';
 import {
+  type DecisionAction,
   Enrollment,
   type EnrollmentDoc,
   type EnrollmentStatus,
@@ -15,7 +17,7 @@ import {
   enrollmentStatuses,
   openStatuses,
 } from './model.js';
-import { changingSeats, promoteWaitlisted, reconcileSeat, takeSeats } from './seats.js';
+import { changingSeats, promoteWaitlisted, reconcileSeat, seatsTaken, takeSeats } from './seats.js';
 
 export type EnrollmentView = {
   id: string;
@@ -252,10 +254,7 @@ export async function rejectEnrollment(actor: Actor | null, id: string, reason: 
   const { enrollment } = await managedEnrollment(actor, id);
   if (enrollment.status === 'rejected') return enrollment;
   assertStatus(enrollment, ['applied', 'waitlisted']);
-  await Enrollment.updateOne(
-    { _id: id, status: { $in: ['applied', 'waitlisted'] } },
-    { $set: { status: 'rejected', reason, decidedBy: actor!.id } },
-  );
+  await decide(actor!, id, 'reject', ['applied', 'waitlisted'], 'rejected', { reason, decidedBy: actor!.id });
   // A place being taken for it at this moment is handed on.
   await reconcileSeat(enrollment.cohort, id);
   return readEnrollment(id);
@@ -269,10 +268,7 @@ export async function withdrawEnrollment(actor: Actor | null, id: string, reason
   if (enrollment.status === 'withdrawn') return enrollment;
   assertStatus(enrollment, openStatuses);
   await changingSeats(cohort.id, [id], () =>
-    Enrollment.updateOne(
-      { _id: id, status: { $in: openStatuses } },
-      { $set: { status: 'withdrawn', withdrawnAt: new Date(), reason } },
-    ),
+    decide(actor, id, 'withdraw', openStatuses, 'withdrawn', { withdrawnAt: new Date(), reason }),
   );
   return readEnrollment(id);
 }
@@ -282,8 +278,193 @@ export async function completeEnrollment(actor: Actor | null, id: string): Promi
   const { enrollment } = await managedEnrollment(actor, id);
   if (enrollment.status === 'completed') return enrollment;
   assertStatus(enrollment, ['enrolled']);
-  await Enrollment.updateOne({ _id: id, status: 'enrolled' }, { $set: { status: 'completed', completedAt: new Date() } });
+  await decide(actor!, id, 'complete', ['enrolled'], 'completed', { completedAt: new Date() });
   return readEnrollment(id);
+}
+
+/**
+ * Writes a decision: the new status and `set`, the record of what it changed (lastChange, for an
+ * undo) and an entry in the history, in one update conditional on the status it read, so the
+ * record names the status the decision really changed. A status that moved meanwhile between
+ * states the decision allows (applied to waitlisted, say) is read again; one it does not allow
+ * leaves the enrolment as it is (the caller reads it back).
+ */
+async function decide(
+  actor: Actor,
+  id: string,
+  action: DecisionAction,
+  allowed: readonly EnrollmentStatus[],
+  to: EnrollmentStatus,
+  set: Record<string, unknown>,
+): Promise<void> {
+  for (;;) {
+    const current = await Enrollment.findById(id, { status: 1, enrolledAt: 1, reason: 1, decidedBy: 1 }).lean<EnrollmentDoc>();
+    if (!current || !allowed.includes(current.status as EnrollmentStatus)) return;
+    const at = new Date();
+    const lastChange = {
+      id: randomUUID(),
+      action,
+      from: current.status,
+      to,
+      at,
+      by: actor.id,
+      before: { enrolledAt: current.enrolledAt ?? null, reason: current.reason ?? '', decidedBy: current.decidedBy ?? null },
+      undoneAt: null,
+      undoneBy: null,
+    };
+    const { matchedCount } = await Enrollment.updateOne(
+      { _id: id, status: current.status },
+      {
+        $set: { ...set, status: to, lastChange },
+        $push: { history: { action, from: current.status, to, at, by: actor.id } },
+      },
+    );
+    if (matchedCount) return;
+  }
+}
+
+/** How long a decision can be undone: long enough to notice a slip, short enough that nobody acted on it yet. */
+export const undoWindowMs = 15 * 60 * 1000;
+
+type StoredDecision = NonNullable<EnrollmentDoc['lastChange']>;
+
+/** Whether `change` (the enrolment's last decision) can still be undone, and if not, why (an i18n key). */
+function undoRefusal(enrollment: EnrollmentDoc, change: StoredDecision | null | undefined, now: Date): string | null {
+  if (!change) return 'enrolment.undo.changedSince';
+  // The trainee's own withdrawal is their choice: staff do not reverse it.
+  if (change.by && String(change.by) === String(enrollment.trainee)) return 'enrolment.undo.traineeChoice';
+  if (enrollment.status !== change.to) return 'enrolment.undo.changedSince';
+  if (now.getTime() - change.at.getTime() > undoWindowMs) return 'enrolment.undo.expired';
+  return null;
+}
+
+export type UndoResult = { enrollment: EnrollmentView; action: DecisionAction; already: boolean };
+
+/**
+ * Undoes the enrolment's last decision, named by `changeId` (what the Undo button carries): only
+ * if it is still the last one, the enrolment is still in the state it left, and it was made less
+ * than undoWindowMs ago. The write is conditional on all of that, so a retried or doubled undo, or
+ * one racing another decision, changes nothing twice: an undo already made answers `already`.
+ * - complete: back to enrolled (the place is the same: completed and enrolled both hold it);
+ * - reject: back to the application or the waiting list it was on (its place in the list kept);
+ * - withdraw: back to what it was; a place is taken again only if one is free, else refused (the
+ *   place went to the waiting list meanwhile).
+ * Who undid and when is kept in the decision and in the history.
+ */
+export async function undoDecision(actor: Actor | null, id: string, changeId: string, now = new Date()): Promise<UndoResult> {
+  const { cohort } = await managedEnrollment(actor, id);
+  const doc = await Enrollment.findById(id, { progress: 0 }).lean<EnrollmentDoc>();
+  if (!doc) throw new NotFoundError();
+  const change = doc.lastChange;
+  const action = (change?.action ?? 'complete') as DecisionAction;
+  if (change?.id === changeId && change.undoneAt) return { enrollment: toEnrollmentView(doc), action, already: true };
+  const name = (await namesOfUsers([doc.trainee])).get(String(doc.trainee)) ?? '';
+  const refused = change?.id === changeId ? undoRefusal(doc, change, now) : 'enrolment.undo.changedSince';
+  if (refused) throw new AppError(409, refused, { name });
+  const decision = change!;
+  const guard = { _id: id, status: decision.to, 'lastChange.id': changeId, 'lastChange.undoneAt': null };
+  const undone = { 'lastChange.undoneAt': now, 'lastChange.undoneBy': actor!.id };
+  const audit = { history: { action: `undo-${action}`, from: decision.to, to: decision.from, at: now, by: actor!.id } };
+  const restored = { reason: decision.before?.reason ?? '', decidedBy: decision.before?.decidedBy ?? null };
+  const again = () => undoDecision(actor, id, changeId, now);
+
+  if (action === 'withdraw' && decision.from === 'enrolled') {
+    // A place first (seats.ts: taking, the place comes first and the status follows). Claimed as an
+    // application, which only takeSeats moves on, so no one else can take the undo meanwhile.
+    if ((await seatsTaken(cohort.id)) >= cohort.capacity) throw new AppError(409, 'enrolment.undo.seatTaken', { name });
+    const claimed = await Enrollment.updateOne(guard, { $set: { status: 'applied', withdrawnAt: null, ...restored, ...undone } });
+    if (!claimed.matchedCount) return again();
+    const seated = await takeSeats(
+      cohort.id,
+      [{ id, appliedAt: doc.appliedAt }],
+      restored.decidedBy ? String(restored.decidedBy) : null,
+    );
+    if (seated.has(id)) {
+      await Enrollment.updateOne(
+        { _id: id, status: 'enrolled', 'lastChange.id': changeId },
+        { $set: { enrolledAt: decision.before?.enrolledAt ?? now }, $push: audit },
+      );
+      return { enrollment: await readEnrollment(id), action, already: false };
+    }
+    // The place went to someone else between the look and the take: the withdrawal stands.
+    await Enrollment.updateOne(
+      { _id: id, status: 'applied', 'lastChange.id': changeId },
+      {
+        $set: {
+          status: 'withdrawn',
+          withdrawnAt: doc.withdrawnAt,
+          reason: doc.reason,
+          decidedBy: doc.decidedBy,
+          'lastChange.undoneAt': null,
+          'lastChange.undoneBy': null,
+        },
+      },
+    );
+    throw new AppError(409, 'enrolment.undo.seatTaken', { name });
+  }
+
+  const set =
+    action === 'complete'
+      ? { status: 'enrolled', completedAt: null }
+      : { status: decision.from, ...restored, ...(action === 'withdraw' ? { withdrawnAt: null } : {}) };
+  const { matchedCount } = await Enrollment.updateOne(guard, { $set: { ...set, ...undone }, $push: audit });
+  if (!matchedCount) return again();
+  // Back on the waiting list, where a place may be free by now.
+  if (decision.from === 'waitlisted') await promoteWaitlisted(cohort.id);
+  return { enrollment: await readEnrollment(id), action, already: false };
+}
+
+/**
+ * What the page after a decision or an undo says about it: who, which cohort, what was done, and
+ * whether the viewer can still undo it (the Undo button then carries the decision's id).
+ */
+export async function decisionNotice(actor: Actor | null, cohortId: string, id: unknown, now = new Date()) {
+  if (typeof id !== 'string' || !enrollmentIdPattern.test(id)) return null;
+  const doc = await Enrollment.findById(id, { progress: 0 }).lean<EnrollmentDoc>();
+  const change = doc?.lastChange;
+  if (!doc || !change || String(doc.cohort) !== cohortId) return null;
+  const cohort = await findCohort(cohortId);
+  if (!can(actor, 'cohort.view', cohortRef(cohort))) return null;
+  const name = (await namesOfUsers([doc.trainee])).get(String(doc.trainee)) ?? '';
+  return {
+    enrollment: id,
+    name,
+    cohortName: cohort.name,
+    action: change.action as DecisionAction,
+    from: change.from as EnrollmentStatus,
+    status: doc.status as EnrollmentStatus,
+    change: change.id,
+    undone: Boolean(change.undoneAt),
+    undoable: !change.undoneAt && can(actor, 'cohort.manage', cohortRef(cohort)) && undoRefusal(doc, change, now) === null,
+    undoUntil: new Date(change.at.getTime() + undoWindowMs),
+  };
+}
+export type DecisionNotice = NonNullable<Awaited<ReturnType<typeof decisionNotice>>>;
+
+/**
+ * What a decision about to be made will do, for its confirmation page: the trainee, the cohort,
+ * the lessons they completed (the route counts them against the program) and how many wait for a
+ * place that a withdrawal would free. Refused as the decision itself would be.
+ */
+export async function decisionPreview(actor: Actor | null, id: string, action: DecisionAction) {
+  const enrollment = await readEnrollment(id);
+  const cohort = await findCohort(enrollment.cohort);
+  if (action === 'withdraw') authorize(actor, 'enrolment.withdraw', { trainee: enrollment.trainee, cohort: cohortRef(cohort) });
+  else authorize(actor, 'cohort.manage', cohortRef(cohort));
+  assertStatus(enrollment, action === 'complete' ? ['enrolled'] : action === 'reject' ? ['applied', 'waitlisted'] : openStatuses);
+  const [doc, names, waiting] = await Promise.all([
+    Enrollment.findById(id, { 'progress.completed': 1 }).lean<EnrollmentDoc>(),
+    namesOfUsers([enrollment.trainee]),
+    Enrollment.countDocuments({ cohort: cohort.id, status: 'waitlisted' }),
+  ]);
+  return {
+    enrollment,
+    cohort,
+    name: names.get(enrollment.trainee) ?? '',
+    self: enrollment.trainee === actor!.id,
+    completedLessons: doc?.progress?.completed ?? [],
+    waiting,
+  };
 }
 
 /** A cohort's enrolments in one state, oldest first (the waiting list in its order), with names. */

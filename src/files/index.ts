@@ -26,20 +26,41 @@ export type FileSettings = Pick<Config, 'uploadDir' | 'uploadMaxMb'>;
 export function createFiles(settings: FileSettings, storage: FileStorage = new LocalDiskStorage(settings.uploadDir)) {
   const temporaryFolder = path.join(settings.uploadDir, '.tmp');
 
-  async function removeStoredFile(file: Pick<StoredFileRecord, 'id' | 'key'>): Promise<void> {
+  async function removeStoredFile(file: Pick<StoredFileRecord, 'id' | 'key'> & Partial<Pick<StoredFileRecord, 'image'>>) {
     // The record first: bytes without a record are only wasted space, a record without bytes a broken link.
     await StoredFile.deleteOne({ _id: file.id });
     await storage.remove(file.key);
+    for (const variant of file.image?.variants ?? []) await storage.remove(variant.key);
   }
 
   return {
     storage,
+    /** The size limits, for forms to state them before an upload is refused. */
+    maxMb: settings.uploadMaxMb,
     /** Middleware for a multipart form with one file; see upload.ts. */
     acceptUpload: (options: UploadOptions) =>
       acceptUpload({ storage, temporaryFolder, maxMb: settings.uploadMaxMb, removeStoredFile }, options),
     /** Answers a download; the caller has checked permission. */
     sendStoredFile: (req: Request, res: Response, file: ServableFile, options?: SendOptions) =>
       sendStoredFile(storage, req, res, file, options),
+    /**
+     * Answers a file link as pages make them: `?download=1` saves it, `?w=480` asks for an image's
+     * narrower copy (an unknown width is not found), anything else shows it where the browser can.
+     */
+    sendRequestedFile: (req: Request, res: Response, file: StoredFileRecord) => {
+      const width = req.query.w === undefined ? undefined : Number(req.query.w);
+      const variant = width === undefined ? file : file.image?.variants.find((candidate) => candidate.width === width);
+      if (!variant) throw new NotFoundError();
+      return sendStoredFile(
+        storage,
+        req,
+        res,
+        { ...file, key: variant.key, sha256: variant.sha256 },
+        {
+          disposition: req.query.download ? 'attachment' : 'inline',
+        },
+      );
+    },
     /** The stored file with this id, or a NotFoundError. */
     async findStoredFile(id: string): Promise<StoredFileRecord> {
       const doc = mongoose.isValidObjectId(id) ? await StoredFile.findById(id).lean<StoredFileDoc>() : null;

@@ -14,6 +14,32 @@ const storedFileSchema = new mongoose.Schema(
     size: { type: Number, required: true, min: 0 },
     sha256: { type: String, required: true },
     uploadedBy: { type: mongoose.Schema.Types.ObjectId, ref: 'User', default: null },
+    /**
+     * Set for an image re-encoded for web pages (images.ts): the stored bytes' size in pixels and
+     * the narrower copies for phones, each under its own storage key.
+     */
+    image: {
+      type: new mongoose.Schema(
+        {
+          width: { type: Number, required: true },
+          height: { type: Number, required: true },
+          variants: [
+            new mongoose.Schema(
+              {
+                key: { type: String, required: true },
+                width: { type: Number, required: true },
+                height: { type: Number, required: true },
+                size: { type: Number, required: true },
+                sha256: { type: String, required: true },
+              },
+              { _id: false },
+            ),
+          ],
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
   },
   { timestamps: { createdAt: true, updatedAt: false } },
 );
@@ -32,7 +58,11 @@ export type StoredFileRecord = {
   sha256: string;
   uploadedBy: string | null;
   createdAt: Date;
+  image: WebImageInfo | null;
 };
+
+export type ImageVariant = { key: string; width: number; height: number; size: number; sha256: string };
+export type WebImageInfo = { width: number; height: number; variants: ImageVariant[] };
 
 export function toStoredFileRecord(doc: StoredFileDoc): StoredFileRecord {
   return {
@@ -45,5 +75,18 @@ export function toStoredFileRecord(doc: StoredFileDoc): StoredFileRecord {
     sha256: doc.sha256,
     uploadedBy: doc.uploadedBy ? String(doc.uploadedBy) : null,
     createdAt: doc.createdAt,
+    image: doc.image
+      ? {
+          width: doc.image.width,
+          height: doc.image.height,
+          variants: (doc.image.variants ?? []).map((variant) => ({
+            key: variant.key,
+            width: variant.width,
+            height: variant.height,
+            size: variant.size,
+            sha256: variant.sha256,
+          })),
+        }
+      : null,
   };
 }

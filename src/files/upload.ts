@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { AppError, ValidationError } from '../platform/errors.js';
+import { AppError, type FieldIssue, ValidationError } from '../platform/errors.js';
+import { type PreparedImage, prepareWebImage, removeTemporary } from './images.js';
 import { acceptedType, type FileKind, megabytesToBytes } from './kinds.js';
 import { StoredFile, type StoredFileRecord, toStoredFileRecord } from './model.js';
 import { cleanFileName, newStorageKey } from './names.js';
@@ -16,6 +17,16 @@ export type UploadOptions = {
   kinds: readonly FileKind[];
   /** Without a file the request is refused (the default), or passes on with no `req.storedFile`. */
   required?: boolean;
+  /**
+   * Images are stored re-encoded for web pages (images.ts: upright, no metadata, at most 1600 px,
+   * with narrower copies) instead of byte for byte. Only for fields that take images alone.
+   */
+  webImage?: boolean;
+  /**
+   * Checks the form's other fields once they are read and before the file is kept: a refusal here
+   * (a ValidationError) stores nothing, and is reported together with a missing file.
+   */
+  checkFields?: (req: Request) => void;
 };
 
 export type UploadContext = {
@@ -37,6 +48,8 @@ const fieldLimits = { fields: 50, fieldSize: 100 * 1024, parts: 60, files: 1 };
 export function acceptUpload(context: UploadContext, options: UploadOptions): RequestHandler {
   const { field, kinds } = options;
   if (kinds.length === 0) throw new Error(`acceptUpload(${field}): name at least one kind of file`);
+  if (options.webImage && kinds.some((kind) => kind !== 'image'))
+    throw new Error(`acceptUpload(${field}): webImage takes images only`);
   // Multer stops reading at the largest limit of the kinds taken (the kind is known only once
   // the bytes are in); the kind's own limit is checked after sniffing.
   const largestMb = Math.max(...kinds.map((kind) => context.maxMb[kind]));
@@ -46,13 +59,14 @@ export function acceptUpload(context: UploadContext, options: UploadOptions): Re
     let outcome: unknown;
     try {
       await mkdir(context.temporaryFolder, { recursive: true });
-      await parseMultipart(req, res, writer, field, largestMb);
+      await parseMultipart(req, res, writer, field, largestMb, tooLargeKey(options));
       const upload = req.file?.path ? writer.finishedFile(req.file.path) : undefined;
+      const issues = fieldIssues(req, options);
+      if (!upload && (options.required ?? true)) issues.unshift({ field, key: 'files.errors.required' });
+      if (issues.length) throw new ValidationError(issues);
       if (upload) {
         req.storedFile = await keep(context, req, upload, options);
         discardIfRequestRejected(context, req, res, req.storedFile);
-      } else if (options.required ?? true) {
-        throw new ValidationError([{ field, key: 'files.errors.required' }]);
       }
     } catch (error) {
       outcome = error;
@@ -63,7 +77,25 @@ export function acceptUpload(context: UploadContext, options: UploadOptions): Re
   };
 }
 
-async function parseMultipart(req: Request, res: Response, writer: TemporaryFileWriter, field: string, largestMb: number) {
+/** What `checkFields` refused, as issues (anything else it throws is not the user's to fix). */
+function fieldIssues(req: Request, options: UploadOptions): FieldIssue[] {
+  try {
+    options.checkFields?.(req);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return [...error.fields];
+    throw error;
+  }
+}
+
+async function parseMultipart(
+  req: Request,
+  res: Response,
+  writer: TemporaryFileWriter,
+  field: string,
+  largestMb: number,
+  tooLarge: string,
+) {
   const parse = multer({
     storage: writer,
     limits: { ...fieldLimits, fileSize: megabytesToBytes(largestMb) },
@@ -76,16 +108,16 @@ async function parseMultipart(req: Request, res: Response, writer: TemporaryFile
   try {
     await new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
   } catch (error) {
-    throw asUploadError(error, field, largestMb);
+    throw asUploadError(error, field, largestMb, tooLarge);
   }
 }
 
 /** Multer's and busboy's errors as the messages a user can act on. */
-function asUploadError(error: unknown, field: string, largestMb: number): unknown {
+function asUploadError(error: unknown, field: string, largestMb: number, tooLarge: string): unknown {
   if (error instanceof multer.MulterError) {
     switch (error.code) {
       case 'LIMIT_FILE_SIZE':
-        return new ValidationError([{ field, key: 'files.errors.tooLarge', params: { max: largestMb } }]);
+        return new ValidationError([{ field, key: tooLarge, params: { max: largestMb } }]);
       case 'LIMIT_FILE_COUNT':
         return new ValidationError([{ field, key: 'files.errors.oneFile' }]);
       case 'LIMIT_UNEXPECTED_FILE':
@@ -109,24 +141,82 @@ async function keep(context: UploadContext, req: Request, upload: TemporaryFile,
   }
   const maxMb = context.maxMb[type.kind];
   if (upload.size > megabytesToBytes(maxMb)) {
-    throw new ValidationError([{ field, key: 'files.errors.tooLarge', params: { max: maxMb } }]);
+    throw new ValidationError([{ field, key: tooLargeKey(options), params: { max: maxMb } }]);
   }
+  const record = {
+    originalName: cleanFileName(req.file?.originalname),
+    mimeType,
+    kind: type.kind,
+    uploadedBy: req.actor?.id ?? null,
+  };
+  if (options.webImage) return keepWebImage(context, upload, record, field);
   const key = newStorageKey();
   await context.storage.save(key, upload.path);
   try {
-    const created = await StoredFile.create({
-      key,
-      originalName: cleanFileName(req.file?.originalname),
-      mimeType,
-      kind: type.kind,
-      size: upload.size,
-      sha256: upload.sha256,
-      uploadedBy: req.actor?.id ?? null,
-    });
+    const created = await StoredFile.create({ ...record, key, size: upload.size, sha256: upload.sha256 });
     return toStoredFileRecord(created.toObject());
   } catch (error) {
     await context.storage.remove(key);
     throw error;
+  }
+}
+
+/** "The image is too large" where the form asks for a picture, else "the file is too large". */
+function tooLargeKey(options: UploadOptions): string {
+  return options.webImage ? 'files.errors.imageTooLarge' : 'files.errors.tooLarge';
+}
+
+/**
+ * Keeps the web copies of an uploaded image (images.ts), not the upload itself: its metadata
+ * never reaches storage. All copies are stored, then the one record that names them; a failure
+ * on the way removes what was stored, and every temporary copy is removed whatever happens.
+ */
+async function keepWebImage(
+  context: UploadContext,
+  upload: TemporaryFile,
+  record: { originalName: string; mimeType: string; kind: FileKind; uploadedBy: string | null },
+  field: string,
+): Promise<StoredFileRecord> {
+  const temporary = new Set<string>();
+  const stored: string[] = [];
+  try {
+    const prepared = await prepareWebImage(
+      upload.path,
+      record.mimeType,
+      context.temporaryFolder,
+      (file) => temporary.add(file),
+      field,
+    );
+    const keep = async (image: PreparedImage) => {
+      const key = newStorageKey();
+      stored.push(key);
+      await context.storage.save(key, image.path);
+      return key;
+    };
+    const key = await keep(prepared.main);
+    const variants = [];
+    for (const variant of prepared.variants) {
+      variants.push({
+        key: await keep(variant),
+        width: variant.width,
+        height: variant.height,
+        size: variant.size,
+        sha256: variant.sha256,
+      });
+    }
+    const created = await StoredFile.create({
+      ...record,
+      key,
+      size: prepared.main.size,
+      sha256: prepared.main.sha256,
+      image: { width: prepared.main.width, height: prepared.main.height, variants },
+    });
+    return toStoredFileRecord(created.toObject());
+  } catch (error) {
+    await Promise.all(stored.map((key) => context.storage.remove(key)));
+    throw error;
+  } finally {
+    await removeTemporary(temporary);
   }
 }
 

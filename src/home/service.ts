@@ -1,3 +1,4 @@
+import { countOpenResetRequests, type OpenResetRequest, openResetRequests } from '../auth/passwordResetRequests.js';
 import { Cohort } from '../cohorts/model.js';
 import { Intake } from '../counselling/model.js';
 import { Enrollment } from '../enrolment/model.js';
@@ -24,7 +25,12 @@ export type Dashboard = {
   learning?: { studying: number; pending: number };
   /** For those who run cohorts: applications and intakes waiting for them, cohorts under way. */
   cohorts?: { active: number; applications: number; intakes: number };
+  /** For those who issue password-reset links: how many trainees wait for one, and the newest few. */
+  passwordResets?: { count: number; newest: OpenResetRequest[] };
 };
+
+/** How many waiting password-reset requests the dashboard lists; the rest are on /password-resets. */
+const resetRequestsShown = 5;
 
 /** The figures a role's dashboard shows; each one only where the actor may see it. */
 export async function dashboardFor(actor: Actor): Promise<Dashboard> {
@@ -98,6 +104,13 @@ export async function dashboardFor(actor: Actor): Promise<Dashboard> {
           : 0,
       ]).then(([active, applications, intakes]) => {
         dashboard.cohorts = { active, applications, intakes };
+      }),
+    );
+  }
+  if (can(actor, 'user.resetPassword')) {
+    work.push(
+      Promise.all([countOpenResetRequests(actor), openResetRequests(actor, resetRequestsShown)]).then(([count, newest]) => {
+        dashboard.passwordResets = { count, newest };
       }),
     );
   }

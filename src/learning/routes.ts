@@ -5,10 +5,13 @@ import { requireLogin, requirePermission } from '../auth/passport.js';
 import { assetsOf } from '../platform/http/assets.js';
 import { objectIdField, parseInput } from '../platform/validation.js';
 import { progressBatch, progressRefusals } from './schemas.js';
-import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, studyLesson } from './service.js';
+import { completeLesson, markIncomplete, myLearning, recordProgress, studyFile, studyLesson, studyOutline } from './service.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 const lessonParams = z.object({ cohortId: objectIdField, lessonId: objectIdField });
+const outlineParams = z.object({ cohortId: objectIdField });
+/** The notes the outline shows once, after a redirect to it. */
+const outlineNotes = new Set(['lastLesson']);
 
 export function registerLearningRoutes({ web, api, files, highlights }: FeatureContext): void {
   highlights.add('trainees', 'learning.highlight');
@@ -18,6 +21,20 @@ export function registerLearningRoutes({ web, api, files, highlights }: FeatureC
       cards: await myLearning(req.actor!),
       saved: req.query.saved,
       // The device keeps the page's progress under this account (public/js/learning.js).
+      account: req.actor!.id,
+    });
+  });
+
+  /** The cohort's course home: its modules and lessons, what is done, where to continue. */
+  web.get('/learn/:cohortId', requireLogin, async (req, res) => {
+    const { cohortId } = parseInput(outlineParams, req.params);
+    const found = await studyOutline(req.actor!, cohortId);
+    // Kept on the device like the lessons (public/js/sw.js), never in a shared cache.
+    res.set('Cache-Control', 'private, no-cache');
+    res.render('learning/outline', {
+      title: `${req.t('learning.outline.title')} · ${found.cohort.programTitle || found.snapshot.title}`,
+      ...found,
+      saved: outlineNotes.has(String(req.query.saved)) ? String(req.query.saved) : null,
       account: req.actor!.id,
     });
   });
@@ -47,7 +64,8 @@ export function registerLearningRoutes({ web, api, files, highlights }: FeatureC
   web.post('/learn/:cohortId/lessons/:lessonId/complete', requireLogin, async (req, res) => {
     const { cohortId, lessonId } = parseInput(lessonParams, req.params);
     const next = await completeLesson(req.actor!, cohortId, lessonId);
-    res.redirect(303, next ? `/learn/${cohortId}/lessons/${next}` : '/learning?saved=lastLesson');
+    // After the last lesson, the outline: what is done, and any lesson left behind, at a glance.
+    res.redirect(303, next ? `/learn/${cohortId}/lessons/${next}` : `/learn/${cohortId}?saved=lastLesson`);
   });
   web.post('/learn/:cohortId/lessons/:lessonId/incomplete', requireLogin, async (req, res) => {
     const { cohortId, lessonId } = parseInput(lessonParams, req.params);
@@ -57,9 +75,10 @@ export function registerLearningRoutes({ web, api, files, highlights }: FeatureC
 
   web.get('/learn/:cohortId/files/:fileId', requireLogin, async (req, res) => {
     const cohortId = param(req, 'cohortId');
-    const fileId = await studyFile(req.actor!, cohortId, param(req, 'fileId'), Boolean(req.query.download));
-    const file = await files.findStoredFile(fileId);
-    await files.sendStoredFile(req, res, file, { disposition: req.query.download ? 'attachment' : 'inline' });
+    // Opening a PDF to read it in the browser (`?view=1`, the lesson page's "View") counts as having it, as a download does.
+    const taken = Boolean(req.query.download || req.query.view);
+    const fileId = await studyFile(req.actor!, cohortId, param(req, 'fileId'), taken);
+    await files.sendRequestedFile(req, res, await files.findStoredFile(fileId));
   });
 
   // The service worker is served from the root so that it may keep /learn and /learning pages.
@@ -108,6 +127,71 @@ export function registerLearningRoutes({ web, api, files, highlights }: FeatureC
         deadlines: card.deadlines.map((deadline) => ({ key: deadline.key, date: deadline.date.toISOString() })),
       })),
     }),
+  );
+  const outlineLesson = z.object({
+    id: z.string(),
+    title: z.string(),
+    estimatedMinutes: z.number(),
+    done: z.boolean(),
+    /** The lesson to continue with (the trainee's current position). */
+    current: z.boolean(),
+  });
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/cohorts/{id}/outline',
+      summary:
+        "The cohort's course home for one of its trainees: modules and lessons in order with what is done, " +
+        'the lesson to continue with, and the competency units covered (by which modules)',
+      tag: 'Learning',
+      access: 'user',
+      response: z.object({
+        cohort: z.object({
+          id: z.string(),
+          name: z.string(),
+          programTitle: z.string(),
+          startsOn: z.string(),
+          endsOn: z.string(),
+        }),
+        program: z.object({ code: z.string(), title: z.string(), version: z.number() }),
+        status: z.string(),
+        progress: tally,
+        next: z.object({ id: z.string(), title: z.string(), module: z.string() }).nullable(),
+        /** Where in `next` to resume: seconds into its video, or the fraction of its text read; 0 from its start. */
+        resume: z.number(),
+        modules: z.array(
+          tally.extend({
+            id: z.string(),
+            title: z.string(),
+            hours: z.number(),
+            units: z.array(z.string()),
+            lessons: z.array(outlineLesson),
+          }),
+        ),
+        units: z.array(
+          tally.extend({ code: z.string(), title: z.object({ id: z.string(), en: z.string() }), modules: z.array(z.string()) }),
+        ),
+      }),
+    },
+    async ({ actor, params }) => {
+      const { cohort, snapshot, status, outline } = await studyOutline(actor, String(params.id));
+      return {
+        cohort: {
+          id: cohort.id,
+          name: cohort.name,
+          programTitle: cohort.programTitle || snapshot.title,
+          startsOn: cohort.startsOn.toISOString(),
+          endsOn: cohort.endsOn.toISOString(),
+        },
+        program: { code: snapshot.code, title: snapshot.title, version: cohort.version },
+        status,
+        progress: outline.overall,
+        next: outline.next,
+        resume: outline.resume,
+        modules: outline.modules,
+        units: outline.units,
+      };
+    },
   );
   api.endpoint(
     {

@@ -6,8 +6,9 @@ import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model
 import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize, runsOwnProgram } from '../platform/permissions.js';
-import { lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
+import { lessonFileIds, lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
 import { contactsOf } from '../users/directory.js';
+import { courseOutline, resumeOf } from './outline.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';
 import { type ProgressEvent, type ProgressRefusal, progressEvent } from './schemas.js';
 
@@ -20,6 +21,13 @@ export async function cohortSnapshot(cohort: Pick<CohortView, 'program' | 'versi
   if (!runsOwnProgram({ cohort, program: { institution: snapshot.institution.id } })) throw new ForbiddenError();
   return snapshot;
 }
+
+/** Where the trainee stands in the cohort, as their enrolment stores it. */
+const placeOf = (enrollment: EnrollmentDoc) => ({
+  completed: enrollment.progress?.completed ?? [],
+  lastLesson: enrollment.progress?.lastLesson ?? '',
+  position: enrollment.progress?.position ?? 0,
+});
 
 /** "My learning": every cohort the trainee applied to or studies in, with progress and what comes next. */
 export async function myLearning(actor: Actor | null, now = new Date()) {
@@ -47,7 +55,7 @@ export async function myLearning(actor: Actor | null, now = new Date()) {
         enrollment: toEnrollmentView(enrollment),
         cohort,
         progress,
-        resume: progress?.next && progress.next.id === enrollment.progress?.lastLesson ? (enrollment.progress?.position ?? 0) : 0,
+        resume: progress ? resumeOf(progress, placeOf(enrollment)) : 0,
         lastActivityAt: enrollment.progress?.lastActivityAt ?? null,
         // The lessons the server has as done: the page counts completions still queued on the device besides them.
         completedLessons: enrollment.progress?.completed ?? [],
@@ -117,6 +125,26 @@ export async function studyLesson(actor: Actor | null, cohortId: string, lessonI
     progress: computeProgress(snapshot, completed, lessonId).overall,
     // The lessons the server has as done: the page counts completions still queued on the device besides them.
     completedLessons: [...completed],
+  };
+}
+
+/**
+ * The cohort's course home for one of its trainees (the same who may open its lessons): every
+ * module and lesson with what is done, where to continue, and the units covered. Reading it
+ * changes nothing: the place to resume moves only when a lesson is opened.
+ */
+export async function studyOutline(actor: Actor | null, cohortId: string) {
+  const enrollment = await studyingEnrollment(actor, cohortId);
+  const cohort = await findCohort(cohortId);
+  const snapshot = await cohortSnapshot(cohort);
+  const place = placeOf(enrollment);
+  return {
+    cohort,
+    snapshot,
+    status: enrollment.status,
+    outline: courseOutline(snapshot, place),
+    // The lessons the server has as done: the page counts completions still queued on the device besides them.
+    completedLessons: place.completed,
   };
 }
 
@@ -250,7 +278,7 @@ export async function studyFile(actor: Actor | null, cohortId: string, fileId: s
   const snapshot = await cohortSnapshot(cohort);
   const lesson = snapshot.modules
     .flatMap((module) => module.lessons)
-    .find((candidate) => candidate.files.some((file) => file.id === fileId) || candidate.video.file?.id === fileId);
+    .find((candidate) => lessonFileIds(candidate).includes(fileId));
   if (!lesson) throw new NotFoundError();
   if (download && lesson.files.some((file) => file.id === fileId)) {
     const downloaded = new Set([...(enrollment.progress?.files ?? []), fileId]);

@@ -47,8 +47,11 @@ export class ConflictError extends AppError {
 }
 
 export class TooManyRequestsError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'errors.tooManyRequests.detail', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
+  constructor(
+    readonly retryAfterSeconds: number,
+    key = 'errors.tooManyRequests.detail',
+  ) {
+    super(429, key, { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
   }
 }
 

@@ -45,6 +45,12 @@ type Rules = {
   /** `before` is the account now, `after` what the change would make of it. */
   'user.update': { before: AccountRef; after: AccountRef };
   'token.manage': { owner: string };
+  /**
+   * Issuing a password-reset link for an account: admins for anyone; coordinators for trainees of
+   * their institution, by the account or by the centres the trainee belongs to through an
+   * enrolment or an intake (`centres`). The link logs its holder in as the account.
+   */
+  'user.resetPassword': { account: AccountRef; centres: string[] };
   'institution.list': undefined;
   'institution.view': { id: string };
   'institution.manage': undefined;
@@ -103,6 +109,12 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     isAdmin(actor) ||
     (actor.role === 'coordinator' &&
       (change === undefined || (coordinatorManages(actor, change.before) && coordinatorManages(actor, change.after)))),
+  'user.resetPassword': (actor, target) =>
+    isAdmin(actor) ||
+    (actor.role === 'coordinator' &&
+      (target === undefined ||
+        (target.account.role === 'trainee' &&
+          [target.account.institution, ...target.centres].some((centre) => sameInstitution(actor, centre))))),
   'token.manage': (actor, token) => isAdmin(actor) || (token !== undefined && token.owner === actor.id),
   'institution.list': () => true,
   'institution.view': (actor, institution) =>
@@ -164,7 +176,15 @@ export function authorize<A extends Action>(
 }
 
 /** Collections whose lists are limited by `scope`. */
-export type Scoped = 'users' | 'institutions' | 'intakes' | 'counsellingSessions' | 'programs' | 'cohorts' | 'enrolments';
+export type Scoped =
+  | 'users'
+  | 'institutions'
+  | 'intakes'
+  | 'counsellingSessions'
+  | 'programs'
+  | 'cohorts'
+  | 'enrolments'
+  | 'passwordResets';
 
 /** A filter no document matches (`_id` is never null): for lists a role has no part of. */
 const nothing = { _id: null } as const;
@@ -190,6 +210,9 @@ export function scope(actor: Actor, collection: Scoped): Record<string, unknown>
     case 'enrolments':
     case 'counsellingSessions':
       return actor.role === 'coordinator' ? ownInstitution : nothing;
+    // A trainee's request for a password reset goes to every centre they belong to.
+    case 'passwordResets':
+      return actor.role === 'coordinator' && actor.institution !== null ? { institutions: actor.institution } : nothing;
     // Accounts and intakes belong to an institution.
     default:
       return ownInstitution;

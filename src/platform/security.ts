@@ -14,8 +14,10 @@ export function securityHeaders(secureCookie: boolean) {
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         mediaSrc: ["'self'"],
-        // Lessons may embed a YouTube (privacy-enhanced) or Vimeo video.
-        frameSrc: ['https://www.youtube-nocookie.com', 'https://player.vimeo.com'],
+        // Lessons may embed a YouTube (privacy-enhanced) or Vimeo video, and show an attached PDF
+        // in a frame ('self': the file routes answer a PDF with only `frame-ancestors 'self'`,
+        // every other file with a sandbox, so nothing framed runs as our origin).
+        frameSrc: ["'self'", 'https://www.youtube-nocookie.com', 'https://player.vimeo.com'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: secureCookie ? [] : null,

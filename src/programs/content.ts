@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
-import { NotFoundError, ValidationError } from '../platform/errors.js';
+import { type FieldIssue, NotFoundError, ValidationError } from '../platform/errors.js';
+import { markdownImageProblems } from '../platform/markdown.js';
 import type { Actor } from '../platform/permissions.js';
 import { Lesson, type LessonDoc, Module, type ModuleDoc } from './model.js';
 import { addToList, lessonsOf, modulesOf, moveInList, removeFromList } from './order.js';
@@ -76,9 +77,43 @@ function videoFields(input: LessonInput, current?: LessonDoc['video']): Video {
   return current ? { kind: current.kind, file: current.file ?? null, embedId: current.embedId ?? '' } : noVideo;
 }
 
+/**
+ * A lesson text may show only the lesson's own uploaded images: the security policy blocks
+ * images from other sites, and a reference to an image the lesson lacks shows nothing. Refused
+ * with the reason, so the author fixes it instead of trainees meeting a broken picture.
+ */
+function checkImages(body: string, images: readonly { file: unknown }[] = []): void {
+  const problems = markdownImageProblems(
+    body,
+    images.map((image) => String(image.file)),
+  );
+  if (problems.external.length) {
+    throw new ValidationError([
+      { field: 'body', key: 'programs.errors.externalImage', params: { urls: problems.external.join(', ') } },
+    ]);
+  }
+  if (problems.missing.length) {
+    throw new ValidationError([
+      { field: 'body', key: 'programs.errors.unknownImage', params: { refs: problems.missing.join(', ') } },
+    ]);
+  }
+}
+
+/** What is wrong with the images of a lesson's saved text, for the editor to show before the next save. */
+export function imageProblemsOf(lesson: Pick<LessonDoc, 'body' | 'images'>): FieldIssue | undefined {
+  try {
+    checkImages(lesson.body ?? '', lesson.images);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ValidationError) return error.fields[0];
+    throw error;
+  }
+}
+
 /** A new lesson goes last in its module; its place is kept in the module's order (order.ts). */
 export async function createLesson(actor: Actor | null, moduleId: string, input: LessonInput): Promise<string> {
   const module = await editableModule(actor, moduleId);
+  checkImages(input.body);
   const lesson = await Lesson.create({
     program: module.program,
     module: module._id,
@@ -94,6 +129,7 @@ export async function createLesson(actor: Actor | null, moduleId: string, input:
 
 export async function updateLesson(actor: Actor | null, lessonId: string, input: LessonInput): Promise<void> {
   const lesson = await editableLesson(actor, lessonId);
+  checkImages(input.body, lesson.images);
   await Lesson.updateOne(
     { _id: lesson._id },
     {
@@ -132,10 +168,24 @@ export async function attachToLesson(actor: Actor | null, lessonId: string, file
   await touchDraft(lesson.program);
 }
 
+/**
+ * Adds an uploaded image to a lesson, to be placed in its text. The file stays stored when the
+ * image is removed again: published versions that show it keep showing it.
+ */
+export async function attachImage(actor: Actor | null, lessonId: string, fileId: string, alt: string): Promise<void> {
+  const lesson = await editableLesson(actor, lessonId);
+  await Lesson.updateOne({ _id: lesson._id }, { $push: { images: { file: fileId, alt } } });
+  await touchDraft(lesson.program);
+}
+
 export async function detachFromLesson(actor: Actor | null, lessonId: string, fileId: string): Promise<void> {
   const lesson = await editableLesson(actor, lessonId);
+  const image = (lesson.images ?? []).find((candidate) => String(candidate.file) === fileId);
   if (String(lesson.video?.file) === fileId) {
     await Lesson.updateOne({ _id: lesson._id }, { $set: { video: noVideo } });
+  } else if (image) {
+    // The whole entry as stored: MongoDB matches it as a condition, FerretDB only as an equal value.
+    await Lesson.updateOne({ _id: lesson._id }, { $pull: { images: { file: image.file, alt: image.alt } } });
   } else {
     await Lesson.updateOne({ _id: lesson._id }, { $pull: { files: fileId } });
   }

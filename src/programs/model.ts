@@ -99,6 +99,13 @@ const lessonSchema = new mongoose.Schema(
       embedId: { type: String, default: '' },
     },
     files: [{ type: ObjectId, ref: 'StoredFile' }],
+    /** Pictures shown in the text (`![alt](gambar:<file>)`), each with the alt text required at upload. */
+    images: [
+      new mongoose.Schema(
+        { file: { type: ObjectId, ref: 'StoredFile', required: true }, alt: { type: String, required: true } },
+        { _id: false },
+      ),
+    ],
     estimatedMinutes: { type: Number, min: 0, default: 10 },
   },
   { timestamps: true },

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { StoredFile } from '../files/index.js';
 import { Institution } from '../institutions/model.js';
 import { type FieldIssue, NotFoundError, ValidationError } from '../platform/errors.js';
-import { renderMarkdown } from '../platform/markdown.js';
+import { type MarkdownImage, renderMarkdown } from '../platform/markdown.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { sha256Hex } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
@@ -16,6 +16,8 @@ import { storeVersion } from './versionStore.js';
 
 /** A file as a published lesson refers to it. */
 export type FileRef = { id: string; name: string; size: number; mimeType: string };
+/** An image of a lesson's text: its file with the stored copy's size in pixels and narrower copies' widths. */
+export type ImageRef = MarkdownImage;
 /** A lesson in a version's outline; its text is stored apart (PublishedLesson), read when opened. */
 export type SnapshotLesson = {
   id: string;
@@ -25,6 +27,8 @@ export type SnapshotLesson = {
   estimatedMinutes: number;
   video: { kind: string; embedId: string; file: FileRef | null };
   files: FileRef[];
+  /** Absent in versions published before lessons had images. */
+  images?: ImageRef[];
 };
 export type SnapshotModule = {
   id: string;
@@ -67,16 +71,29 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
       .sort({ name: 1 })
       .lean(),
   ]);
-  const fileIds = lessons.flatMap((lesson) => [...lesson.files, ...(lesson.video?.file ? [lesson.video.file] : [])]);
+  const fileIds = lessons.flatMap((lesson) => [
+    ...lesson.files,
+    ...(lesson.video?.file ? [lesson.video.file] : []),
+    ...(lesson.images ?? []).map((image) => image.file),
+  ]);
   const files = await StoredFile.find({ _id: { $in: fileIds } }).lean();
   const fileRef = (id: unknown): FileRef | null => {
     const file = files.find((candidate) => String(candidate._id) === String(id));
     return file ? { id: String(file._id), name: file.originalName, size: file.size, mimeType: file.mimeType } : null;
   };
+  const imagesOf = (lesson: (typeof lessons)[number]): ImageRef[] =>
+    (lesson.images ?? []).flatMap(({ file: id, alt }) => {
+      const image = files.find((candidate) => String(candidate._id) === String(id))?.image;
+      if (!image) return [];
+      return [{ id: String(id), alt, width: image.width, height: image.height, widths: image.variants.map((v) => v.width) }];
+    });
   const unitById = new Map(units.map((unit) => [String(unit._id), unit]));
   const orderedUnits = program.units.map((id) => unitById.get(String(id))).filter((unit) => unit !== undefined);
   const texts = new Map<string, LessonText>(
-    lessons.map((lesson) => [String(lesson._id), { body: lesson.body ?? '', html: renderMarkdown(lesson.body ?? '') }]),
+    lessons.map((lesson) => [
+      String(lesson._id),
+      { body: lesson.body ?? '', html: renderMarkdown(lesson.body ?? '', { images: imagesOf(lesson) }) },
+    ]),
   );
   const snapshot: Snapshot = {
     code: program.code,
@@ -111,6 +128,7 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
         estimatedMinutes: lesson.estimatedMinutes ?? 0,
         video: { kind: lesson.video?.kind ?? 'none', embedId: lesson.video?.embedId ?? '', file: fileRef(lesson.video?.file) },
         files: lesson.files.map(fileRef).filter((file) => file !== null),
+        images: imagesOf(lesson),
       })),
     })),
   };
@@ -120,6 +138,15 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
 /** The outline of a program's current draft. */
 export async function buildSnapshot(program: ProgramDoc): Promise<Snapshot> {
   return (await buildDraft(program)).snapshot;
+}
+
+/** The files a lesson of a snapshot serves: its downloads, its video and the images in its text. */
+export function lessonFileIds(lesson: SnapshotLesson): string[] {
+  return [
+    ...lesson.files.map((file) => file.id),
+    ...(lesson.video.file ? [lesson.video.file.id] : []),
+    ...(lesson.images ?? []).map((image) => image.id),
+  ];
 }
 
 /** Units the program covers that no module covers: a program cannot be published with any. */

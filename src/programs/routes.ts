@@ -7,11 +7,14 @@ import { enrollmentOf } from '../enrolment/service.js';
 import { listInstitutions, listSectors } from '../institutions/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
+import { imageMarkdown } from '../platform/markdown.js';
 import { can } from '../platform/permissions.js';
 import { parseInput } from '../platform/validation.js';
+import { pickUnits, visibleUnitsByCode } from '../units/service.js';
 import { activeInstructorsOf } from '../users/directory.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
 import {
+  attachImage,
   attachToLesson,
   createLesson,
   createModule,
@@ -19,6 +22,7 @@ import {
   deleteModule,
   detachFromLesson,
   editableLesson,
+  imageProblemsOf,
   moveLesson,
   moveModule,
   updateLesson,
@@ -31,12 +35,22 @@ import {
   draftLessonPreview,
   getVersion,
   type LessonInSnapshot,
+  lessonFileIds,
   listVersions,
   publishedLesson,
   publishProgram,
   type Snapshot,
 } from './publishing.js';
-import { catalogueQuery, lessonSchema, moduleSchema, moveSchema, programSchema } from './schemas.js';
+import {
+  asksForUnitSearch,
+  catalogueQuery,
+  lessonImageSchema,
+  lessonSchema,
+  moduleSchema,
+  moveSchema,
+  programSchema,
+  unitPickerForm,
+} from './schemas.js';
 import { createProgram, editableProgram, listEditablePrograms, loadDraft, updateProgram } from './service.js';
 
 const id = (req: Request, name = 'id') => String(req.params[name]);
@@ -49,6 +63,47 @@ async function programChoices(req: Request, institution: string | null) {
     activeInstructorsOf(institution),
   ]);
   return { sectors, institutions, instructors };
+}
+
+/** How many units a search of the unit picker shows (the rest: "narrow the search"). */
+const unitResultsShown = 20;
+
+/**
+ * The unit picker of the program form (views/partials/unitPicker.ejs): the chosen units in order,
+ * with their titles (from the posted form when it comes back, else `storedCodes`), and the results
+ * of a search asked for without JavaScript. A code that names no unit the actor may see stays in
+ * the list, ticked and marked, so the instructor sees which one the error is about.
+ */
+async function unitPickerLocals(req: Request, storedCodes: string[]) {
+  const posted = req.method === 'POST' ? unitPickerForm.safeParse(req.body ?? {}) : undefined;
+  const picker = posted?.success ? posted.data : { ...unitPickerForm.parse({}), units: storedCodes };
+  const codes = [...new Set(picker.units)];
+  const [known, results] = await Promise.all([
+    visibleUnitsByCode(req.actor!, codes),
+    posted?.success && asksForUnitSearch(picker)
+      ? pickUnits(req.actor!, { text: picker.unitQuery, sector: picker.unitSector, limit: unitResultsShown })
+      : null,
+  ]);
+  return {
+    unitPicker: {
+      chosen: codes.map((code) => ({ code, unit: known.get(code) ?? null })),
+      query: picker.unitQuery,
+      sector: picker.unitSector,
+      results: results && { ...results, items: results.items.map((unit) => ({ ...unit, chosen: codes.includes(unit.code) })) },
+    },
+  };
+}
+
+/**
+ * Shows the program form again with the unit search's results when that is what was asked
+ * ("Cari unit" without JavaScript): nothing is saved, and everything typed is kept.
+ */
+async function showUnitSearch(req: Request, res: Response, locals: (req: Request) => Promise<Record<string, unknown>>) {
+  if (!asksForUnitSearch(parseInput(unitPickerForm, req.body))) return false;
+  const given = (await locals(req)) as { values?: object };
+  const { _csrf: _token, ...typed } = req.body as Record<string, unknown>;
+  res.render('programs/form', { ...given, values: { ...given.values, ...typed }, errors: {} });
+  return true;
 }
 
 /** The program's units, for the module form's checkboxes. */
@@ -69,6 +124,7 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
     title: req.t('programs.new.title'),
     program: null,
     ...(await programChoices(req, req.actor!.institution)),
+    ...(await unitPickerLocals(req, [])),
   });
   web.get(
     '/programs/new',
@@ -79,6 +135,7 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
     })),
   );
   web.post('/programs', requirePermission('program.create'), form('programs/form', newLocals), async (req, res) => {
+    if (await showUnitSearch(req, res, newLocals)) return;
     const programId = await createProgram(req.actor!, parseInput(programSchema, req.body));
     res.redirect(303, `/programs/${programId}`);
   });
@@ -90,19 +147,18 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
   const editLocals = async (req: Request) => {
     const program = await editableProgram(req.actor!, id(req));
     const draft = await loadDraft(req.actor!, id(req));
+    const units = draft.units.map((unit) => unit.code);
     return {
       title: req.t('programs.edit.title'),
       program,
-      values: {
-        ...program,
-        units: draft.units.map((unit) => unit.code).join(' '),
-        instructors: program.instructors.map(String),
-      },
+      values: { ...program, units, instructors: program.instructors.map(String) },
       ...(await programChoices(req, String(program.institution))),
+      ...(await unitPickerLocals(req, units)),
     };
   };
   web.get('/programs/:id/edit', requireLogin, showForm('programs/form', editLocals));
   web.post('/programs/:id', requireLogin, form('programs/form', editLocals), async (req, res) => {
+    if (await showUnitSearch(req, res, editLocals)) return;
     await updateProgram(req.actor!, id(req), parseInput(programSchema, req.body));
     res.redirect(303, `/programs/${id(req)}?saved=program`);
   });
@@ -179,6 +235,7 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
     const lesson = await editableLesson(req.actor!, id(req));
     const snapshot = await buildSnapshot(await editableProgram(req.actor!, String(lesson.program)));
     const published = snapshot.modules.flatMap((module) => module.lessons).find((candidate) => candidate.id === id(req));
+    const imageIssue = imageProblemsOf(lesson);
     return {
       title: lesson.title,
       lesson,
@@ -186,6 +243,11 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
       values: { ...lesson, videoLink: '' },
       video: published?.video,
       files: published?.files ?? [],
+      // Each image with the Markdown that shows it: the Insert button's text, and what to copy without JavaScript.
+      images: (published?.images ?? []).map((image) => ({ ...image, markdown: imageMarkdown(image) })),
+      imageMaxMb: files.maxMb.image,
+      // A saved text showing images readers would not see (from before this check): said at once, not at the next save.
+      ...(imageIssue ? { errors: { body: req.t(imageIssue.key, imageIssue.params) } } : {}),
       saved: req.query.saved,
     };
   };
@@ -227,6 +289,24 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
       res.redirect(303, `/lessons/${id(req)}/edit?saved=file`);
     },
   );
+  web.post(
+    '/lessons/:id/images',
+    requireLogin,
+    editableLessonFirst,
+    form('programs/lessonForm', editLessonLocals),
+    // The alt text is checked before the image is kept: without it nothing is stored.
+    files.acceptUpload({
+      field: 'image',
+      kinds: ['image'],
+      webImage: true,
+      checkFields: (req) => parseInput(lessonImageSchema, req.body ?? {}),
+    }),
+    async (req, res) => {
+      const { alt } = parseInput(lessonImageSchema, req.body);
+      await attachImage(req.actor!, id(req), req.storedFile!.id, alt);
+      res.redirect(303, `/lessons/${id(req)}/edit?saved=image#lesson-images`);
+    },
+  );
   web.post('/lessons/:id/files/:fileId/remove', requireLogin, async (req, res) => {
     await detachFromLesson(req.actor!, id(req), id(req, 'fileId'));
     res.redirect(303, `/lessons/${id(req)}/edit?saved=file`);
@@ -254,12 +334,9 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
   /** A lesson's file is served only to who may see that lesson, and only if the lesson has it. */
   const sendLessonFile = async (req: Request, res: Response, snapshot: Snapshot) => {
     const fileId = id(req, 'fileId');
-    const lessonFiles = snapshot.modules.flatMap((module) =>
-      module.lessons.flatMap((lesson) => [...lesson.files, ...(lesson.video.file ? [lesson.video.file] : [])]),
-    );
-    if (!lessonFiles.some((file) => file.id === fileId)) throw new NotFoundError();
-    const file = await files.findStoredFile(fileId);
-    await files.sendStoredFile(req, res, file, { disposition: req.query.download ? 'attachment' : 'inline' });
+    const lessonFiles = snapshot.modules.flatMap((module) => module.lessons.flatMap(lessonFileIds));
+    if (!lessonFiles.includes(fileId)) throw new NotFoundError();
+    await files.sendRequestedFile(req, res, await files.findStoredFile(fileId));
   };
   web.get('/programs/:id/v/:version/files/:fileId', requireLogin, async (req, res) => {
     const version = Number(req.params.version);

@@ -5,9 +5,19 @@ const idList = z.preprocess(
   (value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]),
   z.array(objectIdField).max(200),
 );
-/** Unit codes: a list (JSON, checkboxes) or one text with codes separated by spaces, commas or semicolons. */
+/**
+ * Unit codes: a list (JSON, checkboxes) or one text with codes separated by spaces, commas or
+ * semicolons, or both at once: the program form sends its ticked units and the pasted list under
+ * one name, and an empty hidden entry so that "none ticked" reaches the server as such. Each
+ * entry is split and empty ones dropped.
+ */
 const codeList = z.preprocess(
-  (value) => (typeof value === 'string' ? value.split(/[\s,;]+/).filter(Boolean) : value === undefined ? [] : value),
+  (value) => {
+    if (value === undefined) return [];
+    const entries = Array.isArray(value) ? value : [value];
+    if (!entries.every((entry) => typeof entry === 'string')) return value;
+    return entries.flatMap((entry) => entry.split(/[\s,;]+/)).filter(Boolean);
+  },
   z.array(z.string().trim().toUpperCase().max(40)).max(200),
 );
 
@@ -52,6 +62,28 @@ export const moduleSchema = z.object({
 });
 export type ModuleInput = z.output<typeof moduleSchema>;
 
+/**
+ * The unit picker's part of the program form (views/partials/unitPicker.ejs): the units chosen so
+ * far, and the search the instructor asked for without JavaScript ("Cari unit"). `intent` is the
+ * button that sent the form: `searchUnits`, `save`, or `enter` (the form's default button, which
+ * Enter in a text field presses): Enter searches when the search box holds a query other than
+ * the one whose results are shown (`unitQueryShown`), and saves otherwise.
+ */
+export const unitPickerForm = z.object({
+  units: codeList.default([]),
+  unitQuery: z.string().trim().max(200).default(''),
+  unitQueryShown: z.string().trim().max(200).default(''),
+  unitSector: z.string().trim().max(40).default(''),
+  intent: z.enum(['save', 'searchUnits', 'enter']).catch('save'),
+});
+export type UnitPickerForm = z.output<typeof unitPickerForm>;
+
+/** Whether a posted program form asks for a unit search rather than a save. */
+export function asksForUnitSearch(form: UnitPickerForm): boolean {
+  if (form.intent === 'searchUnits') return true;
+  return form.intent === 'enter' && form.unitQuery !== '' && form.unitQuery !== form.unitQueryShown;
+}
+
 /** A YouTube or Vimeo link, reduced to the video's id; anything else is refused. */
 export function parseVideoLink(link: string): { kind: 'youtube' | 'vimeo'; embedId: string } | undefined {
   let url: URL;
@@ -87,6 +119,16 @@ export const lessonSchema = z.object({
     .refine((link) => link === '' || link === '-' || parseVideoLink(link) !== undefined, 'validation.videoLink'),
 });
 export type LessonInput = z.output<typeof lessonSchema>;
+
+/** The fields beside an uploaded lesson image: its alt text, which readers without the picture get. */
+export const lessonImageSchema = z.object({
+  alt: z
+    .string()
+    .default('')
+    .transform((alt) => alt.replace(/\s+/g, ' ').trim())
+    .refine((alt) => alt.length > 0, 'programs.errors.altRequired')
+    .refine((alt) => alt.length <= 300, 'programs.errors.altTooLong'),
+});
 
 export const moveSchema = z.object({ direction: z.enum(['up', 'down']) });
 

@@ -13,9 +13,16 @@ import { csvHeaderLine, unitCsvLines, unitJson } from './export.js';
 import { parseUnitForm, unitToForm } from './form.js';
 import { startUnitImport } from './import.js';
 import { unitInput, unitSearchQuery, unitSummary, unitView } from './schemas.js';
-import { approveUnit, exportUnits, getUnit, saveUnits, searchUnits } from './service.js';
+import { approveUnit, exportUnits, getUnit, pickUnits, saveUnits, searchUnits } from './service.js';
 
 const outcome = z.enum(['created', 'updated', 'unchanged']);
+
+/** The unit picker's search (GET /api/v1/units/search): a few results as the instructor types. */
+const unitPickerQuery = z.object({
+  q: z.string().trim().max(200).default(''),
+  sector: z.string().trim().max(40).default(''),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
 
 /** The import's progress, for the page and the API; only its starter and approvers may read it. */
 async function importJobFor(req: Request) {
@@ -130,6 +137,19 @@ export function registerUnitRoutes({ web, api, log, highlights }: FeatureContext
       response: pageOf(unitSummary),
     },
     async ({ actor, query }) => searchUnits(actor, query),
+  );
+  // Declared before /units/{code}, which would otherwise take "search" for a code.
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/units/search',
+      summary: 'Units for a picker: one box for a code prefix ("J.620100") or words ("basis data"), a sector, a short list',
+      tag: 'Competency units',
+      access: 'user',
+      query: unitPickerQuery,
+      response: z.object({ items: z.array(unitSummary), hasMore: z.boolean() }),
+    },
+    async ({ actor, query }) => pickUnits(actor, { text: query.q, sector: query.sector, limit: query.limit }),
   );
   api.endpoint(
     {

@@ -212,3 +212,25 @@ function* matching(listing: Listing, match: UnitMatch): Generator<IndexedUnit> {
     yield unit;
   }
 }
+
+/**
+ * One search box for a code or words, as the unit picker has: a text without spaces that starts
+ * like a code ("J.620100", "tik.pr02", "J.") is a code prefix; anything else is words, the last
+ * one a prefix ("basis dat"). A bare "620100" stays words: every part of a code is one of its words.
+ */
+export function splitUnitQuery(text: string): { code: string; q: string } {
+  const trimmed = text.trim();
+  if (/^[A-Za-z]{1,5}\.[A-Za-z0-9.]*$/.test(trimmed)) return { code: trimmed.toUpperCase(), q: '' };
+  return { code: '', q: trimmed };
+}
+
+/** The indexed units with these codes (from memory: no query per unit), by code; unknown codes are absent. */
+export async function unitsByCode(codes: Iterable<string>): Promise<Map<string, UnitSummary>> {
+  const entries = await unitIndex.all();
+  const found = new Map<string, UnitSummary>();
+  for (const code of codes) {
+    const unit = entries.get(code);
+    if (unit) found.set(code, { code: unit.code, title: { ...unit.title }, sector: unit.sector, status: unit.status });
+  }
+  return found;
+}

@@ -4,7 +4,15 @@ import { type Actor, authorize, can } from '../platform/permissions.js';
 import { searchWords } from '../platform/text.js';
 import { CompetencyUnit, type UnitDoc } from './model.js';
 import type { UnitInput, UnitSearchQuery, UnitView } from './schemas.js';
-import { findUnits, type UnitMatch, type UnitSummary, writeUnits, writeUnitsInSlices } from './search.js';
+import {
+  findUnits,
+  splitUnitQuery,
+  type UnitMatch,
+  type UnitSummary,
+  unitsByCode,
+  writeUnits,
+  writeUnitsInSlices,
+} from './search.js';
 
 export type { UnitSummary } from './search.js';
 
@@ -58,6 +66,33 @@ export async function searchUnits(actor: Actor | null, query: UnitSearchQuery): 
   authorize(actor, 'unit.browse');
   const match = unitMatch(actor, query);
   return paginate(query.page, unitsPerPage, (skip, limit) => findUnits(match, skip, limit));
+}
+
+/**
+ * The unit picker's search (program form): one box for a code prefix or words (splitUnitQuery),
+ * a sector, the first `limit` matches in code order, and whether more follow.
+ */
+export async function pickUnits(
+  actor: Actor | null,
+  query: { text: string; sector: string; limit: number },
+): Promise<{ items: UnitSummary[]; hasMore: boolean }> {
+  authorize(actor, 'unit.browse');
+  const parts = splitUnitQuery(query.text);
+  // Typed text with nothing to match ("(.*", one letter) finds nothing rather than every unit.
+  if (parts.q && !searchWords(parts.q).length) return { items: [], hasMore: false };
+  const match = unitMatch(actor, { ...parts, sector: query.sector, status: '' });
+  const found = await findUnits(match, 0, query.limit + 1);
+  return { items: found.slice(0, query.limit), hasMore: found.length > query.limit };
+}
+
+/** The units with these codes that the actor may see (non-staff: approved ones), by code. */
+export async function visibleUnitsByCode(actor: Actor | null, codes: string[]): Promise<Map<string, UnitSummary>> {
+  authorize(actor, 'unit.browse');
+  const found = await unitsByCode(codes);
+  if (!can(actor, 'unit.viewProposed')) {
+    for (const [code, unit] of found) if (unit.status !== 'approved') found.delete(code);
+  }
+  return found;
 }
 
 export async function getUnit(actor: Actor | null, code: string): Promise<UnitView & { proposedBy: string | null }> {

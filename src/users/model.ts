@@ -30,6 +30,8 @@ const userSchema = new mongoose.Schema(
   { timestamps: true },
 );
 userSchema.index({ institution: 1, role: 1, name: 1 });
+// A trainee who forgot their password may name the account by phone (auth/passwordResetRequests.ts).
+userSchema.index({ phone: 1 });
 
 export type UserDoc = InferSchemaType<typeof userSchema> & { _id: mongoose.Types.ObjectId };
 export const User = mongoose.model('User', userSchema);

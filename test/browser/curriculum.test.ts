@@ -167,7 +167,9 @@ describe('browser journey: an instructor builds a program from imported units an
     await page.getByLabel(text('programs.fields.level'), { exact: true }).selectOption(String(program.level));
     await page.getByLabel(text('programs.fields.description'), { exact: true }).fill(program.description);
     await page.getByLabel(text('fields.sectors'), { exact: true }).selectOption({ label: 'Sektor ict' });
-    await page.getByLabel(text('programs.fields.units'), { exact: true }).fill(units.map((unit) => unit.code).join(' '));
+    // Codes pasted as a list (the unit picker's own journey is test/browser/unitPicker.test.ts).
+    await page.getByText(text('programs.unitPicker.paste'), { exact: true }).click();
+    await page.getByLabel(text('programs.unitPicker.pasteLabel'), { exact: true }).fill(units.map((unit) => unit.code).join(' '));
     // The instructor creating the program is offered as its instructor, already ticked.
     expect(await page.getByRole('checkbox', { name: instructorName }).isChecked()).to.equal(true);
     await page.getByRole('button', { name: text('actions.save'), exact: true }).click();
@@ -375,11 +377,11 @@ describe('browser journey: an instructor builds a program from imported units an
     // from running, so whether it ran tells nothing: the DOM does.)
     expect(await body.locator('script').count()).to.equal(0);
     expect(await textOf(body)).not.to.contain('lessonScriptRan');
-    expect(await page.locator('article.lesson iframe').getAttribute('src')).to.equal(
+    expect(await page.locator('article.lesson .video iframe').getAttribute('src')).to.equal(
       `https://www.youtube-nocookie.com/embed/${lesson.videoId}`,
     );
 
-    const download = page.getByRole('link', { name: pdfName });
+    const download = page.getByRole('link', { name: pdfName, exact: true });
     const href = await download.getAttribute('href');
     expect(href).to.match(new RegExp(`^/programs/${programId}/v/1/files/[0-9a-f]{24}\\?download=1$`));
     // The page's request context carries the browser's session cookie, as a click would.
@@ -388,7 +390,11 @@ describe('browser journey: an instructor builds a program from imported units an
     expect(response.headers()['content-type']).to.equal('application/pdf');
     expect(response.headers()['content-disposition']).to.match(/^attachment; filename="?lembar-kerja\.pdf"?$/);
     expect(Buffer.compare(await response.body(), pdf)).to.equal(0);
-    expect(await textOf(page.locator('ul.files li'))).to.equal(`${pdfName} (1 KB)`);
+    expect(await textOf(page.locator('ul.files li small'))).to.equal('(1 KB)');
+    // A PDF also opens in the browser's own viewer; a phone gets that link, not an in-page viewer.
+    const view = page.locator('ul.files li').getByRole('link', { name: /^Lihat\s*:\s*lembar-kerja\.pdf$/ });
+    expect(await view.getAttribute('href')).to.equal(href!.replace('?download=1', '?view=1'));
+    expect(await page.locator('ul.files .pdf-embed').isVisible()).to.equal(false);
 
     // Nothing wider than the phone: no sideways scrolling.
     expect(await page.locator('html').evaluate((html) => html.scrollWidth)).to.be.at.most(360);

@@ -50,6 +50,7 @@ describe('the OpenAPI document declares what the API answers', () => {
     const reader: Record<string, keyof typeof tokens> = {
       '/intake': 'trainee',
       '/learning': 'trainee',
+      '/cohorts/{id}/outline': 'trainee',
       '/counselling/queue': 'coordinator',
       '/cohorts/{id}/enrolment-imports/{jobId}': 'coordinator',
     };

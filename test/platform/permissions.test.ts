@@ -918,6 +918,87 @@ function literalCovered(route: string, covered: Set<string>): boolean {
   return [...covered].some((row) => matcher.test(row));
 }
 
+webRows.push(
+  // --- issue 9: course outline (the cohort's trainee, as for its lessons) ---
+  { method: 'get', path: (f) => `/learn/${f.cohort}`, expected: traineePage },
+);
+apiRows.push({ method: 'get', path: (f) => `/api/v1/cohorts/${f.cohort}/outline`, expected: api({ trainee: 200 }) });
+
+apiRows.push(
+  // --- issue 9: unit picker (any logged-in user may search units, as GET /api/v1/units) ---
+  { method: 'get', path: () => '/api/v1/units/search', expected: everyone(200, 401) },
+);
+
+webRows.push(
+  // --- issue 9: forgotten password ---
+  { method: 'get', path: () => '/password/forgot', expected: everyone(200) },
+  {
+    method: 'post',
+    path: () => '/password/forgot',
+    // An address of its own per try: one address may ask only a few times (passwordResetRequests.ts).
+    body: () => ({ contact: `lupa-${unique()}@contoh.test` }),
+    expected: everyone(303),
+  },
+  { method: 'get', path: () => '/password/reset/not-a-valid-link', expected: everyone(404) },
+  {
+    method: 'post',
+    path: () => '/password/reset/not-a-valid-link',
+    body: () => ({ password: 'sandi-baru-123', passwordConfirm: 'sandi-baru-123' }),
+    expected: everyone(404),
+  },
+  {
+    method: 'get',
+    path: () => '/password-resets',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/users/${f.traineeA}/password-reset-link`,
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, admin: 200 },
+  },
+);
+apiRows.push({
+  method: 'post',
+  path: (f) => `/api/v1/users/${f.traineeA}/password-reset-link`,
+  expected: api({ coordinatorA: 201, admin: 201 }),
+});
+
+webRows.push(
+  // --- issue 9: safe actions (confirmation pages and undo). The matrix's own trainee stays
+  // enrolled throughout: its confirmation pages open for whoever may decide, and for the trainee
+  // their own withdrawal; refusing it is not possible from that state (409), nor undoing a
+  // decision never made (409), but only the cohort's managers get that far. ---
+  { method: 'get', path: (f) => `/enrolments/${f.cohort}:${f.applicant}/complete`, expected: cohortManagers(200) },
+  { method: 'get', path: (f) => `/enrolments/${f.cohort}:${f.applicant}/reject`, expected: cohortManagers(409) },
+  {
+    method: 'get',
+    path: (f) => `/enrolments/${f.cohort}:${f.applicant}/withdraw`,
+    expected: { ...cohortManagers(200), trainee: 200 },
+  },
+  {
+    method: 'post',
+    path: (f) => `/enrolments/${f.cohort}:${f.applicant}/undo`,
+    body: () => ({ change: randomUUID() }),
+    expected: cohortManagers(409),
+  },
+);
+
+webRows.push(
+  // --- issue 9: images in lessons (the lesson's editors, as for its files; the alt text is required) ---
+  {
+    method: 'post',
+    path: (f) => `/lessons/${f.lesson}/images`,
+    send: async ({ agent, path }: SendContext) =>
+      agent
+        .post(path)
+        .set('x-csrf-token', await csrfTokenOf(agent))
+        .set('Accept-Language', 'id')
+        .field('alt', 'Titik merah')
+        .attach('image', samples.png(), 'titik.png'),
+    expected: programEditorsDo(303),
+  },
+);
+
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);
   let app: ReturnType<typeof buildTestApp>;
