@@ -1,9 +1,9 @@
 import type { Language } from '../platform/i18n.js';
-import { User, type UserDoc } from '../users/model.js';
-import { newSessionEpoch, toUserView } from '../users/service.js';
-import { hashPassword, isPasswordUnset } from './passwords.js';
+import type { UserDoc } from '../users/model.js';
+import { toUserView } from '../users/service.js';
+import { isPasswordUnset } from './passwords.js';
 import type { SignedIn } from './service.js';
-import { decodeLink, linkSignatureMatches, signLink } from './signedLink.js';
+import { findLinkAccount, linkSignatureMatches, setPasswordOnce, signLink } from './signedLink.js';
 
 /**
  * First-login links for accounts made for someone else (bulk enrolment): the link lets its holder
@@ -34,10 +34,9 @@ export type FirstLoginCheck =
 
 /** What a first-login link is worth now. */
 export async function checkFirstLoginToken(secret: string, token: string, now = Date.now()): Promise<FirstLoginCheck> {
-  const decoded = decodeLink(token);
-  if (!decoded) return { state: 'invalid' };
-  const user = await User.findById(decoded.userId).select('+passwordHash').lean<UserDoc>();
-  if (!user?.active) return { state: 'invalid' };
+  const found = await findLinkAccount(token);
+  if (!found) return { state: 'invalid' };
+  const { link: decoded, user } = found;
   const language = user.language as Language;
   if (!linkSignatureMatches(secret, 'first-login', decoded, [user.passwordHash])) {
     // Signed over an earlier hash: most likely the link was used (or the password set otherwise).
@@ -50,9 +49,7 @@ export async function checkFirstLoginToken(secret: string, token: string, now = 
 
 /**
  * Sets the first password of the account the link is for and returns the account with its new
- * session epoch, or the reason the link does not work. Only replaces the hash the link was signed
- * over, so a link works once. Like every password change it gives the account a new session epoch
- * (users/model.ts): no session or API token made before the password was set outlives it.
+ * session epoch, or the reason the link does not work; works once (setPasswordOnce).
  */
 export async function setFirstPassword(
   secret: string,
@@ -62,12 +59,7 @@ export async function setFirstPassword(
 ): Promise<({ state: 'done' } & SignedIn) | Exclude<FirstLoginCheck, { state: 'valid' }>> {
   const check = await checkFirstLoginToken(secret, token, now);
   if (check.state !== 'valid') return check;
-  const passwordHash = await hashPassword(password);
-  const epoch = newSessionEpoch();
-  const { modifiedCount } = await User.updateOne(
-    { _id: check.user._id, passwordHash: check.user.passwordHash },
-    { $set: { passwordHash, sessionEpoch: epoch, lastLoginAt: new Date(now) } },
-  );
-  if (!modifiedCount) return { state: 'used', language: check.user.language as Language };
+  const epoch = await setPasswordOnce(check.user, password, now);
+  if (!epoch) return { state: 'used', language: check.user.language as Language };
   return { state: 'done', user: toUserView(check.user), epoch };
 }

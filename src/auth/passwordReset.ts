@@ -6,11 +6,10 @@ import { type Language, translator } from '../platform/i18n.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { revokeTokensBefore } from '../tokens/service.js';
 import { User, type UserDoc } from '../users/model.js';
-import { newSessionEpoch, sessionEpochOf, toUserView } from '../users/service.js';
+import { sessionEpochOf, toUserView } from '../users/service.js';
 import { PasswordReset } from './passwordResetModel.js';
-import { hashPassword } from './passwords.js';
 import type { SignedIn } from './service.js';
-import { decodeLink, linkSignatureMatches, signLink } from './signedLink.js';
+import { findLinkAccount, linkSignatureMatches, setPasswordOnce, signLink } from './signedLink.js';
 
 /**
  * Password-reset links. There is no email service, so staff issue the link and hand it over (to
@@ -118,10 +117,9 @@ export type ResetLinkCheck =
 
 /** What a reset link is worth now. */
 export async function checkResetToken(secret: string, token: string, now = Date.now()): Promise<ResetLinkCheck> {
-  const decoded = decodeLink(token);
-  if (!decoded) return { state: 'invalid' };
-  const user = await User.findById(decoded.userId).select('+passwordHash').lean<UserDoc>();
-  if (!user?.active) return { state: 'invalid' };
+  const found = await findLinkAccount(token);
+  if (!found) return { state: 'invalid' };
+  const { link: decoded, user } = found;
   const language = user.language as Language;
   const record = await PasswordReset.findById(user._id, { linkExpiry: 1, usedLinkExpiry: 1 }).lean();
   if (!linkSignatureMatches(secret, 'password-reset', decoded, bindingsOf(user))) {
@@ -133,26 +131,25 @@ export async function checkResetToken(secret: string, token: string, now = Date.
   return { state: 'valid', user, expiry: decoded.expiry, expiresAt: new Date(decoded.expiry * 1000) };
 }
 
+/** A password set with a reset link: the account, its new session epoch and how many API tokens ended. */
+export type PasswordResetDone = { state: 'done'; tokensRevoked: number } & SignedIn;
+
 /**
  * Sets the account's password with a reset link and gives it a new session epoch, which ends every
- * other session and every API token (users/model.ts); the caller logs the browser in with it. Only
- * replaces the hash the link was signed over, so of two tabs sending the form one wins.
+ * other session and every API token (users/model.ts); the caller logs the browser in with it. Works
+ * once (setPasswordOnce): of two tabs sending the form one wins.
  */
 export async function resetPasswordWithLink(
   secret: string,
   token: string,
   password: string,
   now = Date.now(),
-): Promise<({ state: 'done'; tokensRevoked: number } & SignedIn) | Exclude<ResetLinkCheck, { state: 'valid' }>> {
+): Promise<PasswordResetDone | Exclude<ResetLinkCheck, { state: 'valid' }>> {
   const check = await checkResetToken(secret, token, now);
   if (check.state !== 'valid') return check;
   const { user } = check;
-  const epoch = newSessionEpoch();
-  const { modifiedCount } = await User.updateOne(
-    { _id: user._id, passwordHash: user.passwordHash },
-    { $set: { passwordHash: await hashPassword(password), sessionEpoch: epoch, lastLoginAt: new Date(now) } },
-  );
-  if (!modifiedCount) return { state: 'used', language: user.language as Language };
+  const epoch = await setPasswordOnce(user, password, now);
+  if (!epoch) return { state: 'used', language: user.language as Language };
   // The trainee is back in: a request still open is answered.
   await PasswordReset.updateOne(
     { _id: user._id },

@@ -2,45 +2,25 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { form, showForm } from '../platform/http/forms.js';
-import { type Language, languageCookie, translator } from '../platform/i18n.js';
 import { leaveNotice } from '../platform/session.js';
 import { parseInput } from '../platform/validation.js';
-import { passwordField } from '../users/schemas.js';
 import { requirePermission } from './passport.js';
+import { passwordLinkRoutes } from './passwordLinkRoutes.js';
 import {
   checkResetToken,
   issueResetLink,
+  type PasswordResetDone,
   type ResetLinkCheck,
   resetLinkValidityMs,
   resetPasswordWithLink,
 } from './passwordReset.js';
 import { forgotSchema, openResetRequests, requestPasswordReset } from './passwordResetRequests.js';
-import { logIn } from './routes.js';
-
-const newPasswordSchema = z
-  .object({ password: passwordField, passwordConfirm: z.string() })
-  .refine((input) => input.password === input.passwordConfirm, {
-    message: 'validation.passwordMismatch',
-    path: ['passwordConfirm'],
-  });
 
 const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 const validityHours = resetLinkValidityMs / (60 * 60 * 1000);
 
 /** Where the issue form was sent from, for the way back: the requests list or the account page. */
 const issueForm = z.object({ from: z.enum(['requests', 'account']).default('account') });
-
-/** The reset page speaks the account's language unless the visitor chose one or is logged in. */
-function speakLanguageOf(req: Request, res: Response, language: Language | undefined): void {
-  if (!language || req.actor || req.cookies?.[languageCookie]) return;
-  req.language = language;
-  req.t = translator(language);
-  res.locals.lang = language;
-  res.locals.t = req.t;
-  res.setHeader('Content-Language', language);
-}
-
-const languageOf = (check: ResetLinkCheck) => (check.state === 'valid' ? (check.user.language as Language) : check.language);
 
 /** Why the link does not work and how to get a new one: 404 for a bad link, 410 for a spent one. */
 function showUnavailable(req: Request, res: Response, state: Exclude<ResetLinkCheck['state'], 'valid'>): void {
@@ -104,34 +84,20 @@ export function registerPasswordResetRoutes({ web, api, sessionSecret, secureCoo
   );
 
   // --- using the link ----------------------------------------------------------------------------
-  const token = (req: Request) => String(req.params.token);
-  const resetLocals = async (req: Request, res: Response) => {
-    const check = await checkResetToken(sessionSecret, token(req));
-    speakLanguageOf(req, res, languageOf(check));
-    return {
-      title: req.t('passwordReset.reset.title'),
-      account: check.state === 'valid' ? { name: check.user.name, email: check.user.email } : null,
-      expiresAt: check.state === 'valid' ? check.expiresAt : null,
-      action: `/password/reset/${token(req)}`,
-    };
-  };
-  web.get('/password/reset/:token', async (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    const check = await checkResetToken(sessionSecret, token(req));
-    speakLanguageOf(req, res, languageOf(check));
-    if (check.state !== 'valid') return showUnavailable(req, res, check.state);
-    res.render('auth/reset', { ...(await resetLocals(req, res)), values: {}, errors: {} });
-  });
-  web.post('/password/reset/:token', form('auth/reset', resetLocals), async (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    const check = await checkResetToken(sessionSecret, token(req));
-    speakLanguageOf(req, res, languageOf(check));
-    if (check.state !== 'valid') return showUnavailable(req, res, check.state);
-    const { password } = parseInput(newPasswordSchema, req.body);
-    const result = await resetPasswordWithLink(sessionSecret, token(req), password);
-    if (result.state !== 'done') return showUnavailable(req, res, result.state);
-    await logIn(req, res, result, sessionSecret, secureCookie);
-    leaveNotice(req, { key: 'account.passwordChanged', count: result.tokensRevoked });
-    res.redirect(303, '/profile');
-  });
+  passwordLinkRoutes(
+    web,
+    { sessionSecret, secureCookie },
+    {
+      path: '/password/reset',
+      view: 'auth/reset',
+      titleKey: 'passwordReset.reset.title',
+      check: checkResetToken,
+      setPassword: resetPasswordWithLink,
+      showUnavailable,
+      done: async (req, result: PasswordResetDone) => {
+        await leaveNotice(req, { key: 'account.passwordChanged', count: result.tokensRevoked });
+        return '/profile';
+      },
+    },
+  );
 }

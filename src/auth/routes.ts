@@ -91,7 +91,7 @@ export function registerAuthRoutes({ web, api, sessionSecret, secureCookie }: Fe
   web.post('/logout/everywhere', requireLogin, async (req, res) => {
     const { tokensRevoked } = await logOutEverywhere(req.actor!);
     await logOut(req);
-    leaveNotice(req, { key: 'account.loggedOutEverywhere', count: tokensRevoked });
+    await leaveNotice(req, { key: 'account.loggedOutEverywhere', count: tokensRevoked });
     res.redirect(303, '/login');
   });
   api.endpoint(

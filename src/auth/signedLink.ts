@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import mongoose from 'mongoose';
+import { User, type UserDoc } from '../users/model.js';
+import { newSessionEpoch } from '../users/service.js';
+import { hashPassword } from './passwords.js';
 
 /**
  * Signed one-account links (first login, password reset). Nothing secret is stored: the token is
@@ -52,4 +55,32 @@ export function decodeLink(token: string): DecodedLink | null {
 /** Whether the token was signed for this purpose over the subject's current bindings. */
 export function linkSignatureMatches(secret: string, purpose: LinkPurpose, link: DecodedLink, bindings: string[]): boolean {
   return timingSafeEqual(mac(secret, purpose, link.userId, link.expiry, bindings), link.given);
+}
+
+/** The token's parts and the active account it names (with its password hash), or null. */
+export async function findLinkAccount(token: string): Promise<{ link: DecodedLink; user: UserDoc } | null> {
+  const link = decodeLink(token);
+  if (!link) return null;
+  const user = await User.findById(link.userId).select('+passwordHash').lean<UserDoc>();
+  return user?.active ? { link, user } : null;
+}
+
+/**
+ * Sets the password of the account a link was checked for and gives it a new session epoch, so
+ * no session or API token made before outlives it (users/model.ts). Only replaces the hash the
+ * link was signed over, so a link works once: of two tabs sending the form one wins, and the
+ * other gets null.
+ */
+export async function setPasswordOnce(
+  user: Pick<UserDoc, '_id' | 'passwordHash'>,
+  password: string,
+  now: number,
+): Promise<string | null> {
+  const passwordHash = await hashPassword(password);
+  const epoch = newSessionEpoch();
+  const { modifiedCount } = await User.updateOne(
+    { _id: user._id, passwordHash: user.passwordHash },
+    { $set: { passwordHash, sessionEpoch: epoch, lastLoginAt: new Date(now) } },
+  );
+  return modifiedCount ? epoch : null;
 }

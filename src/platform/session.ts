@@ -113,8 +113,14 @@ export async function deleteExpiredSessions(connection: mongoose.Connection, now
  */
 export type Notice = { key: string; count?: number };
 
-export function leaveNotice(req: Request, notice: Notice): void {
+/**
+ * Saved before the caller redirects. Left to express-session, the save runs while the redirect's
+ * headers are already on their way (it writes the top of the response first), and a browser that
+ * follows at once can read the session before the notice is in it.
+ */
+export function leaveNotice(req: Request, notice: Notice): Promise<void> {
   req.session.notice = notice;
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }
 
 /** The notice left for this page, now removed from the session; null when there is none. */

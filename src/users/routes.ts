@@ -61,7 +61,7 @@ export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: Fe
   web.post('/profile/password', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     const { epoch, tokensRevoked } = await changeOwnPassword(req.actor!, parseInput(changePasswordSchema, req.body));
     await logIn(req, res, { user: req.user!, epoch }, sessionSecret, secureCookie);
-    leaveNotice(req, { key: 'account.passwordChanged', count: tokensRevoked });
+    await leaveNotice(req, { key: 'account.passwordChanged', count: tokensRevoked });
     res.redirect(303, '/profile');
   });
 

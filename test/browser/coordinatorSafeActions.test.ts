@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { completeLesson } from '../../src/learning/service.js';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, useBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -29,14 +29,7 @@ async function headerOnOneLine(page: Page): Promise<boolean> {
 describe('browser: a coordinator’s consequential actions ask first and can be undone; the menu fits a phone', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
-
-  before(async () => {
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    await session?.close();
-  });
+  const session = useBrowserSession();
 
   for (const viewport of viewports) {
     it(`marks a trainee completed only after a warning, and undoes it (${viewport.width} px)`, async () => {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { type Language, translator } from '../../src/platform/i18n.js';
 import { samples } from '../files/samples.js';
-import { type BrowserSession, startBrowserSession } from '../support/browser.js';
+import { useBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
 import { unitRows, unitsCsv } from '../units/fixtures.js';
@@ -57,7 +57,6 @@ describe('browser journey: an instructor builds a program from imported units an
   // One journey, step by step: each step starts where the previous one left the browser.
   this.timeout(90_000);
 
-  let session: BrowserSession | undefined;
   let context: BrowserContext;
   let page: Page;
   let folder: string; // files the "user" picks in the file dialogs
@@ -67,10 +66,10 @@ describe('browser journey: an instructor builds a program from imported units an
 
   // Uploads go to the run's temporary TEST_UPLOAD_DIR, removed by the mocha teardown.
   after(async () => {
-    await session?.close();
     if (folder) await rm(folder, { recursive: true, force: true });
   });
   useTestDatabase(import.meta.url);
+  const session = useBrowserSession();
 
   before(async () => {
     const institution = await makeInstitution({ name: 'BBPVP Bekasi', province: '32' });
@@ -86,7 +85,6 @@ describe('browser journey: an instructor builds a program from imported units an
     await writeFile(path.join(folder, 'unit-jwp.csv'), csv);
     await writeFile(path.join(folder, pdfName), pdf);
 
-    session = await startBrowserSession();
     context = session.context;
     // The lesson embeds a YouTube player; the test stays off the internet and only checks the embed.
     await context.route(/youtube/, (route) => route.abort());

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, useBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -11,20 +11,13 @@ const mainText = async (page: Page) => (await page.locator('main').textContent()
 describe('browser journey: from intake through counselling and approval to a completed lesson', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
-
-  before(async () => {
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    await session?.close();
-  });
+  const session = useBrowserSession();
 
   it('routes an applicant to a cohort, enrols them and lets them finish a lesson', async () => {
     const setup = await makeCohortSetup({ shape: [2, 1] });
     const applicant = await makeUser('trainee', null, { name: 'Bayu Saputra' });
     const trainee = session.page;
-    const coordinator = await (await session.browser.newContext({ baseURL: session.baseUrl, locale: 'id-ID' })).newPage();
+    const coordinator = await (await session.newContext()).newPage();
 
     // The applicant tells the counsellor about themself.
     await logIn(trainee, applicant.email, applicant.password);

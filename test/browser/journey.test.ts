@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type Language, translator } from '../../src/platform/i18n.js';
-import { type BrowserSession, startBrowserSession } from '../support/browser.js';
+import { useBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 
 /** A message as the app shows it, with `{{name}}` filled in: the test reads what a user reads. */
@@ -20,18 +20,13 @@ describe('browser journey: a trainee registers, logs in and switches language', 
   const name = 'Siti Rahmawati';
   const email = `siti-${randomBytes(4).toString('hex')}@example.test`;
   const password = 'rahasia-kerja-123';
-  let session: BrowserSession;
+  const session = useBrowserSession();
   let baseUrl: string;
   let context: BrowserContext;
   let page: Page;
 
-  before(async () => {
-    session = await startBrowserSession();
+  before(() => {
     ({ baseUrl, context, page } = session);
-  });
-
-  after(async () => {
-    await session?.close();
   });
 
   const heading = () => page.locator('h1').textContent();

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { createCohort } from '../../src/cohorts/service.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { publishProgram } from '../../src/programs/publishing.js';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, onPhone, useBrowserSession } from '../support/browser.js';
 import { cohortFields, makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -26,14 +26,7 @@ async function loaded(image: Locator): Promise<boolean> {
 describe('browser: images in lessons', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
-
-  before(async () => {
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    await session?.close();
-  });
+  const session = useBrowserSession();
 
   /** An instructor adds a picture to a lesson and places it in the text, as on this screen size. */
   async function placeImage(page: Page, lesson: string, program: string, alt: string) {
@@ -79,18 +72,8 @@ describe('browser: images in lessons', function () {
     const setup = await makeCohortSetup({ shape: [2] });
     const [first, second] = setup.program.lessons as [string, string];
 
-    const wide = await session.browser.newContext({
-      baseURL: session.baseUrl,
-      locale: 'id-ID',
-      viewport: { width: 1280, height: 800 },
-    });
-    const phone = await session.browser.newContext({
-      baseURL: session.baseUrl,
-      locale: 'id-ID',
-      viewport: { width: 360, height: 740 },
-      isMobile: true,
-      hasTouch: true,
-    });
+    const wide = await session.newContext({ viewport: { width: 1280, height: 800 } });
+    const phone = await session.newContext(onPhone);
     try {
       const desk = await wide.newPage();
       await logIn(desk, setup.coordinatorUser.email, setup.coordinatorUser.password);

@@ -3,20 +3,10 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, onPhone, until, useBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-
-/** Waits until `check` holds, polling; fails with `what` if it never does. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out waiting until ${what}`);
-}
 
 /** The progress events the device keeps under `key` (one account's queue). */
 const queueOf = (page: Page, key: string): Promise<{ id: string; account: string; kind: string; lesson: string }[]> =>
@@ -25,14 +15,7 @@ const queueOf = (page: Page, key: string): Promise<{ id: string; account: string
 describe('browser: lessons on a weak connection', function () {
   this.timeout(60_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
-
-  before(async () => {
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    await session?.close();
-  });
+  const session = useBrowserSession();
 
   it('keeps opened lessons readable offline and sends progress made offline once the connection returns', async () => {
     const setup = await makeCohortSetup({ shape: [3] });
@@ -95,13 +78,7 @@ describe('browser: lessons on a weak connection', function () {
     const lessonPath = `/learn/${setup.cohort}/lessons/${first}`;
     const completed = async () => (await Enrollment.findById(enrollment.id).lean())?.progress?.completed ?? [];
     const queueKey = `kompeten.progress.v2:${trainee.id}`;
-    const context = await session.browser.newContext({
-      baseURL: session.baseUrl,
-      locale: 'id-ID',
-      viewport: { width: 360, height: 740 },
-      isMobile: true,
-      hasTouch: true,
-    });
+    const context = await session.newContext(onPhone);
     try {
       const page = await context.newPage();
       await logIn(page, trainee.email, trainee.password);
@@ -178,7 +155,7 @@ describe('browser: lessons on a weak connection', function () {
     const completed = async (id: string) => (await Enrollment.findById(id).lean())?.progress?.completed ?? [];
     const lessonPath = (lesson: string) => `/learn/${setup.cohort}/lessons/${lesson}`;
     // One phone, one browser profile; without the service worker, so that every request is seen here.
-    const context = await session.browser.newContext({ baseURL: session.baseUrl, locale: 'id-ID', serviceWorkers: 'block' });
+    const context = await session.newContext({ serviceWorkers: 'block' });
     try {
       const page = await context.newPage();
       let loggedIn = '';

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, useBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -14,26 +14,22 @@ const viewports = [
 describe('browser: a forgotten password', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
+  const session = useBrowserSession();
   let setup: Awaited<ReturnType<typeof makeCohortSetup>>;
   const contexts: BrowserContext[] = [];
 
   /** A browser of its own (cookies and all), at the viewport's size. */
   async function newBrowser(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await session.browser.newContext({ baseURL: session.baseUrl, locale: 'id-ID', viewport });
+    const context = await session.newContext({ viewport });
     contexts.push(context);
     return context.newPage();
   }
 
   before(async () => {
-    session = await startBrowserSession();
     setup = await makeCohortSetup();
   });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
-  });
-  after(async () => {
-    await session?.close();
   });
 
   for (const viewport of viewports) {

@@ -4,19 +4,9 @@ import type { Locator, Page } from 'playwright-core';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { cohortWithUnits, unitB } from '../learning/outlineFixtures.js';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, until, useBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-
-/** Waits until `check` holds, polling; fails with `what` if it never does. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out waiting until ${what}`);
-}
 
 /** What a person sees of a lesson in the outline: the tick drawn, what a screen reader says, whether it is the current one. */
 async function lessonRow(page: Page, title: string) {
@@ -41,14 +31,7 @@ const viewports = [
 describe('browser: a trainee’s course outline, online and offline', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
-
-  before(async () => {
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    await session?.close();
-  });
+  const session = useBrowserSession();
 
   for (const viewport of viewports) {
     it(`leads from My learning to the outline and on, ticks lessons done, also offline (${viewport.width} px)`, async () => {
@@ -58,9 +41,7 @@ describe('browser: a trainee’s course outline, online and offline', function (
       const completed = async () => (await Enrollment.findById(enrollment.id).lean())?.progress?.completed ?? [];
       const [first, second] = setup.lessons as [string, string];
       const outlinePath = `/learn/${setup.cohort}`;
-      const context = await session.browser.newContext({
-        baseURL: session.baseUrl,
-        locale: 'id-ID',
+      const context = await session.newContext({
         viewport: { width: viewport.width, height: viewport.height },
         isMobile: viewport.phone,
         hasTouch: viewport.phone,

@@ -4,11 +4,11 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { type Language, translator } from '../../src/platform/i18n.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { Program } from '../../src/programs/model.js';
-import type { UnitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
-import { type BrowserSession, logIn, startBrowserSession } from '../support/browser.js';
+import { logIn, useBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
+import { unitInput } from '../units/fixtures.js';
 
 /** A message as the app shows it, with `{{name}}` filled in: the test reads what a user reads. */
 function text(key: string, values: Record<string, string | number> = {}, language: Language = 'id'): string {
@@ -17,26 +17,12 @@ function text(key: string, values: Record<string, string | number> = {}, languag
   return message;
 }
 
-function unit(code: string, title: string, sector = 'ict'): UnitInput {
-  return {
-    code,
-    title: { id: title, en: '' },
-    description: '',
-    standard: { decree: '', year: null },
-    sector,
-    hours: null,
-    elements: [],
-    variableContext: '',
-    assessmentGuidance: { prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] },
-  };
-}
-
-const webUi = unit('J.620100.005.02', 'Mengimplementasikan User Interface Web');
-const webPage = unit('J.620100.017.02', 'Membuat Halaman Web Statis');
-const database = unit('J.620100.020.02', 'Mengelola Basis Data');
-const cafe = unit('I.55HDR00.001.2', 'Melayani Tamu Kafe', 'tourism');
+const webUi = unitInput('J.620100.005.02', 'Mengimplementasikan User Interface Web');
+const webPage = unitInput('J.620100.017.02', 'Membuat Halaman Web Statis');
+const database = unitInput('J.620100.020.02', 'Mengelola Basis Data');
+const cafe = unitInput('I.55HDR00.001.2', 'Melayani Tamu Kafe', { sector: 'tourism' });
 const others = Array.from({ length: 12 }, (_, index) =>
-  unit(`J.620100.1${String(index).padStart(2, '0')}.01`, `Unit Pendukung ${index + 1}`),
+  unitInput(`J.620100.1${String(index).padStart(2, '0')}.01`, `Unit Pendukung ${index + 1}`),
 );
 
 /** An element's text as a reader takes it in: runs of spaces and line breaks read as one space. */
@@ -45,9 +31,13 @@ const textOf = async (locator: Locator) => ((await locator.textContent()) ?? '')
 describe('browser: an instructor picks competency units for a program', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
-  let session: BrowserSession;
   let instructor: { email: string; password: string };
   const contexts: BrowserContext[] = [];
+  // Registered first, so that it runs before the session's own `after` closes the browser.
+  after(async () => {
+    for (const context of contexts) await context.close();
+  });
+  const session = useBrowserSession();
 
   before(async () => {
     const institution = (await makeInstitution()).id;
@@ -57,18 +47,11 @@ describe('browser: an instructor picks competency units for a program', function
     instructor = await makeUser('instructor', institution);
     const approver: Actor = { id: coordinator.id, role: 'coordinator', institution };
     await saveUnits(approver, [webUi, webPage, database, cafe, ...others]);
-    session = await startBrowserSession();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close();
-    await session?.close();
   });
 
   /** A fresh browser (its own cookies) at this size, logged in as the instructor. */
   async function instructorPage(options: { width: number; height: number; touch?: boolean; javaScript?: boolean }) {
-    const context = await session.browser.newContext({
-      baseURL: session.baseUrl,
-      locale: 'id-ID',
+    const context = await session.newContext({
       viewport: { width: options.width, height: options.height },
       hasTouch: options.touch ?? false,
       isMobile: options.touch ?? false,

@@ -15,7 +15,7 @@ import { buildTestApp, csrfTokenOf, loggedInAgent } from '../support/app.js';
 import { cohortFields, makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-import { enrolledTrainee, lessonUrl, progressEvent } from './helpers.js';
+import { completeLesson, enrolledTrainee, lessonUrl, progressEvent } from './helpers.js';
 
 describe('learning: my learning, lessons and progress', () => {
   useTestDatabase(import.meta.url);
@@ -77,12 +77,7 @@ describe('learning: my learning, lessons and progress', () => {
     const [first, second] = setup.program.lessons as [string, string];
     const before = await agent.get('/learning').expect(200);
     expect(before.text).to.include('0 dari 3 materi selesai').and.include(`Mulai: Materi 1.1`);
-    const token = await csrfTokenOf(agent, lessonUrl(setup, first));
-    const done = await agent
-      .post(`${lessonUrl(setup, first)}/complete`)
-      .type('form')
-      .send({ _csrf: token })
-      .expect(303);
+    const done = await completeLesson(agent, setup, first);
     expect(done.headers.location).to.equal(lessonUrl(setup, second));
     const after = await agent.get('/learning').expect(200);
     expect(after.text).to.include('1 dari 3 materi selesai').and.include('Lanjutkan: Materi 1.2');

@@ -3,11 +3,11 @@ import supertest from 'supertest';
 import { applyOnBehalf, withdrawEnrollment } from '../../src/enrolment/service.js';
 import { lessonSchema } from '../../src/programs/schemas.js';
 import { User } from '../../src/users/model.js';
-import { buildTestApp, csrfTokenOf, loggedInAgent } from '../support/app.js';
+import { buildTestApp, loggedInAgent } from '../support/app.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-import { enrolledTrainee, lessonUrl } from './helpers.js';
+import { completeLesson, enrolledTrainee, lessonUrl } from './helpers.js';
 import { cohortWithUnits, unitA, unitB } from './outlineFixtures.js';
 
 /** The lessons of an outline page as listed, with whether each is shown done (its hidden text). */
@@ -32,9 +32,7 @@ describe('learning: the course outline of a cohort', () => {
 
   it('lists every module and lesson in order with done ticks, where to continue, and the units covered', async () => {
     const setup = await cohortWithUnits();
-    const trainee = await makeUser('trainee', setup.institution);
-    await applyOnBehalf(setup.coordinator, setup.cohort, trainee.id, { source: 'staff', enrolNow: true });
-    const agent = await loggedInAgent(app, trainee.email, trainee.password);
+    const { user: trainee, agent } = await enrolledTrainee(app, setup);
     const [first, second, third] = setup.lessons as [string, string, string];
     const outlineUrl = `/learn/${setup.cohort}`;
 
@@ -42,8 +40,7 @@ describe('learning: the course outline of a cohort', () => {
     expect(fresh.headers['cache-control'], 'kept on the device, not in shared caches').to.equal('private, no-cache');
     expect(textOf(fresh.text)).to.include('0 dari 3 materi selesai (0%)').and.include('Mulai: Larik');
 
-    const token = await csrfTokenOf(agent, outlineUrl);
-    await agent.post(`/learn/${setup.cohort}/lessons/${first}/complete`).type('form').send({ _csrf: token }).expect(303);
+    await completeLesson(agent, setup, first, outlineUrl);
     const page = await agent.get(outlineUrl).expect(200);
     const text = textOf(page.text);
     expect(text).to.include('Pemrograman Web Dasar').and.include('Angkatan Outline');
@@ -95,12 +92,7 @@ describe('learning: the course outline of a cohort', () => {
     const lesson = await agent.get(lessonUrl(setup, first)).expect(200);
     expect(lesson.text).to.match(new RegExp(`<a class="outline-link" ${outlineLink}>Daftar isi</a>`));
 
-    const token = await csrfTokenOf(agent, lessonUrl(setup, last));
-    const done = await agent
-      .post(`${lessonUrl(setup, last)}/complete`)
-      .type('form')
-      .send({ _csrf: token })
-      .expect(303);
+    const done = await completeLesson(agent, setup, last);
     expect(done.headers.location).to.equal(`/learn/${setup.cohort}?saved=lastLesson`);
     const outline = textOf((await agent.get(String(done.headers.location)).expect(200)).text);
     expect(outline).to.include('Itu materi terakhir. Kerja bagus!');
@@ -144,12 +136,9 @@ describe('learning: the course outline of a cohort', () => {
 
   it('answers the outline on the API for the mobile app, with the same figures', async () => {
     const setup = await cohortWithUnits();
-    const trainee = await makeUser('trainee', setup.institution);
-    await applyOnBehalf(setup.coordinator, setup.cohort, trainee.id, { source: 'staff', enrolNow: true });
-    const agent = await loggedInAgent(app, trainee.email, trainee.password);
+    const { agent } = await enrolledTrainee(app, setup);
     const [first, second, third] = setup.lessons as [string, string, string];
-    const token = await csrfTokenOf(agent, `/learn/${setup.cohort}`);
-    await agent.post(`/learn/${setup.cohort}/lessons/${second}/complete`).type('form').send({ _csrf: token }).expect(303);
+    await completeLesson(agent, setup, second, `/learn/${setup.cohort}`);
 
     const { body } = await agent.get(`/api/v1/cohorts/${setup.cohort}/outline`).expect(200);
     expect(body.cohort).to.include({ id: setup.cohort, name: 'Angkatan Outline', programTitle: 'Pemrograman Web Dasar' });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { deleteExpiredRecords } from '../../src/cleanup.js';
-import { expiryDay } from '../../src/platform/session.js';
+import { expiryDay, MongoSessionStore } from '../../src/platform/session.js';
 import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -57,6 +57,52 @@ describe('sessions', () => {
     expect(changed.status).to.equal(303);
     expect((await agent.get('/profile')).status).to.equal(302);
     expect((await other.get('/profile')).status).to.equal(200);
+  });
+
+  it('has the notice stored before the redirect leaves, so a browser following it at once shows the notice', async () => {
+    // A browser follows a 303 as soon as its headers arrive, before the body ends: fetch resolves
+    // at the same moment, and the next request goes out at once, as a browser's would.
+    const user = await makeUser('trainee');
+    const server = app.listen(0, '127.0.0.1');
+    // A busy database: the write that carries the notice takes a moment.
+    const storeSession = MongoSessionStore.prototype.set;
+    MongoSessionStore.prototype.set = function (this: MongoSessionStore, sid, data, callback) {
+      const slow = 'notice' in data && data.notice;
+      setTimeout(() => storeSession.call(this, sid, data, callback), slow ? 300 : 0);
+    };
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const agent = await loggedInAgent(app, user.email, user.password);
+      const profile = await agent.get('/profile');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(profile.text)![1]!;
+      const cookie = agent.jar
+        .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+        .map((jarCookie) => `${jarCookie.name}=${jarCookie.value}`)
+        .join('; ');
+      const changed = await fetch(`${base}/profile/password`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          _csrf: csrf,
+          currentPassword: user.password,
+          newPassword: 'sandi-baru-sekali',
+          newPasswordConfirm: 'sandi-baru-sekali',
+        }),
+      });
+      expect(changed.status).to.equal(303);
+      const renewed = changed.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('kompeten.sid='))!
+        .split(';')[0];
+      const next = await fetch(`${base}${changed.headers.get('location')}`, { headers: { cookie: renewed! } });
+      expect(await next.text()).to.contain('Kata sandi diganti');
+      await changed.text();
+    } finally {
+      MongoSessionStore.prototype.set = storeSession;
+      server.close();
+    }
   });
 
   it('does not honour an expired session, and the clean-up deletes it', async () => {

@@ -1,4 +1,5 @@
 import { csvColumns } from '../../src/units/import.js';
+import type { UnitInput } from '../../src/units/schemas.js';
 
 /** CSV text from rows of named cells; missing cells are empty. */
 export function unitsCsv(rows: Partial<Record<(typeof csvColumns)[number], string | number>>[]): string {
@@ -34,3 +35,19 @@ export function unitRows(code: string, title = `Unit ${code}`) {
 
 /** A distinct valid code for each index (unit numbers run to 999 within each six-digit group). */
 export const codeOf = (index: number) => `J.${620100 + Math.floor(index / 1000)}.${String(index % 1000).padStart(3, '0')}.01`;
+
+/** A unit as the API takes it. */
+export function unitInput(code: string, title: string, fields: Partial<UnitInput> = {}): UnitInput {
+  return {
+    code,
+    title: { id: title, en: '' },
+    description: '',
+    standard: { decree: '', year: null },
+    sector: 'ict',
+    hours: null,
+    elements: [],
+    variableContext: '',
+    assessmentGuidance: { prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] },
+    ...fields,
+  };
+}

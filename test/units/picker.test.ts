@@ -3,35 +3,21 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import type { Actor } from '../../src/platform/permissions.js';
 import { Program } from '../../src/programs/model.js';
-import type { UnitInput } from '../../src/units/schemas.js';
 import { loadUnitIndex } from '../../src/units/search.js';
 import { saveUnits } from '../../src/units/service.js';
 import { type Agent, buildTestApp, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeSector, makeUser } from '../support/factories.js';
-
-function unit(code: string, title: string, sector = 'ict', description = ''): UnitInput {
-  return {
-    code,
-    title: { id: title, en: '' },
-    description,
-    standard: { decree: '', year: null },
-    sector,
-    hours: null,
-    elements: [],
-    variableContext: '',
-    assessmentGuidance: { prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] },
-  };
-}
+import { unitInput } from './fixtures.js';
 
 /** 30 units of one group (J.620100.001.01 …), so a short list must stop early. */
 const group = Array.from({ length: 30 }, (_, index) =>
-  unit(`J.620100.${String(index + 1).padStart(3, '0')}.01`, `Unit Kelompok ${index + 1}`),
+  unitInput(`J.620100.${String(index + 1).padStart(3, '0')}.01`, `Unit Kelompok ${index + 1}`),
 );
-const basisData = unit('J.620100.020.02', 'Mengelola Basis Data', 'ict', 'Tabel, indeks dan kueri.');
-const webUnit = unit('J.620100.005.02', 'Mengimplementasikan User Interface Web');
-const cafe = unit('I.55HDR00.001.2', 'Mengelola Basis Data Reservasi Kafe', 'tourism');
-const proposal = unit('J.620100.900.01', 'Menyusun Basis Data Usulan');
+const basisData = unitInput('J.620100.020.02', 'Mengelola Basis Data', { description: 'Tabel, indeks dan kueri.' });
+const webUnit = unitInput('J.620100.005.02', 'Mengimplementasikan User Interface Web');
+const cafe = unitInput('I.55HDR00.001.2', 'Mengelola Basis Data Reservasi Kafe', { sector: 'tourism' });
+const proposal = unitInput('J.620100.900.01', 'Menyusun Basis Data Usulan');
 /** The form fields of a new program, as typed; the tests add the picker's fields. */
 const typed = {
   code: 'JWP-PICK',

@@ -3,31 +3,15 @@ import type { Actor } from '../../src/platform/permissions.js';
 import { writeWithRevision } from '../../src/platform/revisionedIndex.js';
 import { importUnits, parseUnitsCsv } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
-import type { UnitInput, UnitSearchQuery } from '../../src/units/schemas.js';
+import type { UnitSearchQuery } from '../../src/units/schemas.js';
 import { unitIndexCheckMs } from '../../src/units/search.js';
 import { approveUnit, saveUnits, searchUnits } from '../../src/units/service.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
-import { codeOf, unitRows, unitsCsv } from './fixtures.js';
+import { codeOf, unitInput, unitRows, unitsCsv } from './fixtures.js';
 
 const noProgress = async () => undefined;
 const everything: UnitSearchQuery = { q: '', code: '', sector: '', status: '', page: 1 };
-
-/** A unit as the API takes it. */
-function unit(code: string, title: string, fields: Partial<UnitInput> = {}): UnitInput {
-  return {
-    code,
-    title: { id: title, en: '' },
-    description: '',
-    standard: { decree: '', year: null },
-    sector: 'ict',
-    hours: null,
-    elements: [],
-    variableContext: '',
-    assessmentGuidance: { prerequisites: [], knowledge: [], skills: [], attitudes: [], criticalAspects: [] },
-    ...fields,
-  };
-}
 
 describe('searching competency units', () => {
   useTestDatabase(import.meta.url);
@@ -51,10 +35,10 @@ describe('searching competency units', () => {
     const rows = Array.from({ length: 30 }, (_, index) => unitRows(codeOf(index + 1))).flat();
     await importUnits(coordinator, parseUnitsCsv(unitsCsv([...rows, ...unitRows(codeOf(1000))])), noProgress);
     await saveUnits(coordinator, [
-      unit('J.620100.101.01', 'Menggunakan Struktur Data'),
-      unit('J.620100.102.01', 'Menyusun Struktur Organisasi', { description: 'Bagan organisasi tim pengembang.' }),
-      unit('J.620100.103.01', 'Menggambar Strukturnya Data'),
-      unit('I.55HDR00.001.2', 'Mengelola Kafé', { sector: 'tourism', description: 'Layanan makanan dan minuman.' }),
+      unitInput('J.620100.101.01', 'Menggunakan Struktur Data'),
+      unitInput('J.620100.102.01', 'Menyusun Struktur Organisasi', { description: 'Bagan organisasi tim pengembang.' }),
+      unitInput('J.620100.103.01', 'Menggambar Strukturnya Data'),
+      unitInput('I.55HDR00.001.2', 'Mengelola Kafé', { sector: 'tourism', description: 'Layanan makanan dan minuman.' }),
     ]);
   });
 
@@ -116,14 +100,14 @@ describe('searching competency units', () => {
 
   it('shows a changed unit under its new words at once, and an approved one to trainees at once', async () => {
     const code = 'J.620100.201.01';
-    expect(await saveUnits(instructor, [unit(code, 'Merakit Komputer Meja')])).to.deep.equal(['created']);
+    expect(await saveUnits(instructor, [unitInput(code, 'Merakit Komputer Meja')])).to.deep.equal(['created']);
     expect(await codesFound(coordinator, { q: 'merakit' })).to.deep.equal([code]);
     expect(await codesFound(coordinator, { q: 'merakit', status: 'approved' })).to.deep.equal([]);
     expect(await codesFound(coordinator, { status: 'proposed' })).to.deep.equal([code]);
     expect(await codesFound(trainee, { q: 'merakit' })).to.deep.equal([]);
     expect(await codesFound(trainee, { q: 'merakit', status: 'proposed' })).to.deep.equal([]);
 
-    expect(await saveUnits(instructor, [unit(code, 'Merawat Pencetak Laser')])).to.deep.equal(['updated']);
+    expect(await saveUnits(instructor, [unitInput(code, 'Merawat Pencetak Laser')])).to.deep.equal(['updated']);
     expect(await codesFound(coordinator, { q: 'merakit' })).to.deep.equal([]);
     expect(await codesFound(coordinator, { q: 'pencetak las' })).to.deep.equal([code]);
 
@@ -139,7 +123,7 @@ describe('searching competency units', () => {
     expect(await codesFound(coordinator, { q: 'hidroponik' })).to.deep.equal([]);
     // Another app process imports a unit and renames one: it stamps its writes, but cannot tell this process.
     await writeWithRevision('competencyunits', async (revision) => {
-      const doc = new CompetencyUnit({ ...unit('A.011100.001.01', 'Menanam Sayuran Hidroponik'), status: 'approved' });
+      const doc = new CompetencyUnit({ ...unitInput('A.011100.001.01', 'Menanam Sayuran Hidroponik'), status: 'approved' });
       await CompetencyUnit.collection.insertOne({ ...doc.toObject(), revision });
       await CompetencyUnit.updateOne({ code: codeOf(2) }, { $set: { 'title.id': 'Memanen Padi Sawah', revision } });
     });
