@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
+import { registerAssessmentRoutes } from './assessments/routes.js';
 import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerPasswordResetRoutes } from './auth/passwordResetRoutes.js';
@@ -102,6 +103,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerInstitutionRoutes(features);
   registerUnitRoutes(features);
   registerProgramRoutes(features);
+  registerAssessmentRoutes(features);
   registerEnrolmentImportRoutes(features);
   registerFirstLoginRoutes(features);
   registerPasswordResetRoutes(features);

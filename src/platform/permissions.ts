@@ -68,6 +68,8 @@ type Rules = {
   'program.create': { institution: string | null } | undefined;
   /** Editing a program's draft: its owner instructors, its institution's coordinators, admins. */
   'program.edit': ProgramRef;
+  /** A program's question bank: whoever may edit the program (its draft and its bank go together). */
+  'question.edit': ProgramRef;
   /**
    * A lesson outside a cohort: a draft for its editors, a published version for the staff of its
    * institution and admins. Trainees read lessons through their cohort (`cohort.study`).
@@ -133,6 +135,7 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     ((actor.role === 'coordinator' || actor.role === 'instructor') &&
       (target === undefined || sameInstitution(actor, target.institution))),
   'program.edit': (actor, program) => (program === undefined ? isStaff(actor) : editsProgram(actor, program)),
+  'question.edit': (actor, program) => rules['program.edit'](actor, program),
   'lesson.view': (actor, lesson) =>
     lesson === undefined ||
     editsProgram(actor, lesson.program) ||

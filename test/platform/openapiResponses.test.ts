@@ -46,6 +46,12 @@ describe('the OpenAPI document declares what the API answers', () => {
       .send({ csv: 'name,email,phone\nAyu Lestari,ayu.lestari@example.test,081234567890\n', fileName: 'peserta.csv' })
       .expect(202);
 
+    // A question in the demo program's bank (issue 10), so GET /questions/{id} has one to show.
+    const question = await supertest(server.app)
+      .post(`${apiBasePath}/programs/${demo.program._id}/questions`)
+      .set('Authorization', `Bearer ${tokens.admin}`)
+      .send({ content: { type: 'trueFalse', text: 'Kompeten menyimpan bank soal.', answer: true } })
+      .expect(201);
     // Who may read each endpoint; the admin reads the rest.
     const reader: Record<string, keyof typeof tokens> = {
       '/intake': 'trainee',
@@ -59,7 +65,12 @@ describe('the OpenAPI document declares what the API answers', () => {
     const paths = Object.keys(document.paths).filter((path) => document.paths[path]?.get);
     const failures: string[] = [];
     for (const path of paths) {
-      const given = path === '/units/imports/{id}' ? { ...ids, id: unitJob } : ids;
+      const given =
+        path === '/units/imports/{id}'
+          ? { ...ids, id: unitJob }
+          : path === '/questions/{id}'
+            ? { ...ids, id: question.body.id }
+            : ids;
       const url = `${apiBasePath}${demo.fill(path, given)}`;
       const token = tokens[reader[path] ?? 'admin'];
       try {

@@ -1,6 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import mongoose from 'mongoose';
 import supertest from 'supertest';
+import { questionKey } from '../../src/assessments/formats/index.js';
+import { Question } from '../../src/assessments/model.js';
+import { questionContentSchema } from '../../src/assessments/questions.js';
 import { createCohort } from '../../src/cohorts/service.js';
 import { Intake } from '../../src/counselling/model.js';
 import { sessionSchema } from '../../src/counselling/schemas.js';
@@ -998,6 +1002,106 @@ webRows.push(
     expected: programEditorsDo(303),
   },
 );
+
+// --- issue 10: question bank (whoever edits the program: its instructor, coordinator A, admins).
+// The questions rows open or change are made by their `prepare`, under ids fixed here, so the
+// paths are known before the fixtures exist; each actor deletes a spare of its own. ---
+const bankQuestion = String(new mongoose.Types.ObjectId());
+const spareQuestionsOf = () =>
+  Object.fromEntries(actors.map((actor) => [actor, String(new mongoose.Types.ObjectId())])) as PerActor;
+const spareQuestions = { web: spareQuestionsOf(), api: spareQuestionsOf() };
+/** Puts a question of the matrix's program under `id` if it is not there (an insert keyed by the id). */
+const ensureQuestion = async (f: Fixtures, id: string) => {
+  const content = questionContentSchema.parse({ type: 'essay', text: `Soal matriks ${id}` });
+  await Question.updateOne(
+    { _id: id },
+    { $setOnInsert: { program: f.program, key: questionKey(content), revision: 1, content, createdBy: f.owner } },
+    { upsert: true },
+  );
+};
+const essayBody = () => ({ type: 'essay', text: `Soal matriks ${unique()}` });
+webRows.push(
+  { method: 'get', path: (f) => `/programs/${f.program}/questions`, expected: programEditors },
+  { method: 'get', path: (f) => `/programs/${f.program}/questions/new`, expected: programEditors },
+  { method: 'post', path: (f) => `/programs/${f.program}/questions`, body: essayBody, expected: programEditorsDo(303) },
+  { method: 'get', path: (f) => `/programs/${f.program}/questions/import`, expected: programEditors },
+  {
+    method: 'post',
+    path: (f) => `/programs/${f.program}/questions/import`,
+    send: async ({ agent, path }: SendContext) =>
+      agent
+        .post(`${path}?_csrf=${encodeURIComponent(await csrfTokenOf(agent))}`)
+        .set('Accept-Language', 'id')
+        .field('text', `Soal impor matriks ${unique()} {}`),
+    expected: programEditorsDo(303),
+  },
+  { method: 'get', path: (f) => `/programs/${f.program}/questions/export`, expected: programEditors },
+  {
+    method: 'get',
+    path: () => `/questions/${bankQuestion}`,
+    prepare: (f) => ensureQuestion(f, bankQuestion),
+    expected: programEditors,
+  },
+  {
+    method: 'get',
+    path: () => `/questions/${bankQuestion}/edit`,
+    prepare: (f) => ensureQuestion(f, bankQuestion),
+    expected: programEditors,
+  },
+  {
+    method: 'post',
+    path: () => `/questions/${bankQuestion}`,
+    prepare: (f) => ensureQuestion(f, bankQuestion),
+    body: () => ({ type: 'essay', text: 'Soal matriks yang diubah' }),
+    expected: programEditorsDo(303),
+  },
+  {
+    method: 'post',
+    path: (_f, actor) => `/questions/${actor ? spareQuestions.web[actor] : ':spareQuestion'}/delete`,
+    prepare: (f, actor) => ensureQuestion(f, spareQuestions.web[actor]),
+    expected: programEditorsDo(303),
+  },
+);
+const bankApi = (status: number) => api({ instructor: status, coordinatorA: status, admin: status });
+apiRows.push(
+  { method: 'get', path: (f) => `/api/v1/programs/${f.program}/questions`, expected: bankApi(200) },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/programs/${f.program}/questions`,
+    body: () => ({ content: essayBody() }),
+    expected: bankApi(201),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/programs/${f.program}/question-imports`,
+    body: () => ({ text: `Soal impor API ${unique()} {}` }),
+    expected: bankApi(201),
+  },
+  {
+    method: 'get',
+    path: () => `/api/v1/questions/${bankQuestion}`,
+    prepare: (f) => ensureQuestion(f, bankQuestion),
+    expected: bankApi(200),
+  },
+  {
+    method: 'put',
+    path: () => `/api/v1/questions/${bankQuestion}`,
+    prepare: (f) => ensureQuestion(f, bankQuestion),
+    body: () => ({ content: { type: 'essay', text: 'Soal matriks yang diubah lewat API' } }),
+    expected: bankApi(200),
+  },
+);
+// API rows get no actor in their path: each actor's `prepare` names the spare its delete is tried on.
+let apiSpareQuestion = spareQuestions.api.anonymous;
+apiRows.push({
+  method: 'delete',
+  path: () => `/api/v1/questions/${apiSpareQuestion}`,
+  prepare: async (f, actor) => {
+    apiSpareQuestion = spareQuestions.api[actor];
+    await ensureQuestion(f, apiSpareQuestion);
+  },
+  expected: bankApi(204),
+});
 
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);

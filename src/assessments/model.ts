@@ -1,0 +1,29 @@
+import mongoose, { type InferSchemaType } from 'mongoose';
+
+const { ObjectId } = mongoose.Schema.Types;
+
+/**
+ * A question of a program's bank. `content` is a QuestionContent (questions.ts), validated by the
+ * shared schema before every write. `key` is its fingerprint (formats/common.ts questionKey): one
+ * per program, so a re-import, a double submit or an edit that makes two questions the same can
+ * never leave two copies. `revision` starts at 1 and grows by one on each edit, so an attempt can
+ * later say which wording it was given, and an edit made from a stale form is told so.
+ */
+const questionSchema = new mongoose.Schema(
+  {
+    program: { type: ObjectId, ref: 'Program', required: true },
+    key: { type: String, required: true },
+    revision: { type: Number, required: true, default: 1 },
+    content: { type: mongoose.Schema.Types.Mixed, required: true },
+    createdBy: { type: ObjectId, ref: 'User', required: true },
+    archived: { type: Boolean, default: false },
+  },
+  { timestamps: true, minimize: false },
+);
+// Unique per program. A bank is read whole by `program` (equality, served by this index's GIN twin
+// on FerretDB, and by its prefix on MongoDB): filters by unit, type or tag run in memory on a
+// bank of at most bankLimits.questions questions, since FerretDB pushes down no dotted path.
+questionSchema.index({ program: 1, key: 1 }, { unique: true });
+
+export type QuestionDoc = InferSchemaType<typeof questionSchema> & { _id: mongoose.Types.ObjectId };
+export const Question = mongoose.model('Question', questionSchema);
