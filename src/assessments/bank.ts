@@ -1,7 +1,15 @@
 import mongoose from 'mongoose';
-import { ConflictError, duplicatePositions, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
+import {
+  ConflictError,
+  duplicatePositions,
+  type FieldIssue,
+  isDuplicateKeyError,
+  NotFoundError,
+  ValidationError,
+} from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { editableProgram, loadDraft, programRef } from '../programs/service.js';
+import { parseUnitRef, refsOfUnit, unitOfRef } from '../units/refs.js';
 import {
   formatFiles,
   type ImportProblem,
@@ -40,11 +48,18 @@ async function bankProgram(actor: Actor | null, programId: string) {
   return program;
 }
 
+/** What a question of a program may be tagged with: the program's unit codes, and their elements' and criteria's references. */
+export type TagChoices = { unitCodes: Set<string>; refs: Set<string> };
+
 /** The program with its units, their elements and criteria: what a question may be tagged with. */
 export async function bankContext(actor: Actor | null, programId: string) {
   const draft = await loadDraft(actor, programId);
   authorize(actor, 'question.edit', programRef(draft.program));
-  return { program: draft.program, units: draft.units, unitCodes: new Set(draft.units.map((unit) => unit.code)) };
+  const choices: TagChoices = {
+    unitCodes: new Set(draft.units.map((unit) => unit.code)),
+    refs: new Set(draft.units.flatMap((unit) => Object.values(refsOfUnit(unit)).flat())),
+  };
+  return { program: draft.program, units: draft.units, choices };
 }
 
 /** A question and its program, if the actor may edit that program's questions. */
@@ -90,18 +105,31 @@ export async function listQuestions(actor: Actor | null, programId: string, filt
   return { items, total: all.length, perUnit, tags: [...tags].sort((a, b) => a.localeCompare(b)) };
 }
 
-/** Units a question names that the program does not cover: the bank's questions test the program's units. */
-function foreignUnits(content: QuestionContent, unitCodes: Set<string>): string[] {
-  return content.units.filter((code) => !unitCodes.has(code));
+/**
+ * What is wrong with a question's tags in this program: units the program does not cover (the
+ * bank's questions test the program's units), and elements or criteria its units do not have
+ * (a criterion number typed from another version of the unit, say). The schema has already
+ * checked that each element and criterion names one of the question's units.
+ */
+function tagIssues(content: QuestionContent, choices: TagChoices): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const foreign = content.units.filter((code) => !choices.unitCodes.has(code));
+  if (foreign.length)
+    issues.push({ field: 'units', key: 'assessments.bank.errors.foreignUnits', params: { codes: foreign.join(', ') } });
+  for (const [field, key] of [
+    ['elements', 'assessments.bank.errors.unknownElements'],
+    ['criteria', 'assessments.bank.errors.unknownCriteria'],
+  ] as const) {
+    // A ref of a foreign unit is covered by the message on the unit.
+    const unknown = content[field].filter((ref) => choices.unitCodes.has(unitOfRef(ref)) && !choices.refs.has(ref));
+    if (unknown.length) issues.push({ field, key, params: { refs: unknown.join(', ') } });
+  }
+  return issues;
 }
 
-function checkUnits(content: QuestionContent, codes: Set<string>): void {
-  const foreign = foreignUnits(content, codes);
-  if (foreign.length) {
-    throw new ValidationError([
-      { field: 'units', key: 'assessments.bank.errors.foreignUnits', params: { codes: foreign.join(', ') } },
-    ]);
-  }
+function checkTags(content: QuestionContent, choices: TagChoices): void {
+  const issues = tagIssues(content, choices);
+  if (issues.length) throw new ValidationError(issues);
 }
 
 function duplicateQuestion(error: unknown): never {
@@ -110,8 +138,8 @@ function duplicateQuestion(error: unknown): never {
 }
 
 export async function createQuestion(actor: Actor | null, programId: string, content: QuestionContent): Promise<QuestionView> {
-  const { program, unitCodes } = await bankContext(actor, programId);
-  checkUnits(content, unitCodes);
+  const { program, choices } = await bankContext(actor, programId);
+  checkTags(content, choices);
   if ((await Question.countDocuments({ program: program._id })) >= bankLimits.questions) {
     throw new ConflictError('assessments.bank.errors.bankFull');
   }
@@ -142,7 +170,7 @@ export async function updateQuestion(
   revision?: number,
 ): Promise<QuestionView> {
   const { question, program } = await editableQuestion(actor, id);
-  checkUnits(content, (await bankContext(actor, String(program._id))).unitCodes);
+  checkTags(content, (await bankContext(actor, String(program._id))).choices);
   const from = revision ?? question.revision;
   if (from !== question.revision) throw new ConflictError('assessments.bank.errors.changed');
   try {
@@ -177,14 +205,15 @@ export type ImportOutcome = {
   problems: ImportProblem[];
 };
 
-/** Problems of questions that parsed but name units the program does not cover. */
-function unitProblems(questions: ParsedQuestion[], codes: Set<string>): ImportProblem[] {
-  return questions.flatMap((question) => {
-    const foreign = foreignUnits(question.content, codes);
-    return foreign.length
-      ? [{ line: question.line, message: 'assessments.bank.errors.foreignUnits', params: { codes: foreign.join(', ') } }]
-      : [];
-  });
+/** Problems of questions that parsed but name units the program does not cover, or elements and criteria their units lack. */
+function tagProblems(questions: ParsedQuestion[], choices: TagChoices): ImportProblem[] {
+  return questions.flatMap((question) =>
+    tagIssues(question.content, choices).map((issue) => ({
+      line: question.line,
+      message: issue.key,
+      params: { ...issue.params, field: issue.field },
+    })),
+  );
 }
 
 /**
@@ -200,11 +229,11 @@ export async function importQuestions(
   programId: string,
   input: { text: string; format?: QuestionFormat; fileName?: string },
 ): Promise<ImportOutcome> {
-  const { program, unitCodes } = await bankContext(actor, programId);
+  const { program, choices } = await bankContext(actor, programId);
   const parsed = parseQuestions(input.text, { format: input.format, fileName: input.fileName });
   const problems = [...parsed.problems];
   if (!problems.length && !parsed.questions.length) problems.push({ line: 1, message: 'assessments.bank.import.empty' });
-  problems.push(...unitProblems(parsed.questions, unitCodes));
+  problems.push(...tagProblems(parsed.questions, choices));
   const held = new Set(
     (await Question.find({ program: program._id }, { key: 1 }).limit(bankLimits.questions).lean()).map(
       (question) => question.key,
@@ -270,6 +299,20 @@ export function textStart(text: string, length = 140): string {
     .replace(/\s+/g, ' ')
     .trim();
   return line.length > length ? `${line.slice(0, length - 1)}…` : line;
+}
+
+/**
+ * A question's units, each with the numbers of its criteria the question tests, as lists and the
+ * preview show them ("J.620100.004.02 · KUK 1.1, 1.2"): two units' criteria 1.1 stay apart.
+ */
+export function unitTags(content: QuestionContent): { unit: string; criteria: string[] }[] {
+  return content.units.map((unit) => ({
+    unit,
+    criteria: content.criteria.flatMap((ref) => {
+      const parsed = parseUnitRef(ref);
+      return parsed?.unit === unit ? [parsed.no] : [];
+    }),
+  }));
 }
 
 /** The bank (or its questions of one unit) as a GIFT, Aiken or JSON file. */

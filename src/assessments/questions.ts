@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCriterionRef, isElementRef, unitOfRef } from '../units/refs.js';
 import { unitCodeField } from '../units/schemas.js';
 
 /**
@@ -132,22 +133,37 @@ const common = {
     .default(1)
     .refine((points) => points > 0 && points <= questionLimits.points, 'assessments.errors.pointsPositive'),
   units: labelList(unitCodeField),
-  elements: labelList(
-    z
-      .string()
-      .trim()
-      .refine((no) => /^\d{1,2}$/.test(no), 'assessments.errors.elementNo'),
-  ),
-  criteria: labelList(
-    z
-      .string()
-      .trim()
-      .regex(/^\d{1,2}\.\d{1,2}$/, 'validation.criterionNo'),
-  ),
+  /** Elements and criteria named with their unit ('J.620100.004.02#1', '…#1.1', see units/refs.ts): a bare '1.1' would not say which unit's. */
+  elements: labelList(z.string().trim().toUpperCase().refine(isElementRef, 'assessments.errors.elementRef')),
+  criteria: labelList(z.string().trim().toUpperCase().refine(isCriterionRef, 'assessments.errors.criterionRef')),
   tags: labelList(z.string().trim().min(1).max(60)),
   image: optionalText(100),
   feedback: questionFeedbackSchema,
 };
+
+/**
+ * Every element and criterion belongs to a unit the question lists: a criterion of a unit the
+ * question is not tagged with would count towards a unit nobody filters it under.
+ */
+function checkUnitRefs(question: { units: string[]; elements: string[]; criteria: string[] }, context: z.RefinementCtx): void {
+  for (const [field, wellFormed] of [
+    ['elements', isElementRef],
+    ['criteria', isCriterionRef],
+  ] as const) {
+    for (const [index, ref] of question[field].entries()) {
+      const unit = unitOfRef(ref);
+      // A malformed reference has its own refusal already; one message per value is enough.
+      if (wellFormed(ref) && !question.units.includes(unit)) {
+        context.addIssue({
+          code: 'custom',
+          message: 'assessments.errors.refUnitNotListed',
+          params: { ref, unit },
+          path: [field, index],
+        });
+      }
+    }
+  }
+}
 
 const choiceId = z
   .string()
@@ -290,11 +306,13 @@ const essaySchema = z
     }
   });
 
-export const questionContentSchema = z.discriminatedUnion(
-  'type',
-  [singleSchema, multipleSchema, trueFalseSchema, shortAnswerSchema, numericSchema, matchingSchema, essaySchema],
-  { error: 'validation.choice' },
-);
+export const questionContentSchema = z
+  .discriminatedUnion(
+    'type',
+    [singleSchema, multipleSchema, trueFalseSchema, shortAnswerSchema, numericSchema, matchingSchema, essaySchema],
+    { error: 'validation.choice' },
+  )
+  .superRefine(checkUnitRefs);
 
 /** A validated question (ids assigned, defaults filled in). */
 export type QuestionContent = z.output<typeof questionContentSchema>;

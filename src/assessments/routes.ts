@@ -7,6 +7,7 @@ import { ValidationError } from '../platform/errors.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { parseInput } from '../platform/validation.js';
+import { unitRef } from '../units/refs.js';
 import {
   bankContext,
   createQuestion,
@@ -17,6 +18,7 @@ import {
   importQuestions,
   listQuestions,
   textStart,
+  unitTags,
   updateQuestion,
 } from './bank.js';
 import { gradeResponse, type QuestionResponse } from './grading.js';
@@ -68,6 +70,7 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       bank,
       filter,
       textStart,
+      unitTags,
       saved: req.query.saved,
       imported:
         req.query.imported === undefined
@@ -91,6 +94,7 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       question: null,
       type,
       types: questionTypes,
+      unitRef,
       values: { type, shuffle: 'on', points: '1' },
     };
   };
@@ -109,6 +113,7 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       question,
       type: question.content.type,
       types: questionTypes,
+      unitRef,
       values: questionToForm(question.content, question.revision),
     };
   };
@@ -136,6 +141,7 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       question,
       content,
       html: renderMarkdown(content.text),
+      unitTags,
       // What full marks take, graded as a trainee's answer would be: the author sees grading work.
       fullMarks: content.type === 'essay' ? null : gradeResponse(content, correctResponse(content)),
       saved: req.query.saved,

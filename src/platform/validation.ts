@@ -12,7 +12,10 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): FieldIss
   if (missing && issue.message === 'validation.invalid') return { field, key: 'validation.required' };
   // Our own messages are i18n keys: `validation.*` on any check, a feature's key on a custom refinement.
   if (issue.message.startsWith('validation.') || (issue.code === 'custom' && /^[a-z]\w*(\.\w+)+$/.test(issue.message))) {
-    return { field, key: issue.message };
+    // A refinement may name what it refused (`params`), for a message that says which value is wrong.
+    return issue.code === 'custom' && issue.params
+      ? { field, key: issue.message, params: issue.params }
+      : { field, key: issue.message };
   }
   if (missing) return { field, key: 'validation.required' };
   switch (issue.code) {

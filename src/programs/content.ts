@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { type FieldIssue, NotFoundError, ValidationError } from '../platform/errors.js';
 import { markdownImageProblems } from '../platform/markdown.js';
 import type { Actor } from '../platform/permissions.js';
+import { unitOfRef } from '../units/refs.js';
 import { Lesson, type LessonDoc, Module, type ModuleDoc } from './model.js';
 import { addToList, lessonsOf, modulesOf, moveInList, removeFromList } from './order.js';
 import { type LessonInput, type ModuleInput, parseVideoLink } from './schemas.js';
@@ -30,7 +31,7 @@ async function moduleFields(programUnits: mongoose.Types.ObjectId[], input: Modu
   const units = await unitIds(input.units, 'units');
   const outside = units.filter((unit) => !programUnits.some((programUnit) => String(programUnit) === String(unit)));
   if (outside.length) throw new ValidationError([{ field: 'units', key: 'programs.errors.unitNotInProgram' }]);
-  const elements = input.elements.filter((element) => input.units.includes(element.split('#')[0]!));
+  const elements = input.elements.filter((element) => input.units.includes(unitOfRef(element)));
   return { title: input.title, description: input.description, hours: input.hours, units, elements };
 }
 

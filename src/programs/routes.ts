@@ -10,6 +10,7 @@ import { form, showForm } from '../platform/http/forms.js';
 import { imageMarkdown } from '../platform/markdown.js';
 import { can } from '../platform/permissions.js';
 import { parseInput } from '../platform/validation.js';
+import { unitRef } from '../units/refs.js';
 import { pickUnits, visibleUnitsByCode } from '../units/service.js';
 import { activeInstructorsOf } from '../users/directory.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
@@ -109,7 +110,7 @@ async function showUnitSearch(req: Request, res: Response, locals: (req: Request
 /** The program's units, for the module form's checkboxes. */
 async function moduleChoices(req: Request, programId: string) {
   const draft = await loadDraft(req.actor!, programId);
-  return { draft, units: draft.units };
+  return { draft, units: draft.units, unitRef };
 }
 
 export function registerProgramRoutes({ web, api, files, highlights }: FeatureContext): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectIdField } from '../platform/validation.js';
+import { isElementRef } from '../units/refs.js';
 
 const idList = z.preprocess(
   (value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]),
@@ -49,14 +50,7 @@ export const moduleSchema = z.object({
   elements: z
     .preprocess(
       (value) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]),
-      z
-        .array(
-          z
-            .string()
-            .trim()
-            .regex(/^[A-Z0-9.]+#\d{1,2}$/, 'validation.invalid'),
-        )
-        .max(500),
+      z.array(z.string().trim().refine(isElementRef, 'validation.invalid')).max(500),
     )
     .default([]),
 });

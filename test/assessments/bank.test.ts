@@ -64,7 +64,20 @@ describe('assessments: the question bank of a program', () => {
       unitInput.parse({
         code: unitB,
         title: { id: 'Mengimplementasikan User Interface' },
-        elements: [{ no: 1, title: 'Membuat rancangan', criteria: [{ no: '1.1', text: 'Mock-up dibuat' }] }],
+        // Element 1 has criteria 1.1 like unitA's: a question tagged with both must keep them apart.
+        elements: [
+          {
+            no: 1,
+            title: 'Membuat rancangan',
+            criteria: [
+              { no: '1.1', text: 'Mock-up dibuat' },
+              { no: '1.2', text: 'Alur navigasi dirancang' },
+              { no: '1.3', text: 'Rancangan diuji' },
+              { no: '1.4', text: 'Rancangan didokumentasikan' },
+            ],
+          },
+          { no: 2, title: 'Membuat tampilan', criteria: [{ no: '2.1', text: 'Tag HTML dipakai' }] },
+        ],
       }),
     ]);
     const user = await makeUser('instructor', institution);
@@ -98,8 +111,8 @@ describe('assessments: the question bank of a program', () => {
           optionText: ['Stack', 'Queue', 'Tree', ''],
           correct: '0',
           units: unitA,
-          elements: '1',
-          criteria: '1.1',
+          elements: `${unitA}#1`,
+          criteria: `${unitA}#1.1`,
         },
         bad: { text: 'Tanpa jawaban benar', optionText: ['Stack', 'Queue', ''] },
         field: 'f-options',
@@ -264,6 +277,59 @@ describe('assessments: the question bank of a program', () => {
       expect((await owner.get(path)).status).to.equal(404);
     });
 
+    it('keeps criterion 1.1 of two units apart: the form ticks each under its unit, the list and preview name each unit', async () => {
+      const created = await submitForm(owner, `/programs/${program}/questions`, {
+        type: 'essay',
+        text: 'Rancang struktur data untuk tampilan daftar.',
+        units: [unitA, unitB],
+        elements: [`${unitA}#1`, `${unitB}#1`],
+        criteria: [`${unitA}#1.1`, `${unitB}#1.1`, `${unitB}#1.2`],
+      });
+      expect(created.status, created.text.slice(0, 500)).to.equal(303);
+      const path = created.headers.location!.replace(/\?.*$/, '');
+      const stored = (await inBank()).at(-1)!;
+      expect(stored.content).to.deep.include({
+        units: [unitA, unitB],
+        elements: [`${unitA}#1`, `${unitB}#1`],
+        criteria: [`${unitA}#1.1`, `${unitB}#1.1`, `${unitB}#1.2`],
+      });
+
+      const edit = await owner.get(`${path}/edit`);
+      const ticked = [...edit.text.matchAll(/name="criteria" value="([^"]+)" checked/g)].map((match) => match[1]);
+      expect(ticked).to.deep.equal([`${unitA}#1.1`, `${unitB}#1.1`, `${unitB}#1.2`]);
+      expect(edit.text).to.include(`name="criteria" value="${unitA}#1.2">`);
+
+      const expected = `${unitA} · KUK 1.1 · ${unitB} · KUK 1.1, 1.2`;
+      expect(visible((await owner.get(path)).text)).to.include(expected);
+      expect(visible((await owner.get(`/programs/${program}/questions?type=essay`)).text)).to.include(expected);
+    });
+
+    it('refuses a criterion its unit does not have, and one of a unit not ticked, naming each', async () => {
+      const before = (await inBank()).length;
+      const unknown = await submitForm(owner, `/programs/${program}/questions`, {
+        type: 'essay',
+        text: 'KUK yang tidak ada',
+        units: [unitA],
+        elements: `${unitA}#3`,
+        criteria: [`${unitA}#1.1`, `${unitA}#1.9`],
+      });
+      expect(unknown.status).to.equal(422);
+      expect(visible(unknown.text)).to.include(t('assessments.bank.errors.unknownCriteria', { refs: `${unitA}#1.9` }));
+      expect(visible(unknown.text)).to.include(t('assessments.bank.errors.unknownElements', { refs: `${unitA}#3` }));
+      // What was ticked stays ticked.
+      expect(unknown.text).to.include(`name="criteria" value="${unitA}#1.1" checked`);
+
+      const unticked = await submitForm(owner, `/programs/${program}/questions`, {
+        type: 'essay',
+        text: 'KUK dari unit yang tidak dicentang',
+        units: [unitA],
+        criteria: `${unitB}#1.1`,
+      });
+      expect(unticked.status).to.equal(422);
+      expect(visible(unticked.text)).to.include(t('assessments.errors.refUnitNotListed', { ref: `${unitB}#1.1`, unit: unitB }));
+      expect((await inBank()).length).to.equal(before);
+    });
+
     it('refuses a unit the program does not cover', async () => {
       const response = await submitForm(owner, `/programs/${program}/questions`, {
         type: 'essay',
@@ -384,6 +450,115 @@ describe('assessments: the question bank of a program', () => {
       const singles = (await inBank(source)).filter((question) => question.content.type === 'single').length;
       expect(aiken.text.match(/^ANSWER: [A-Z]$/gm)).to.have.length(singles);
       expect(Number(aiken.headers['x-skipped-questions'])).to.equal((await inBank(source)).length - singles);
+    });
+  });
+
+  describe('two units with the same criterion numbers, through files and the API', () => {
+    const twoUnitsGift = [
+      `// unit: ${unitA}, ${unitB} element: ${unitA}#1, ${unitB}#1 criteria: ${unitA}#1.1, ${unitB}#1.1`,
+      'Struktur data untuk daftar di tampilan? {=Array ~Graph}',
+      '',
+      `// unit: ${unitB} element: 1 criteria: 1.1`,
+      'Mock-up dibuat sebelum kode? {T}',
+    ].join('\n');
+    const importText = async (programId: string, text: string, language = 'id') =>
+      owner
+        .post(`/api/v1/programs/${programId}/question-imports`)
+        .set('x-csrf-token', await csrfTokenOf(owner))
+        .set('Accept-Language', language)
+        .send({ text });
+    const tagsIn = async (programId: string) =>
+      (await inBank(programId))
+        .map(({ content: { text, units, elements, criteria } }) => ({ text, units, elements, criteria }))
+        .sort((a, b) => a.text.localeCompare(b.text));
+
+    it('keeps them apart through GIFT import and export and a JSON round trip into another program', async () => {
+      const source = await createProgram(
+        instructor,
+        programSchema.parse({ code: 'DUA-1', title: 'Dua unit', level: 2, units: [unitA, unitB] }),
+      );
+      const imported = await importText(source, twoUnitsGift);
+      expect(imported.status, JSON.stringify(imported.body)).to.equal(201);
+      const expected = [
+        { text: 'Mock-up dibuat sebelum kode?', units: [unitB], elements: [`${unitB}#1`], criteria: [`${unitB}#1.1`] },
+        {
+          text: 'Struktur data untuk daftar di tampilan?',
+          units: [unitA, unitB],
+          elements: [`${unitA}#1`, `${unitB}#1`],
+          criteria: [`${unitA}#1.1`, `${unitB}#1.1`],
+        },
+      ];
+      expect(await tagsIn(source)).to.deep.equal(expected);
+
+      const gift = await owner.get(`/programs/${source}/questions/export?format=gift`);
+      expect(gift.text).to.include(
+        `// unit: ${unitA},${unitB} element: ${unitA}#1,${unitB}#1 criteria: ${unitA}#1.1,${unitB}#1.1\n`,
+      );
+      expect(gift.text).to.include(`// unit: ${unitB} element: 1 criteria: 1.1\n`);
+      // The exported GIFT imported again finds both questions (keys ignore tags), adding nothing.
+      expect((await importText(source, gift.text)).body).to.deep.equal({ format: 'gift', added: 0, existing: 2 });
+
+      const json = await owner.get(`/programs/${source}/questions/export?format=json`);
+      expect(JSON.parse(json.text).questions.map((question: { criteria: string[] }) => question.criteria)).to.deep.include([
+        `${unitA}#1.1`,
+        `${unitB}#1.1`,
+      ]);
+      const target = await createProgram(
+        instructor,
+        programSchema.parse({ code: 'DUA-2', title: 'Dua unit, salinan', level: 2, units: [unitA, unitB] }),
+      );
+      expect((await importText(target, json.text)).status).to.equal(201);
+      expect(await tagsIn(target)).to.deep.equal(expected);
+    });
+
+    it('refuses a file with a criterion number whose unit is unclear, or one its unit lacks, each with its line, storing nothing', async () => {
+      const fresh = await createProgram(
+        instructor,
+        programSchema.parse({ code: 'DUA-3', title: 'Dua unit, salah', level: 2, units: [unitA, unitB] }),
+      );
+      const response = await importText(
+        fresh,
+        [
+          `// unit: ${unitA}, ${unitB} criteria: 1.1`,
+          'KUK 1.1 dari unit yang mana? {T}',
+          '',
+          `// unit: ${unitB} criteria: 3.1`,
+          'KUK yang tidak ada di unitnya. {T}',
+          '',
+          'Soal yang baik. {T}',
+        ].join('\n'),
+        'en',
+      );
+      expect(response.status).to.equal(422);
+      const lines = response.body.errors.map((error: { field: string; message: string }) => `${error.field}: ${error.message}`);
+      expect(lines).to.deep.equal([
+        `line 2: ${en('assessments.import.gift.whichUnit', { ref: '1.1', units: `${unitA}, ${unitB}`, example: `${unitA}#1.1` })}`,
+        `line 5 (criteria): ${en('assessments.bank.errors.unknownCriteria', { refs: `${unitB}#3.1` })}`,
+      ]);
+      expect(await inBank(fresh)).to.have.length(0);
+    });
+
+    it('keeps them apart through the API, and refuses a criterion its unit lacks (422, named)', async () => {
+      const issued = await supertest(app).post('/api/v1/auth/token').send(ownerCredentials);
+      const call = (method: 'post' | 'get', path: string) =>
+        supertest(app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${issued.body.token}`).set('Accept-Language', 'en');
+      const content = {
+        type: 'essay',
+        text: 'Jelaskan struktur data untuk rancangan tampilan.',
+        units: [unitA, unitB],
+        criteria: [`${unitA}#1.1`, `${unitB}#1.1`],
+      };
+      const created = await call('post', `/programs/${program}/questions`).send({ content });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect((await call('get', `/questions/${created.body.id}`)).body.content.criteria).to.deep.equal([
+        `${unitA}#1.1`,
+        `${unitB}#1.1`,
+      ]);
+      const refused = await call('post', `/programs/${program}/questions`).send({
+        content: { ...content, text: 'Lain', criteria: [`${unitB}#1.5`] },
+      });
+      expect(refused.status).to.equal(422);
+      expect(JSON.stringify(refused.body)).to.include(en('assessments.bank.errors.unknownCriteria', { refs: `${unitB}#1.5` }));
     });
   });
 

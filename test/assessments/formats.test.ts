@@ -23,6 +23,8 @@ const only = (result: ParseResult) => {
   return result.questions[0]!.content;
 };
 const question = (input: QuestionContentInput): QuestionContent => questionContentSchema.parse(input);
+const unitA = 'J.620100.004.02';
+const unitB = 'J.620100.005.02';
 
 describe('question bank formats', () => {
   describe('GIFT', () => {
@@ -36,9 +38,9 @@ describe('question bank formats', () => {
         type: 'single',
         name: 'LIFO',
         text: 'Struktur data apa yang bekerja dengan prinsip **LIFO** (*Last In First Out*)?',
-        units: ['J.620100.004.02'],
-        elements: ['1'],
-        criteria: ['1.1'],
+        units: [unitA],
+        elements: [`${unitA}#1`],
+        criteria: [`${unitA}#1.1`],
         feedback: { general: 'Stack dipakai misalnya untuk fitur *undo* pada editor teks.' },
       });
       expect(byLine.get(7)).to.have.deep.property('options', [
@@ -51,9 +53,9 @@ describe('question bank formats', () => {
       // Weights: positive is correct, negative is not; the category gives the unit and element, the comment the criterion and tags.
       expect(byLine.get(17)).to.deep.include({
         type: 'multiple',
-        units: ['J.620100.004.02'],
-        elements: ['1'],
-        criteria: ['1.2'],
+        units: [unitA],
+        elements: [`${unitA}#1`],
+        criteria: [`${unitA}#1.2`],
       });
       expect(byLine.get(17)).to.have.deep.property('tags', ['perbandingan', 'latihan']);
       expect((byLine.get(17) as { options: { correct: boolean }[] }).options.map((option) => option.correct)).to.deep.equal([
@@ -68,8 +70,8 @@ describe('question bank formats', () => {
         answer: false,
         feedbackTrue: 'Keliru: indeks array dimulai dari 0.',
         feedbackFalse: 'Tepat, indeks dimulai dari 0.',
-        elements: ['2'],
-        criteria: ['2.1'],
+        elements: [`${unitA}#2`],
+        criteria: [`${unitA}#2.1`],
       });
 
       // Missing word: the braces become a blank; the second category applies from here on.
@@ -77,8 +79,8 @@ describe('question bank formats', () => {
         type: 'shortAnswer',
         name: 'Tag HTML',
         text: 'Tag HTML untuk membuat tautan adalah ____.',
-        units: ['J.620100.005.02'],
-        elements: ['2'],
+        units: [unitB],
+        elements: [`${unitB}#2`],
       });
       expect(byLine.get(28)).to.have.deep.property('answers', [
         { text: 'a', fraction: 1 },
@@ -111,9 +113,9 @@ describe('question bank formats', () => {
         type: 'essay',
         minWords: 50,
         maxWords: 300,
-        units: ['J.620100.005.02'],
-        elements: ['1'],
-        criteria: ['1.4'],
+        units: [unitB],
+        elements: [`${unitB}#1`],
+        criteria: [`${unitB}#1.4`],
         feedback: { general: 'Sebutkan alat yang dipakai dan urutan halamannya.' },
       });
       // Escapes give the characters themselves.
@@ -141,6 +143,86 @@ describe('question bank formats', () => {
         name: 'Judul',
         text: 'Tulis kode HTML untuk baris baru.',
       });
+    });
+
+    it('names every element and criterion with its unit: numbers alone under one unit, written with the unit under several', () => {
+      const result = parseGift(
+        [
+          `// unit: ${unitA} element: 1 criteria: 1.1, 1.2`,
+          'Satu unit: nomor saja cukup. {T}',
+          '',
+          `// unit: ${unitA} ${unitB} element: ${unitA}#1 ${unitB.toLowerCase()}#1`,
+          `// criteria: ${unitA}#1.1, ${unitB}#1.1`,
+          'Dua unit dengan KUK 1.1 masing-masing. {T}',
+          '',
+          `$CATEGORY: $course$/top/${unitA}/2`,
+          '',
+          '// criteria: 2.1',
+          'Unit dan elemen dari kategori. {T}',
+          '',
+          `// unit: ${unitB} criteria: 3.1`,
+          'Unit lain: elemen kategori (unit pertama) tidak ikut. {T}',
+        ].join('\n'),
+      );
+      expect(result.problems).to.deep.equal([]);
+      const tags = result.questions.map(({ line, content: { units, elements, criteria } }) => ({
+        line,
+        units,
+        elements,
+        criteria,
+      }));
+      expect(tags).to.deep.equal([
+        { line: 2, units: [unitA], elements: [`${unitA}#1`], criteria: [`${unitA}#1.1`, `${unitA}#1.2`] },
+        {
+          line: 6,
+          units: [unitA, unitB],
+          elements: [`${unitA}#1`, `${unitB}#1`],
+          criteria: [`${unitA}#1.1`, `${unitB}#1.1`],
+        },
+        { line: 11, units: [unitA], elements: [`${unitA}#2`], criteria: [`${unitA}#2.1`] },
+        { line: 14, units: [unitB], elements: [], criteria: [`${unitB}#3.1`] },
+      ]);
+    });
+
+    it('refuses a number whose unit is unclear, or a criterion of a unit the question does not name, at the question line', () => {
+      const result = parseGift(
+        [
+          `// unit: ${unitA}, ${unitB} element: 1`,
+          'Elemen 1 dari unit yang mana? {T}',
+          '',
+          '// criteria: 1.1',
+          'KUK tanpa unit. {T}',
+          '',
+          `// unit: ${unitA} criteria: ${unitB}#1.1`,
+          'KUK dari unit yang tidak disebut. {T}',
+          '',
+          `// unit: ${unitA}, ${unitB} criteria: ${unitA}#1.1, 1.2`,
+          'Satu KUK dengan unit, satu tanpa. {T}',
+        ].join('\n'),
+      );
+      expect(result.questions).to.deep.equal([]);
+      expect(result.problems).to.deep.equal([
+        {
+          line: 2,
+          message: 'assessments.import.gift.whichUnit',
+          params: { ref: '1', units: `${unitA}, ${unitB}`, example: `${unitA}#1` },
+        },
+        { line: 5, message: 'assessments.import.gift.noUnit', params: { ref: '1.1' } },
+        {
+          line: 8,
+          message: 'assessments.errors.refUnitNotListed',
+          params: { ref: `${unitB}#1.1`, unit: unitB, field: 'criteria.0' },
+        },
+        {
+          line: 11,
+          message: 'assessments.import.gift.whichUnit',
+          params: { ref: '1.2', units: `${unitA}, ${unitB}`, example: `${unitA}#1.2` },
+        },
+      ]);
+      const t = translator('id');
+      expect(t(result.problems[0]!.message, result.problems[0]!.params)).to.equal(
+        `1 milik unit yang mana? Soal ini menyebut beberapa unit (${unitA}, ${unitB}): tulis bersama unitnya, misalnya ${unitA}#1.`,
+      );
     });
 
     it('keeps a multi-line question text and reads comments inside the block', () => {
@@ -309,7 +391,9 @@ describe('question bank formats', () => {
 
     it('gives a question the same key on re-import, whatever its feedback, answer key, order of options or spacing', () => {
       const first = only(parseGift('Struktur data LIFO? {=Stack ~Queue ~Array}'));
-      const again = parseGift('// criteria: 1.1\nStruktur  data   LIFO?\n{~Queue ~Array =Stack#Benar}');
+      const again = parseGift(
+        `// unit: ${unitA},${unitB} criteria: ${unitA}#1.1,${unitB}#1.1\nStruktur  data   LIFO?\n{~Queue ~Array =Stack#Benar}`,
+      );
       const fixedKey = parseGift('Struktur data LIFO? {~Stack =Queue ~Array}');
       const keyOf = (result: ParseResult) => result.questions[0]!.key;
       const key = parseGift('Struktur data LIFO? {=Stack ~Queue ~Array}').questions[0]!.key;
@@ -358,6 +442,9 @@ describe('question bank formats', () => {
           'a}\n\n::a {T}\n\na {=a} {=b}\n\na {=a ~%50%b}\n\na {#2..1}\n\na {=a -> b =c}\n\na {b}\n\n// shuffle: x\na {=a ~b}',
         ),
         parseGift('a {=x ~y}\n\na {=x ~y}'),
+        parseGift(
+          `// unit: ${unitA} ${unitB} criteria: 1.1\na {T}\n\n// criteria: 1.1\nb {T}\n\n// unit: ${unitA} criteria: ${unitB}#1.1\nc {T}`,
+        ),
         parseAiken('ANSWER: A\n\nSoal?\nA. x\nA. y\nANSWER: A\n\nSoal?\nA. x\nB. y\nANSWER: ?'),
       ];
       for (const result of sources) for (const problem of result.problems) keys.add(problem.message);
@@ -382,7 +469,18 @@ describe('question bank formats', () => {
   });
 
   describe('writing', () => {
-    const common = { units: ['J.620100.004.02'], elements: ['2'], criteria: ['2.1', '2.2'], tags: ['array', 'latihan'] };
+    const common = {
+      units: [unitA],
+      elements: [`${unitA}#2`],
+      criteria: [`${unitA}#2.1`, `${unitA}#2.2`],
+      tags: ['array', 'latihan'],
+    };
+    // Two units with the same element and criterion numbers: each stays its unit's.
+    const twoUnits = {
+      units: [unitA, unitB],
+      elements: [`${unitA}#1`, `${unitB}#1`],
+      criteria: [`${unitA}#1.1`, `${unitB}#1.1`, `${unitB}#1.2`],
+    };
     const all: QuestionContent[] = [
       question({
         type: 'single',
@@ -464,6 +562,7 @@ describe('question bank formats', () => {
         feedback: { general: 'Bahas memori.' },
       }),
       question({ type: 'essay', text: 'Ceritakan proyek web terakhir Anda.' }),
+      question({ type: 'trueFalse', text: 'Mock-up dibuat sebelum kode.', answer: true, ...twoUnits }),
     ];
 
     it('writes GIFT that reads back to the same questions, for every type', () => {
@@ -478,7 +577,13 @@ describe('question bank formats', () => {
       const { text } = toGift(all.slice(0, 3));
       expect(text).to.include('::Urutan\\: indeks::[markdown]Perhatikan kode\\:\\n\\n```js\\nconst a \\= \\{x\\: 1\\};\\n```');
       expect(text).to.include('\t=1#Benar\\: \\{x\\: 1\\}');
+      // One unit: the numbers alone, as people write them.
       expect(text).to.include('// unit: J.620100.004.02 element: 2 criteria: 2.1,2.2 points: 2.5 shuffle: no');
+      // Several units: each element and criterion with its unit, or they would read back as ambiguous.
+      expect(toGift(all.slice(-1)).text).to.equal(
+        '// unit: J.620100.004.02,J.620100.005.02 element: J.620100.004.02#1,J.620100.005.02#1 criteria: J.620100.004.02#1.1,J.620100.005.02#1.1,J.620100.005.02#1.2\n' +
+          '[markdown]Mock-up dibuat sebelum kode. {TRUE}\n',
+      );
       expect(text).to.include('// [tag:array] [tag:latihan]');
       expect(text).to.include('\t~%50%Linked list\n\t~%50%Stack#Ya.\n\t~%-50%Array statis');
       expect(text).to.include('\t~%33.33333%a');
@@ -516,6 +621,8 @@ describe('question bank formats', () => {
       const result = parseJson(written.text);
       expect(result.problems).to.deep.equal([]);
       expect(result.questions.map((parsed) => parsed.content)).to.deep.equal(all);
+      // JSON holds elements and criteria with their units, whatever the number of units.
+      expect(JSON.parse(written.text).questions.at(-1)).to.deep.include(twoUnits);
       expect(result.questions.map((parsed) => parsed.key)).to.deep.equal(
         parseGift(toGift(all).text).questions.map((parsed) => parsed.key),
       );

@@ -363,6 +363,22 @@ describe('questions: content and automatic grading', () => {
         en: 'Another choice of this question already uses this code.',
       },
       {
+        name: 'a performance criterion without its unit',
+        input: { type: 'essay', text: 'Q', units: ['J.620100.004.02'], criteria: ['1.1'] },
+        field: 'criteria.0',
+        key: 'assessments.errors.criterionRef',
+        id: 'Kriteria unjuk kerja ditulis bersama unitnya, misalnya J.620100.004.02#1.1.',
+        en: 'A performance criterion is written with its unit, such as J.620100.004.02#1.1.',
+      },
+      {
+        name: 'an element without its unit',
+        input: { type: 'essay', text: 'Q', units: ['J.620100.004.02'], elements: ['1'] },
+        field: 'elements.0',
+        key: 'assessments.errors.elementRef',
+        id: 'Elemen ditulis bersama unitnya, misalnya J.620100.004.02#1.',
+        en: 'An element is written with its unit, such as J.620100.004.02#1.',
+      },
+      {
         name: 'an essay whose maximum is below its minimum',
         input: { type: 'essay', text: 'Q', minWords: 200, maxWords: 100 },
         field: 'maxWords',
@@ -378,6 +394,52 @@ describe('questions: content and automatic grading', () => {
         expect(en(refusal.key)).to.equal(refusal.en);
       });
     }
+
+    it('keeps the same criterion number of two units apart, each named with its unit', () => {
+      const tagged = question({
+        type: 'essay',
+        text: 'Q',
+        units: ['J.620100.004.02', 'j.620100.005.02'],
+        elements: ['J.620100.004.02#1', 'j.620100.005.02#1'],
+        criteria: ['J.620100.004.02#1.1', 'j.620100.005.02#1.1'],
+      });
+      expect(tagged).to.deep.include({
+        units: ['J.620100.004.02', 'J.620100.005.02'],
+        elements: ['J.620100.004.02#1', 'J.620100.005.02#1'],
+        criteria: ['J.620100.004.02#1.1', 'J.620100.005.02#1.1'],
+      });
+    });
+
+    it('refuses an element or criterion of a unit the question is not tagged with, naming it in Indonesian and English', () => {
+      const input = {
+        type: 'essay',
+        text: 'Q',
+        units: ['J.620100.004.02'],
+        elements: ['J.620100.004.02#1'],
+        criteria: ['J.620100.004.02#1.1', 'J.620100.005.02#1.1'],
+      };
+      let fields: { field: string; key: string; params?: Record<string, unknown> }[] = [];
+      try {
+        parseInput(questionContentSchema, input);
+        expect.fail('the input was accepted');
+      } catch (error) {
+        expect(error).to.be.instanceOf(ValidationError);
+        fields = (error as ValidationError).fields;
+      }
+      expect(fields).to.deep.equal([
+        {
+          field: 'criteria.1',
+          key: 'assessments.errors.refUnitNotListed',
+          params: { ref: 'J.620100.005.02#1.1', unit: 'J.620100.005.02' },
+        },
+      ]);
+      expect(id(fields[0]!.key, fields[0]!.params)).to.equal(
+        'J.620100.005.02#1.1 termasuk unit J.620100.005.02, padahal soal ini tidak ditandai dengan unit itu. Centang juga unitnya, atau hapus centang J.620100.005.02#1.1.',
+      );
+      expect(en(fields[0]!.key, fields[0]!.params)).to.equal(
+        'J.620100.005.02#1.1 belongs to unit J.620100.005.02, which the question is not tagged with. Tick the unit too, or untick J.620100.005.02#1.1.',
+      );
+    });
 
     it('gives options and pairs without ids the ids of their positions, the same on every import', () => {
       const input: QuestionContentInput = {

@@ -13,6 +13,8 @@ import { makeInstitution, makeUser } from '../support/factories.js';
 
 const t = translator('id');
 const unitCode = 'J.620100.004.02';
+/** A second unit with a criterion 1.1 of its own: a question tagged with both keeps the two apart. */
+const otherUnit = 'J.620100.005.02';
 const textOf = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 describe('browser: an instructor builds a question bank', function () {
@@ -37,13 +39,18 @@ describe('browser: an instructor builds a question bank', function () {
           { no: 1, title: 'Mengidentifikasi struktur data', criteria: [{ no: '1.1', text: 'Konsep data diidentifikasi' }] },
         ],
       }),
+      unitInput.parse({
+        code: otherUnit,
+        title: { id: 'Mengimplementasikan User Interface' },
+        elements: [{ no: 1, title: 'Membuat rancangan', criteria: [{ no: '1.1', text: 'Mock-up dibuat' }] }],
+      }),
     ]);
     const user = await makeUser('instructor', institution);
     instructor = user;
     const owner: Actor = { id: user.id, role: 'instructor', institution };
     program = await createProgram(
       owner,
-      programSchema.parse({ code: 'JWP', title: 'Junior Web Programmer', level: 2, units: [unitCode] }),
+      programSchema.parse({ code: 'JWP', title: 'Junior Web Programmer', level: 2, units: [unitCode, otherUnit] }),
     );
   });
 
@@ -80,8 +87,11 @@ describe('browser: an instructor builds a question bank', function () {
       await page
         .getByRole('radio', { name: `${t('assessments.bank.fields.correct')} ${t('assessments.bank.fields.option', { n: 1 })}` })
         .check();
+      // Criterion 1.1 of each unit, ticked under its own unit.
       await page.getByLabel(unitCode).check();
       await page.getByLabel('1.1 Konsep data diidentifikasi').check();
+      await page.getByLabel(otherUnit).check();
+      await page.getByLabel('1.1 Mock-up dibuat').check();
       expect(await fitsWidth(page), 'the form fits the screen').to.equal(true);
       await page.getByRole('button', { name: t('actions.save') }).click();
 
@@ -94,6 +104,8 @@ describe('browser: an instructor builds a question bank', function () {
         .to.include(question.replace(' …', ''))
         .and.include('Queue');
       expect(await textOf(page.locator('.question-key'))).to.include('✓ Stack');
+      const tags = `${unitCode} · ${t('assessments.bank.criteriaShort')} 1.1 · ${otherUnit} · ${t('assessments.bank.criteriaShort')} 1.1`;
+      expect(await textOf(page.locator('main'))).to.include(tags);
       expect(await fitsWidth(page), 'the preview fits the screen').to.equal(true);
 
       // Listed in the bank, under its unit.
@@ -102,8 +114,7 @@ describe('browser: an instructor builds a question bank', function () {
       await expect(await item.isVisible()).to.equal(true);
       expect(await textOf(item))
         .to.include(t('assessments.types.single'))
-        .and.include(unitCode)
-        .and.include('1.1');
+        .and.include(tags);
       expect(await fitsWidth(page), 'the list fits the screen').to.equal(true);
 
       // An import with a bad question: nothing stored, its line named.

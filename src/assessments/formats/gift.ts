@@ -1,3 +1,4 @@
+import { isCriterionNo, isElementNo, parseUnitRef, unitOfRef, unitRef } from '../../units/refs.js';
 import { currentCodePattern, olderCodePattern } from '../../units/schemas.js';
 import { parseDecimal, type QuestionContent } from '../questions.js';
 import {
@@ -28,7 +29,10 @@ import {
  * - SKKNI tagging: a comment line in the question's block (directly above it, no blank line)
  *     // unit: J.620100.004.02 element: 1 criteria: 1.1,1.2
  *   sets the question's units, elements and performance criteria (lists separated by commas or
- *   spaces; `units:`, `elements:`, `criterion:` are accepted too). The same line may carry
+ *   spaces; `units:`, `elements:`, `criterion:` are accepted too). Elements and criteria are
+ *   stored with their unit (`J.620100.004.02#1.1`, units/refs.ts): with one unit the numbers
+ *   alone say it; with several each is written with its unit (`criteria: J.620100.004.02#1.1`),
+ *   or the question is refused as ambiguous. The same line may carry
  *   `points: 2`, `shuffle: no`, `case-sensitive: yes`, `min-words: 100`, `max-words: 300`.
  * - Tags: Moodle's own `// [tag:Array] [tag:Latihan]`, or `// tags: Array, Latihan`.
  * - Feedback GIFT has no syntax for: `// feedback-correct: …`, `// feedback-partial: …`,
@@ -136,14 +140,30 @@ function readCategory(path: string): Metadata {
     .filter((part) => part && !/^\$\w+\$$/.test(part) && part.toLowerCase() !== 'top');
   for (const part of parts) {
     const code = part.toUpperCase();
+    // The category names one unit, so its element and criterion are that unit's.
     if (currentCodePattern.test(code) || olderCodePattern.test(code)) metadata.units = [code];
-    else if (metadata.units.length > 0 && /^\d{1,2}$/.test(part)) metadata.elements = [part];
-    else if (metadata.units.length > 0 && /^\d{1,2}\.\d{1,2}$/.test(part)) metadata.criteria = [part];
+    else if (metadata.units.length > 0 && isElementNo(part)) metadata.elements = [unitRef(metadata.units[0]!, part)];
+    else if (metadata.units.length > 0 && isCriterionNo(part)) metadata.criteria = [unitRef(metadata.units[0]!, part)];
     else rest.push(part);
   }
   const tag = rest.join('/');
   if (tag) metadata.tags = [tag.length <= 60 ? tag : rest.at(-1)!.slice(0, 60)];
   return metadata;
+}
+
+/**
+ * Elements or criteria as written, with their unit: a reference that names one is kept (the
+ * schema checks it belongs to a listed unit), a bare number takes the question's only unit, and
+ * a bare number beside several units (or none) is returned as such, for the reader to refuse.
+ */
+function qualify(values: string[], units: string[]): { refs: string[]; bare: string | undefined } {
+  const refs: string[] = [];
+  for (const value of values) {
+    if (parseUnitRef(value)) refs.push(value);
+    else if (units.length === 1) refs.push(unitRef(units[0]!.toUpperCase(), value));
+    else return { refs, bare: value };
+  }
+  return { refs, bare: undefined };
 }
 
 class Rejected extends Error {
@@ -374,15 +394,22 @@ export function parseGift(input: string): ParseResult {
       continue;
     }
     // The question's own comment wins over the category, field by field: a category may name
-    // the unit while the comment above a question names its element and criteria.
-    const pick = (own: string[], inherited: string[]) => (own.length ? own : [...inherited]);
-    const merged: Metadata = {
-      ...metadata,
-      units: pick(metadata.units, category.units),
-      elements: pick(metadata.elements, category.elements),
-      criteria: pick(metadata.criteria, category.criteria),
-      tags: [...category.tags],
-    };
+    // the unit while the comment above a question names its element and criteria. The
+    // category's element and criterion are inherited only by a question about its unit.
+    const units = metadata.units.length ? metadata.units : [...category.units];
+    const pick = (own: string[], inherited: string[]) =>
+      own.length ? own : inherited.filter((ref) => units.some((unit) => unit.toUpperCase() === unitOfRef(ref)));
+    const elements = qualify(pick(metadata.elements, category.elements), units);
+    const criteria = qualify(pick(metadata.criteria, category.criteria), units);
+    const bare = elements.bare ?? criteria.bare;
+    if (bare !== undefined) {
+      if (units.length) {
+        const example = unitRef(units[0]!.toUpperCase(), bare);
+        builder.problem(firstLine, 'assessments.import.gift.whichUnit', { ref: bare, units: units.join(', '), example });
+      } else builder.problem(firstLine, 'assessments.import.gift.noUnit', { ref: bare });
+      continue;
+    }
+    const merged: Metadata = { ...metadata, units, elements: elements.refs, criteria: criteria.refs, tags: [...category.tags] };
     addAll(merged.tags, metadata.tags);
     try {
       builder.add(compact(readQuestion(source, merged)), firstLine);
@@ -443,12 +470,20 @@ function answerBlock(question: QuestionContent): string[] | string {
   }
 }
 
+/**
+ * Elements or criteria as the tagging comment writes them: the numbers alone when the question
+ * has one unit (they are all that unit's, and read back the same), else each with its unit.
+ */
+function refsText(refs: string[], units: string[]): string {
+  return refs.map((ref) => (units.length === 1 ? (parseUnitRef(ref)?.no ?? ref) : ref)).join(',');
+}
+
 function metadataComments(question: QuestionContent): string[] {
   const lines: string[] = [];
   const skkni = [
     question.units.length ? `unit: ${question.units.join(',')}` : '',
-    question.elements.length ? `element: ${question.elements.join(',')}` : '',
-    question.criteria.length ? `criteria: ${question.criteria.join(',')}` : '',
+    question.elements.length ? `element: ${refsText(question.elements, question.units)}` : '',
+    question.criteria.length ? `criteria: ${refsText(question.criteria, question.units)}` : '',
     question.points !== 1 ? `points: ${formatNumber(question.points)}` : '',
     'shuffle' in question && !question.shuffle ? 'shuffle: no' : '',
     question.type === 'shortAnswer' && question.caseSensitive ? 'case-sensitive: yes' : '',
