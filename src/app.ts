@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
+import { registerAssignmentRoutes } from './assessments/assignments/routes.js';
 import { registerAssessmentRoutes } from './assessments/routes.js';
 import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
@@ -106,6 +107,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerUnitRoutes(features);
   registerProgramRoutes(features);
   registerAssessmentRoutes(features);
+  registerAssignmentRoutes(features);
   registerEnrolmentImportRoutes(features);
   registerFirstLoginRoutes(features);
   registerPasswordResetRoutes(features);

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { outlineAssignments } from '../assessments/assignments/service.js';
 import { Cohort, type CohortDoc } from '../cohorts/model.js';
 import { upcomingSessions } from '../cohorts/schedule.js';
 import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
@@ -143,6 +144,8 @@ export async function studyOutline(actor: Actor | null, cohortId: string) {
     snapshot,
     status: enrollment.status,
     outline: courseOutline(snapshot, place),
+    // The cohort's assignments beside the lessons, each with this trainee's state and due date.
+    assignments: await outlineAssignments(cohortId, actor!.id),
     // The lessons the server has as done: the page counts completions still queued on the device besides them.
     completedLessons: place.completed,
   };

@@ -93,6 +93,13 @@ type Rules = {
   /** An applicant's intake and counselling record: themself, and the counsellors of its institution. */
   'intake.view': { applicant: string; institution: string };
   'counselling.record': { institution: string } | undefined;
+  /**
+   * A cohort's assignments (evidence): setting them, extensions, grading, downloading every
+   * submission. The staff teaching the cohort: its instructors, its institution's coordinators, admins.
+   */
+  'assignment.manage': CohortRef;
+  /** Submitting evidence to a cohort's assignment: its enrolled (or graduated) trainees, as for its lessons. */
+  'assignment.submit': { trainee: string; status: string };
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -160,6 +167,8 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
       : intake.applicant === actor.id || (actor.role === 'coordinator' && sameInstitution(actor, intake.institution))),
   'counselling.record': (actor, target) =>
     isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
+  'assignment.manage': (actor, cohort) => rules['cohort.view'](actor, cohort),
+  'assignment.submit': (actor, enrolment) => rules['cohort.study'](actor, enrolment),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

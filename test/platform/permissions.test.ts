@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
+import { Assignment, Submission } from '../../src/assessments/assignments/model.js';
 import { questionKey } from '../../src/assessments/formats/index.js';
 import { Question } from '../../src/assessments/model.js';
 import { questionContentSchema } from '../../src/assessments/questions.js';
@@ -11,6 +12,7 @@ import { sessionSchema } from '../../src/counselling/schemas.js';
 import { recordSession } from '../../src/counselling/service.js';
 import { startEnrolmentImport } from '../../src/enrolment/import.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
+import { StoredFile } from '../../src/files/model.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -19,6 +21,7 @@ import { publishProgram } from '../../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
 import { createProgram } from '../../src/programs/service.js';
 import { startUnitImport } from '../../src/units/import.js';
+import { CompetencyUnit } from '../../src/units/model.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
 import { samples } from '../files/samples.js';
@@ -1102,6 +1105,211 @@ apiRows.push({
   },
   expected: bankApi(204),
 });
+
+// --- issue 10: assignments (the staff teaching the cohort: its instructor, coordinator A, admins;
+// submitting: the cohort's trainee). One assignment under an id fixed here, with a submission of
+// the matrix's trainee holding the lesson's file; each row's `prepare` puts them back as it needs
+// them (submitted, not graded), so the order of actors does not matter. Deleting is refused (409)
+// because the submission exists. ---
+const matrixAssignment = String(new mongoose.Types.ObjectId());
+let matrixAssignmentRevision = 1;
+const ensureAssignment = async (f: Fixtures) => {
+  // Assignments assess criteria: the matrix's unit gets one.
+  await CompetencyUnit.updateOne(
+    { code: f.unitCode, 'elements.0.criteria.0': { $exists: false } },
+    { $set: { 'elements.0.criteria': [{ no: '1.1', text: 'Kriteria matriks' }] } },
+  );
+  await Assignment.updateOne(
+    { _id: matrixAssignment },
+    {
+      $setOnInsert: {
+        cohort: f.cohort,
+        unit: f.unitCode,
+        criteria: [`${f.unitCode}#1.1`],
+        title: 'Tugas matriks',
+        dueAt: new Date(Date.now() + 30 * 86_400_000),
+        kinds: ['image', 'document'],
+        maxFiles: 5,
+        createdBy: f.owner,
+        revision: 1,
+      },
+    },
+    { upsert: true },
+  );
+  matrixAssignmentRevision = (await Assignment.findById(matrixAssignment).lean())!.revision;
+  const file = (await StoredFile.findById(f.file).lean())!;
+  const ref = { id: f.file, name: file.originalName, size: file.size, mimeType: file.mimeType, sha256: file.sha256 };
+  await Submission.updateOne(
+    { _id: `${matrixAssignment}:${f.applicant}` },
+    {
+      $set: { status: 'submitted', grade: null, files: [ref], text: 'Kiriman matriks', revision: 1, submittedAt: new Date() },
+      $setOnInsert: { assignment: matrixAssignment, cohort: f.cohort, trainee: f.applicant, round: 1 },
+    },
+    { upsert: true },
+  );
+};
+const assignmentStaff = (status: number): Expected => ({
+  ...cohortStaff,
+  instructor: status,
+  coordinatorA: status,
+  admin: status,
+});
+const matrixDue = () => new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+/** Later than any due date the rows above set: an extension must be. */
+const matrixExtension = () => new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+const assignmentFormBody = (f: Fixtures) => ({
+  title: `Tugas matriks ${unique()}`,
+  unit: f.unitCode,
+  criteria: `${f.unitCode}#1.1`,
+  dueDay: matrixDue(),
+  dueTime: '17:00',
+  kinds: 'image',
+  maxFiles: '2',
+});
+const assignmentPrepare = (f: Fixtures) => ensureAssignment(f);
+webRows.push(
+  {
+    method: 'get',
+    path: (f) => `/cohorts/${f.cohort}/assignments`,
+    prepare: assignmentPrepare,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/assignments/new`, prepare: assignmentPrepare, expected: cohortStaff },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/assignments`,
+    prepare: assignmentPrepare,
+    body: assignmentFormBody,
+    expected: assignmentStaff(303),
+  },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/assignments/download`, prepare: assignmentPrepare, expected: cohortStaff },
+  {
+    method: 'get',
+    path: () => `/assignments/${matrixAssignment}`,
+    prepare: assignmentPrepare,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  { method: 'get', path: () => `/assignments/${matrixAssignment}/edit`, prepare: assignmentPrepare, expected: cohortStaff },
+  {
+    method: 'post',
+    path: () => `/assignments/${matrixAssignment}`,
+    prepare: assignmentPrepare,
+    body: assignmentFormBody,
+    expected: assignmentStaff(303),
+  },
+  {
+    method: 'post',
+    path: () => `/assignments/${matrixAssignment}/delete`,
+    prepare: assignmentPrepare,
+    expected: assignmentStaff(409),
+  },
+  { method: 'get', path: () => `/assignments/${matrixAssignment}/download`, prepare: assignmentPrepare, expected: cohortStaff },
+  {
+    method: 'post',
+    path: () => `/assignments/${matrixAssignment}/submission`,
+    prepare: assignmentPrepare,
+    body: () => ({ text: 'Kiriman matriks' }),
+    expected: { ...everyone(403), anonymous: 302, trainee: 303 },
+  },
+  {
+    // A file the submission does not hold: its trainee is told not found, everyone else may not ask.
+    method: 'post',
+    path: () => `/assignments/${matrixAssignment}/submission/files/${matrixAssignment}/remove`,
+    prepare: assignmentPrepare,
+    expected: { ...everyone(403), anonymous: 302, trainee: 404 },
+  },
+  {
+    method: 'get',
+    path: (f) => `/assignments/${matrixAssignment}/submissions/${f.applicant}/files/${f.file}`,
+    prepare: assignmentPrepare,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  {
+    method: 'post',
+    path: () => `/assignments/${matrixAssignment}/extensions`,
+    prepare: assignmentPrepare,
+    body: (f) => ({ trainee: f.applicant, dueDay: matrixExtension(), dueTime: '12:00', reason: 'Matriks' }),
+    expected: assignmentStaff(303),
+  },
+  {
+    method: 'get',
+    path: (f) => `/assignments/${matrixAssignment}/submissions/${f.applicant}`,
+    prepare: assignmentPrepare,
+    expected: cohortStaff,
+  },
+  {
+    method: 'post',
+    path: (f) => `/assignments/${matrixAssignment}/submissions/${f.applicant}/grade`,
+    prepare: assignmentPrepare,
+    body: () => ({ revision: '1', 'met-0': 'yes', decision: 'accepted' }),
+    expected: assignmentStaff(303),
+  },
+);
+const assignmentApi = (status: number) => api({ instructor: status, coordinatorA: status, admin: status });
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/assignments`,
+    prepare: assignmentPrepare,
+    expected: api({ trainee: 200, instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/assignments`,
+    prepare: assignmentPrepare,
+    body: (f) => ({
+      title: `Tugas API ${unique()}`,
+      unit: f.unitCode,
+      criteria: [`${f.unitCode}#1.1`],
+      dueAt: `${matrixDue()}T17:00:00+07:00`,
+      kinds: ['image'],
+      maxFiles: 2,
+    }),
+    expected: assignmentApi(201),
+  },
+  {
+    method: 'put',
+    path: () => `/api/v1/assignments/${matrixAssignment}`,
+    prepare: assignmentPrepare,
+    body: (f) => ({
+      title: 'Tugas matriks (API)',
+      unit: f.unitCode,
+      criteria: [`${f.unitCode}#1.1`],
+      dueAt: `${matrixDue()}T17:00:00+07:00`,
+      kinds: ['image'],
+      maxFiles: 2,
+      revision: matrixAssignmentRevision,
+    }),
+    expected: assignmentApi(200),
+  },
+  {
+    method: 'delete',
+    path: () => `/api/v1/assignments/${matrixAssignment}`,
+    prepare: assignmentPrepare,
+    expected: assignmentApi(409),
+  },
+  {
+    method: 'put',
+    path: () => `/api/v1/assignments/${matrixAssignment}/submission`,
+    prepare: assignmentPrepare,
+    body: () => ({ text: 'Kiriman matriks lewat API' }),
+    expected: api({ trainee: 200 }),
+  },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/assignments/${matrixAssignment}/extensions/${f.applicant}`,
+    prepare: assignmentPrepare,
+    body: () => ({ dueAt: `${matrixExtension()}T12:00:00+07:00`, reason: 'Matriks' }),
+    expected: assignmentApi(200),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/assignments/${matrixAssignment}/submissions/${f.applicant}/grade`,
+    prepare: assignmentPrepare,
+    body: (f) => ({ revision: 1, criteria: [{ ref: `${f.unitCode}#1.1`, met: true }], decision: 'accepted' }),
+    expected: assignmentApi(200),
+  },
+);
 
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);
