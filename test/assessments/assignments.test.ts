@@ -381,7 +381,12 @@ describe('assessments: assignments (portfolio evidence)', () => {
     const refused = await submitForm(instructor, `/assignments/${used}/delete`, {});
     expect(refused.status).to.equal(409);
     expect(visible(refused.text)).to.include('tidak bisa dihapus: 1 peserta sudah mengumpulkan');
-    const unused = await create();
+    const unused = await create({ title: 'Tugas tanpa kiriman' });
+    // The page asks first, saying what goes, before the delete button.
+    const page = visible((await instructor.get(`/assignments/${unused}`)).text);
+    expect(page).to.include(
+      'Hapus Tugas "Tugas tanpa kiriman" akan dihapus. Belum ada peserta yang mengumpulkan, jadi tidak ada kiriman yang hilang. Ya, hapus tugas',
+    );
     expect((await submitForm(instructor, `/assignments/${unused}/delete`, {})).status).to.equal(303);
     expect(await Assignment.findById(unused).lean()).to.equal(null);
   });
