@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { form, showForm } from '../platform/http/forms.js';
+import { originOf } from '../platform/http/origin.js';
 import { leaveNotice } from '../platform/session.js';
 import { parseInput } from '../platform/validation.js';
 import { requirePermission } from './passport.js';
@@ -16,7 +17,6 @@ import {
 } from './passwordReset.js';
 import { forgotSchema, openResetRequests, requestPasswordReset } from './passwordResetRequests.js';
 
-const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 const validityHours = resetLinkValidityMs / (60 * 60 * 1000);
 
 /** Where the issue form was sent from, for the way back: the requests list or the account page. */
@@ -50,7 +50,7 @@ export function registerPasswordResetRoutes({ web, api, sessionSecret, secureCoo
   });
   web.post('/users/:id/password-reset-link', requirePermission('user.resetPassword'), async (req, res) => {
     const { from } = parseInput(issueForm, req.body);
-    const issued = await issueResetLink(req.actor!, String(req.params.id), sessionSecret, origin(req));
+    const issued = await issueResetLink(req.actor!, String(req.params.id), sessionSecret, originOf(req));
     // The page holds a working link to the account: never kept by a cache or the back button.
     res.set('Cache-Control', 'no-store');
     res.render('auth/resetLinkIssued', {
@@ -77,7 +77,7 @@ export function registerPasswordResetRoutes({ web, api, sessionSecret, secureCoo
       status: 201,
     },
     async ({ actor, params, req, res }) => {
-      const issued = await issueResetLink(actor, String(params.id), sessionSecret, origin(req));
+      const issued = await issueResetLink(actor, String(params.id), sessionSecret, originOf(req));
       res.set('Cache-Control', 'no-store');
       return { link: issued.link, expiresAt: issued.expiresAt.toISOString(), whatsapp: issued.whatsapp };
     },

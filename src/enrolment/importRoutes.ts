@@ -7,6 +7,7 @@ import { manageableCohort } from '../cohorts/service.js';
 import { acceptTextFile } from '../files/textUpload.js';
 import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
+import { originOf } from '../platform/http/origin.js';
 import { jobProgressJson, problemJsonSchema, problemsJson } from '../platform/jobs.js';
 import { enrolmentImportJob, firstLoginLinks, startEnrolmentImport } from './import.js';
 import { decodeCsv, maxEnrolmentRows } from './importCsv.js';
@@ -26,7 +27,6 @@ async function cohortManaged(req: Request, _res: Response, next: NextFunction): 
 }
 
 const countNames = ['created', 'waitlisted', 'unchanged', 'rejected', 'accounts'] as const;
-const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
 
 /** The template's header names in the user's language (both are accepted), with two example rows. */
 function templateCsv(language: string): string {
@@ -100,7 +100,7 @@ export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret, hi
 
   web.get('/cohorts/:id/enrolments/imports/:jobId', requirePermission('cohort.manage'), async (req, res) => {
     const { cohort, job } = await enrolmentImportJob(req.actor!, String(req.params.id), String(req.params.jobId));
-    const links = job.status === 'running' ? [] : await firstLoginLinks(req.actor!, cohort, job, sessionSecret, origin(req));
+    const links = job.status === 'running' ? [] : await firstLoginLinks(req.actor!, cohort, job, sessionSecret, originOf(req));
     res.set('Cache-Control', 'no-store');
     res.render('enrolment/importProgress', {
       title: req.t('enrolmentImport.progressTitle'),
@@ -113,7 +113,7 @@ export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret, hi
 
   web.get('/cohorts/:id/enrolments/imports/:jobId/links.csv', requirePermission('cohort.manage'), async (req, res) => {
     const { cohort, job } = await enrolmentImportJob(req.actor!, String(req.params.id), String(req.params.jobId));
-    const links = await firstLoginLinks(req.actor!, cohort, job, sessionSecret, origin(req));
+    const links = await firstLoginLinks(req.actor!, cohort, job, sessionSecret, originOf(req));
     const header = ['name', 'email', 'phone', 'link'];
     const rows = links.map((entry) => [safeCell(entry.name), safeCell(entry.email), entry.phone, entry.link]);
     res.set('Cache-Control', 'no-store');
@@ -154,7 +154,7 @@ export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret, hi
     },
     async ({ actor, params, req }) => {
       const { cohort, job } = await enrolmentImportJob(actor, String(params.id), String(params.jobId));
-      const links = job.status === 'running' ? [] : await firstLoginLinks(actor!, cohort, job, sessionSecret, origin(req));
+      const links = job.status === 'running' ? [] : await firstLoginLinks(actor!, cohort, job, sessionSecret, originOf(req));
       return {
         ...jobProgressJson(job, countNames, req.t),
         notes: problemsJson(job.notes, req.t),
