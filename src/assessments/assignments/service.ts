@@ -111,12 +111,9 @@ async function checkInput(cohort: CohortView, input: AssignmentInput) {
   return unit.criteria.map((criterion) => criterion.ref).filter((ref) => input.criteria.includes(ref));
 }
 
-export async function createAssignment(actor: Actor | null, cohortId: string, input: AssignmentInput, now = new Date()) {
-  const cohort = await taughtCohort(actor, cohortId);
-  const criteria = await checkInput(cohort, input);
-  if (input.dueAt <= now) throw new ValidationError([{ field: 'dueDay', key: 'assessments.assignments.errors.duePast' }]);
-  const created = await Assignment.create({
-    cohort: cohort.id,
+/** What an assignment stores from its form: file kinds only where files are taken at all. */
+function storedFields(input: AssignmentInput, criteria: string[]) {
+  return {
     unit: input.unit,
     criteria,
     title: input.title,
@@ -124,8 +121,14 @@ export async function createAssignment(actor: Actor | null, cohortId: string, in
     dueAt: input.dueAt,
     kinds: input.maxFiles > 0 ? [...new Set(input.kinds)] : [],
     maxFiles: input.maxFiles,
-    createdBy: actor!.id,
-  });
+  };
+}
+
+export async function createAssignment(actor: Actor | null, cohortId: string, input: AssignmentInput, now = new Date()) {
+  const cohort = await taughtCohort(actor, cohortId);
+  const criteria = await checkInput(cohort, input);
+  if (input.dueAt <= now) throw new ValidationError([{ field: 'dueDay', key: 'assessments.assignments.errors.duePast' }]);
+  const created = await Assignment.create({ cohort: cohort.id, ...storedFields(input, criteria), createdBy: actor!.id });
   return toAssignmentView(created.toObject() as AssignmentDoc);
 }
 
@@ -140,15 +143,7 @@ export async function updateAssignment(actor: Actor | null, id: string, input: A
   const result = await Assignment.updateOne(
     { _id: id, revision },
     {
-      $set: {
-        unit: input.unit,
-        criteria,
-        title: input.title,
-        instructions: input.instructions,
-        dueAt: input.dueAt,
-        kinds: input.maxFiles > 0 ? [...new Set(input.kinds)] : [],
-        maxFiles: input.maxFiles,
-      },
+      $set: storedFields(input, criteria),
       $inc: { revision: 1 },
     },
   );
