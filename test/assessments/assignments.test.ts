@@ -3,34 +3,11 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import yauzl from 'yauzl';
 import { Assignment, Submission } from '../../src/assessments/assignments/model.js';
-import { createCohort } from '../../src/cohorts/service.js';
-import { Intake } from '../../src/counselling/model.js';
-import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { StoredFile } from '../../src/files/model.js';
-import type { Actor } from '../../src/platform/permissions.js';
-import { createLesson, createModule } from '../../src/programs/content.js';
-import { publishProgram } from '../../src/programs/publishing.js';
-import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
-import { createProgram } from '../../src/programs/service.js';
-import { unitInput } from '../../src/units/schemas.js';
-import { saveUnits } from '../../src/units/service.js';
 import { binary, samples } from '../files/samples.js';
-import { type Agent, buildTestApp, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
-import { cohortFields } from '../support/cohorts.js';
+import { type Agent, buildTestApp, csrfTokenOf, submitForm } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
-import { makeInstitution, makeUser } from '../support/factories.js';
-
-const unit = 'J.620100.004.02';
-const otherUnit = 'J.620100.005.02';
-const c11 = `${unit}#1.1`;
-const c12 = `${unit}#1.2`;
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-const visible = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#34;|&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, ' ');
+import { assessmentCohort, c11, c12, day, otherUnit, unit, visible } from './cohortFixture.js';
 
 /** The names of the entries of a ZIP, and each entry's bytes, read in memory as any unzip tool would. */
 async function unzipEntries(zip: Buffer): Promise<{ names: string[]; read: (name: string) => Buffer }> {
@@ -57,7 +34,6 @@ describe('assessments: assignments (portfolio evidence)', () => {
   useTestDatabase(import.meta.url);
   let app: ReturnType<typeof buildTestApp>;
   let cohort: string;
-  let otherCohort: string;
   let instructor: Agent;
   let otherInstructor: Agent;
   let ani: Agent;
@@ -68,60 +44,8 @@ describe('assessments: assignments (portfolio evidence)', () => {
 
   before(async () => {
     app = buildTestApp();
-    const institution = (await makeInstitution()).id;
-    const coordinator: Actor = { id: (await makeUser('coordinator', institution)).id, role: 'coordinator', institution };
-    await saveUnits(coordinator, [
-      unitInput.parse({
-        code: unit,
-        title: { id: 'Menggunakan Struktur Data' },
-        elements: [
-          {
-            no: 1,
-            title: 'Mengidentifikasi struktur data',
-            criteria: [
-              { no: '1.1', text: 'Konsep data diidentifikasi' },
-              { no: '1.2', text: 'Struktur data dibandingkan' },
-            ],
-          },
-        ],
-      }),
-      unitInput.parse({
-        code: otherUnit,
-        title: { id: 'Antarmuka' },
-        elements: [{ no: 1, title: 'Rancangan', criteria: [{ no: '1.1', text: 'Mock-up dibuat' }] }],
-      }),
-    ]);
-    const program = await createProgram(
-      coordinator,
-      programSchema.parse({ code: 'PRG-TGS', title: 'Pemrograman', level: 2, units: [unit, otherUnit] }),
-    );
-    const module = await createModule(
-      coordinator,
-      program,
-      moduleSchema.parse({ title: 'Modul', hours: 4, units: [unit, otherUnit] }),
-    );
-    await createLesson(coordinator, module, lessonSchema.parse({ title: 'Materi', body: 'Isi' }));
-    await publishProgram(coordinator, program);
-    const teacher = await makeUser('instructor', institution);
-    const otherTeacher = await makeUser('instructor', institution);
-    cohort = await createCohort(coordinator, cohortFields(program, { instructors: [teacher.id] }));
-    otherCohort = await createCohort(coordinator, cohortFields(program, { instructors: [otherTeacher.id] }));
-    const trainee = async (target: string, name: string) => {
-      const user = await makeUser('trainee', institution, { name });
-      await Intake.create({ _id: user.id, institution, education: 'smk' });
-      await applyOnBehalf(coordinator, target, user.id, { source: 'staff', enrolNow: true });
-      return user;
-    };
-    const aniUser = await trainee(cohort, 'Ani Lestari');
-    const budiUser = await trainee(cohort, 'Budi Santoso');
-    const outsiderUser = await trainee(otherCohort, 'Citra Luar');
-    aniId = aniUser.id;
-    budiId = budiUser.id;
-    instructor = await loggedInAgent(app, teacher.email, teacher.password);
-    otherInstructor = await loggedInAgent(app, otherTeacher.email, otherTeacher.password);
-    ani = await loggedInAgent(app, aniUser.email, aniUser.password);
-    budi = await loggedInAgent(app, budiUser.email, budiUser.password);
-    outsider = await loggedInAgent(app, outsiderUser.email, outsiderUser.password);
+    const fixture = await assessmentCohort(app);
+    ({ cohort, instructor, otherInstructor, ani, budi, outsider, aniId, budiId } = fixture);
   });
 
   const assignmentForm = (overrides: Record<string, string | string[]> = {}) => ({
