@@ -47,7 +47,7 @@ export async function recordQuizResult(input: QuizResultInput): Promise<void> {
 }
 
 /** Forgets a quiz's results (the quiz was deleted). */
-export async function forgetQuizResult(owner: Omit<QuizResultInput, 'quiz' | 'title' | 'attempt' | 'percent' | 'passed' | 'attempts' | 'at'> & { quiz: string }) {
+export async function forgetQuizResult(owner: Pick<QuizResultInput, 'cohort' | 'trainee' | 'units' | 'quiz'>) {
   for (const unit of owner.units)
     await unsetEntry({ cohort: owner.cohort, trainee: owner.trainee, unit }, `quizzes.${entryKey(owner.quiz)}`);
 }
