@@ -100,6 +100,16 @@ type Rules = {
   'assignment.manage': CohortRef;
   /** Submitting evidence to a cohort's assignment: its enrolled (or graduated) trainees, as for its lessons. */
   'assignment.submit': { trainee: string; status: string };
+  /** Quizzes of a cohort: set up, schedule, review attempts, grade essays, regrade. */
+  'quiz.manage': CohortRef;
+  /** Taking a cohort's quizzes: its own enrolled (or completed) trainee. */
+  'quiz.take': { trainee: string; status: string };
+  /** Filling a practical-observation checklist for a trainee of the cohort. */
+  'observation.record': CohortRef;
+  /** Confirming or overriding a K/BK verdict: the cohort's own instructors, who assessed. */
+  'verdict.decide': CohortRef;
+  /** The cohort's gradebook and each trainee's results in it. */
+  'gradebook.view': CohortRef;
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -169,6 +179,12 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
     isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
   'assignment.manage': (actor, cohort) => rules['cohort.view'](actor, cohort),
   'assignment.submit': (actor, enrolment) => rules['cohort.study'](actor, enrolment),
+  'quiz.manage': (actor, cohort) => rules['cohort.view'](actor, cohort),
+  'quiz.take': (actor, enrolment) => rules['cohort.study'](actor, enrolment),
+  'observation.record': (actor, cohort) => rules['cohort.view'](actor, cohort),
+  'verdict.decide': (actor, cohort) =>
+    actor.role === 'instructor' && cohort !== undefined && cohort.instructors.includes(actor.id),
+  'gradebook.view': (actor, cohort) => rules['cohort.view'](actor, cohort),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

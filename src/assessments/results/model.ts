@@ -36,6 +36,26 @@ const evidenceSchema = new mongoose.Schema(
   { _id: false },
 );
 
+export const verdictStatuses = ['K', 'BK'] as const;
+/** Kompeten (competent) or Belum Kompeten (not yet competent). */
+export type VerdictStatus = (typeof verdictStatuses)[number];
+
+const verdictSchema = new mongoose.Schema(
+  {
+    status: { type: String, enum: verdictStatuses, required: true },
+    /** What the evidence proposed when the verdict was given (null: incomplete). */
+    proposed: { type: String, enum: [...verdictStatuses, null], default: null },
+    /** Why the instructor decided otherwise than proposed (required then), or any note. */
+    reason: { type: String, default: '' },
+    /** The evidence the verdict rests on: keys of `quizzes` and `evidence`. */
+    evidence: { type: [String], default: [] },
+    by: { type: ObjectId, ref: 'User', required: true },
+    byName: { type: String, default: '' },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 /**
  * What one trainee has shown for one competency unit in one cohort: the result that counts of
  * each quiz on the unit and the criteria each piece of evidence assessed. `_id` is
@@ -52,6 +72,13 @@ const unitResultSchema = new mongoose.Schema(
     unit: { type: String, required: true },
     quizzes: { type: Map, of: quizResultSchema, default: {} },
     evidence: { type: Map, of: evidenceSchema, default: {} },
+    /** The instructor's confirmed verdict, null until given. */
+    verdict: { type: verdictSchema, default: null },
+    /**
+     * Grows by one with each verdict change, so an instructor saving from a stale page is told
+     * (409) instead of overwriting a colleague's verdict. Evidence arriving does not change it.
+     */
+    verdictRevision: { type: Number, default: 0 },
   },
   { timestamps: true, minimize: false },
 );
@@ -61,7 +88,9 @@ unitResultSchema.index({ trainee: 1 });
 export type QuizResult = InferSchemaType<typeof quizResultSchema>;
 export type UnitEvidence = InferSchemaType<typeof evidenceSchema>;
 /** As read with `lean()`: maps are plain objects. */
-export type UnitResultDoc = Omit<InferSchemaType<typeof unitResultSchema>, 'quizzes' | 'evidence'> & {
+export type Verdict = InferSchemaType<typeof verdictSchema>;
+export type UnitResultDoc = Omit<InferSchemaType<typeof unitResultSchema>, 'quizzes' | 'evidence' | 'verdict'> & {
+  verdict: Verdict | null;
   _id: string;
   quizzes: Record<string, QuizResult>;
   evidence: Record<string, UnitEvidence>;
