@@ -3,6 +3,8 @@ import express from 'express';
 import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
 import { registerAssignmentRoutes } from './assessments/assignments/routes.js';
+import { registerObservationRoutes } from './assessments/observations/routes.js';
+import { registerQuizRoutes } from './assessments/quizzes/routes.js';
 import { registerAssessmentRoutes } from './assessments/routes.js';
 import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
@@ -108,6 +110,8 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerProgramRoutes(features);
   registerAssessmentRoutes(features);
   registerAssignmentRoutes(features);
+  registerObservationRoutes(features);
+  registerQuizRoutes(features);
   registerEnrolmentImportRoutes(features);
   registerFirstLoginRoutes(features);
   registerPasswordResetRoutes(features);

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { closeExpiredAttempts } from './assessments/quizzes/scoring.js';
 import { startPeriodicCleanup } from './cleanup.js';
 import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db/connect.js';
 import type { Logger } from './platform/logger.js';
+import { runPeriodically } from './platform/periodic.js';
 import { resolveSessionSecret } from './platform/secret.js';
 import { seedDemoIfEmpty } from './seed/demo.js';
 import { loadUnitIndex } from './units/search.js';
@@ -31,11 +33,14 @@ export async function startServer(config: Config, log: Logger) {
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     log.info({ url }, `Kompeten is listening on ${url}`);
     const stopCleanup = startPeriodicCleanup(database.connection, log, config.uploadDir);
+    // Quiz attempts left open are ended and graded at their deadline, even if nobody comes back.
+    const stopQuizDeadlines = runPeriodically(() => closeExpiredAttempts(), 30_000, log, 'quiz deadlines');
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         stopCleanup();
+        stopQuizDeadlines();
         // Stop accepting, let in-flight requests finish, then cut whatever is still open.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -7,7 +7,7 @@ const pages = 'kompeten-pages-v1';
 const assets = 'kompeten-assets-v1';
 // The server writes each URL here with its content hash (/public/css/app.<hash>.css; assets.ts), so
 // a changed stylesheet or script changes this file, and the browser installs the new worker.
-const assetUrls = ['/public/css/app.css', '/public/js/learning.js'];
+const assetUrls = ['/public/css/app.css', '/public/js/learning.js', '/public/js/quiz.js'];
 // A URL with a hash never changes content: its stored copy needs no refresh over a slow line.
 const immutable = (url) => /\.[0-9a-f]{10}\.(?:css|js)$/.test(url.pathname);
 const unhashed = (pathname) => pathname.replace(/\.[0-9a-f]{10}(\.(?:css|js))$/, '$1');
@@ -43,9 +43,12 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-// My learning, a cohort's course outline (/learn/<cohort>) and its lessons.
+// My learning, a cohort's course outline (/learn/<cohort>) and its lessons, and a quiz attempt
+// (/quiz-attempts/<quiz>.<trainee>.<n>): its questions load once, and a reload offline shows them.
 const isStudyPage = (url) =>
-  url.pathname === '/learning' || /^\/learn\/[0-9a-f]{24}(?:\/lessons\/[0-9a-f]{24})?$/.test(url.pathname);
+  url.pathname === '/learning' ||
+  /^\/learn\/[0-9a-f]{24}(?:\/lessons\/[0-9a-f]{24})?$/.test(url.pathname) ||
+  /^\/quiz-attempts\/[0-9a-f]{24}\.[0-9a-f]{24}\.\d+$/.test(url.pathname);
 
 const offlinePage = () =>
   new Response(

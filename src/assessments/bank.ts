@@ -1,26 +1,30 @@
 import mongoose from 'mongoose';
+import type { StoredFileRecord } from '../files/index.js';
 import {
   ConflictError,
   duplicatePositions,
   type FieldIssue,
+  ForbiddenError,
   isDuplicateKeyError,
   NotFoundError,
   ValidationError,
 } from '../platform/errors.js';
-import { type Actor, authorize } from '../platform/permissions.js';
+import { type Actor, authorize, can } from '../platform/permissions.js';
+import { Program } from '../programs/model.js';
 import { editableProgram, loadDraft, programRef } from '../programs/service.js';
 import { parseUnitRef, refsOfUnit, unitOfRef } from '../units/refs.js';
 import {
   formatFiles,
   type ImportProblem,
+  keyWithoutImage,
   type ParsedQuestion,
   parseQuestions,
   type QuestionFormat,
   questionKey,
   writeQuestions,
 } from './formats/index.js';
-import { Question, type QuestionDoc } from './model.js';
-import type { QuestionContent } from './questions.js';
+import { Question, type QuestionDoc, QuestionImage, type QuestionImageDoc } from './model.js';
+import { imageFileIdPattern, type QuestionContent } from './questions.js';
 import { type BankFilter, bankLimits, type QuestionView } from './schemas.js';
 
 /**
@@ -96,13 +100,15 @@ export async function listQuestions(actor: Actor | null, programId: string, filt
   const all = await allQuestions(program._id);
   const perUnit: Record<string, number> = {};
   const tags = new Set<string>();
+  let withImages = 0;
   for (const question of all) {
     const content = question.content as QuestionContent;
     for (const unit of content.units.length ? content.units : ['']) perUnit[unit] = (perUnit[unit] ?? 0) + 1;
     for (const tag of content.tags) tags.add(tag);
+    if (content.image) withImages += 1;
   }
   const items = all.filter((question) => matches(question.content as QuestionContent, filter)).map(toQuestionView);
-  return { items, total: all.length, perUnit, tags: [...tags].sort((a, b) => a.localeCompare(b)) };
+  return { items, total: all.length, perUnit, tags: [...tags].sort((a, b) => a.localeCompare(b)), withImages };
 }
 
 /**
@@ -137,24 +143,36 @@ function duplicateQuestion(error: unknown): never {
   throw error;
 }
 
-export async function createQuestion(actor: Actor | null, programId: string, content: QuestionContent): Promise<QuestionView> {
+/**
+ * Adds a question. `upload` is an image uploaded with it (the form's), which the content names:
+ * it becomes one of the bank's images first, and stops being one if the question is refused.
+ */
+export async function createQuestion(
+  actor: Actor | null,
+  programId: string,
+  content: QuestionContent,
+  options: { upload?: StoredFileRecord } = {},
+): Promise<QuestionView> {
   const { program, choices } = await bankContext(actor, programId);
   checkTags(content, choices);
   if ((await Question.countDocuments({ program: program._id })) >= bankLimits.questions) {
     throw new ConflictError('assessments.bank.errors.bankFull');
   }
-  try {
-    const created = await Question.create({
-      program: program._id,
-      key: questionKey(content),
-      revision: 1,
-      content,
-      createdBy: actor!.id,
-    });
-    return toQuestionView(created.toObject() as QuestionDoc);
-  } catch (error) {
-    duplicateQuestion(error);
-  }
+  return withUploadedImage(program._id, options.upload, async () => {
+    const stored = await withStoredImage(program._id, content);
+    try {
+      const created = await Question.create({
+        program: program._id,
+        key: questionKey(stored),
+        revision: 1,
+        content: stored,
+        createdBy: actor!.id,
+      });
+      return toQuestionView(created.toObject() as QuestionDoc);
+    } catch (error) {
+      duplicateQuestion(error);
+    }
+  });
 }
 
 /**
@@ -168,20 +186,27 @@ export async function updateQuestion(
   id: string,
   content: QuestionContent,
   revision?: number,
+  options: { upload?: StoredFileRecord } = {},
 ): Promise<QuestionView> {
   const { question, program } = await editableQuestion(actor, id);
   checkTags(content, (await bankContext(actor, String(program._id))).choices);
   const from = revision ?? question.revision;
   if (from !== question.revision) throw new ConflictError('assessments.bank.errors.changed');
-  try {
-    const result = await Question.updateOne(
-      { _id: question._id, revision: from },
-      { $set: { content, key: questionKey(content) }, $inc: { revision: 1 } },
-    );
-    if (result.matchedCount === 0) throw new ConflictError('assessments.bank.errors.changed');
-  } catch (error) {
-    duplicateQuestion(error);
-  }
+  await withUploadedImage(program._id, options.upload, async () => {
+    const stored = await withStoredImage(program._id, content);
+    try {
+      const result = await Question.updateOne(
+        { _id: question._id, revision: from },
+        { $set: { content: stored, key: questionKey(stored) }, $inc: { revision: 1 } },
+        // An empty optional field (no name, no feedback) is undefined: written as null it would
+        // make the question's JSON export unreadable by the import (the schema takes no null).
+        { ignoreUndefined: true },
+      );
+      if (result.matchedCount === 0) throw new ConflictError('assessments.bank.errors.changed');
+    } catch (error) {
+      duplicateQuestion(error);
+    }
+  });
   const saved = await Question.findById(question._id).lean<QuestionDoc>();
   if (!saved) throw new NotFoundError();
   return toQuestionView(saved);
@@ -234,10 +259,14 @@ export async function importQuestions(
   const problems = [...parsed.problems];
   if (!problems.length && !parsed.questions.length) problems.push({ line: 1, message: 'assessments.bank.import.empty' });
   problems.push(...tagProblems(parsed.questions, choices));
+  problems.push(...(await imageProblems(program._id, parsed.questions)));
+  const heldKeys = (await Question.find({ program: program._id }, { key: 1 }).limit(bankLimits.questions).lean()).map(
+    (question) => question.key,
+  );
+  // A GIFT or Aiken file cannot carry a question's image: its questions are the bank's with the
+  // same words, pictured or not, so exporting and importing again adds no picture-less copies.
   const held = new Set(
-    (await Question.find({ program: program._id }, { key: 1 }).limit(bankLimits.questions).lean()).map(
-      (question) => question.key,
-    ),
+    parsed.format && formatCarriesImages(parsed.format) ? heldKeys : [...heldKeys, ...heldKeys.map(keyWithoutImage)],
   );
   const fresh = parsed.questions.filter((question) => !held.has(question.key));
   if (held.size + fresh.length > bankLimits.questions) {
@@ -289,8 +318,15 @@ export type ExportResult = {
   contentType: string;
   /** Questions the format cannot hold: the start of their text and why (an i18n key). */
   skipped: { text: string; message: string }[];
+  /** Questions written without their image, since the format cannot carry one (GIFT, Aiken). */
+  imagesLeftOut: number;
   total: number;
 };
+
+/** Whether a format keeps a question's image: our JSON does (the image's id, for the same program); GIFT and Aiken cannot. */
+export function formatCarriesImages(format: QuestionFormat): boolean {
+  return format === 'json';
+}
 
 /** The start of a question's text on one line, without Markdown marks: as lists and export notes show it. */
 export function textStart(text: string, length = 140): string {
@@ -322,11 +358,34 @@ export async function exportQuestions(
   options: { format: QuestionFormat; unit?: string },
 ): Promise<ExportResult> {
   const program = await bankProgram(actor, programId);
-  const questions = (await allQuestions(program._id))
+  const chosen = (await allQuestions(program._id))
     .map((question) => question.content as QuestionContent)
     .filter((content) => matches(content, { unit: options.unit }));
+  // Without their images, questions that differ only by their image would be the same question
+  // twice: the file could not be imported again (not even here). The first one is written.
+  const sameWords: QuestionContent[] = [];
+  const questions = formatCarriesImages(options.format) ? chosen : [];
+  if (!formatCarriesImages(options.format)) {
+    const seen = new Set<string>();
+    for (const content of chosen) {
+      const key = keyWithoutImage(questionKey(content));
+      if (seen.has(key)) sameWords.push(content);
+      else questions.push(content);
+      seen.add(key);
+    }
+  }
   const written = writeQuestions(options.format, questions);
-  const skipped = written.skipped.map((skip) => ({ text: textStart(questions[skip.index]!.text, 80), message: skip.message }));
+  const skipped = [
+    ...written.skipped.map((skip) => ({ text: textStart(questions[skip.index]!.text, 80), message: skip.message })),
+    ...sameWords.map((content) => ({
+      text: textStart(content.text, 80),
+      message: 'assessments.import.skipped.sameWithoutImage',
+    })),
+  ];
+  const skippedIndexes = new Set(written.skipped.map((skip) => skip.index));
+  const imagesLeftOut = formatCarriesImages(options.format)
+    ? 0
+    : questions.filter((content, index) => content.image && !skippedIndexes.has(index)).length;
   const file = formatFiles[options.format];
   const date = new Date().toISOString().slice(0, 10);
   const code = program.code.replace(/[^A-Za-z0-9_-]+/g, '-');
@@ -336,6 +395,134 @@ export async function exportQuestions(
     fileName: `bank-soal-${code}${unit}-${date}${file.extension}`,
     contentType: file.contentType,
     skipped,
-    total: questions.length,
+    imagesLeftOut,
+    total: chosen.length,
   };
+}
+
+// --- images ------------------------------------------------------------------------------------
+
+/** A bank image as one question shows it: what deciding who may see it needs. */
+export type QuestionImageRef = { question: string; program: string; file: string };
+/**
+ * Whether the quizzes let `actor` see this image of this question: the quiz code registers one
+ * (a trainee whose attempt holds the question with this image; the staff reviewing that attempt).
+ */
+export type QuestionImageAccess = (actor: Actor, image: QuestionImageRef) => Promise<boolean>;
+const imageAccessCheckers = new Set<QuestionImageAccess>();
+
+/**
+ * Registers a way, besides editing the bank, to be allowed a question's image (the quizzes' "has
+ * an attempt containing this question"). Returns the function that takes it away again.
+ */
+export function registerQuestionImageAccess(check: QuestionImageAccess): () => void {
+  imageAccessCheckers.add(check);
+  return () => imageAccessCheckers.delete(check);
+}
+
+/**
+ * Whether `actor` may see this image of a bank question: its bank's editors, and whoever a
+ * registered checker vouches for. The rule is 'question.viewImage' (platform/permissions.ts);
+ * this gathers its facts, asking the checkers only when editing the bank does not already allow it.
+ */
+export async function canSeeQuestionImage(actor: Actor | null, image: QuestionImageRef): Promise<boolean> {
+  if (!actor || !mongoose.isValidObjectId(image.program)) return false;
+  const program = await Program.findById(image.program, { institution: 1, instructors: 1 }).lean();
+  if (!program) return false;
+  const ref = programRef(program);
+  if (can(actor, 'question.viewImage', { program: ref, throughQuiz: false })) return true;
+  for (const check of imageAccessCheckers) {
+    if (await check(actor, image)) return can(actor, 'question.viewImage', { program: ref, throughQuiz: true });
+  }
+  return false;
+}
+
+/**
+ * The stored file of an image a question shows, if `actor` may see it: not found when it is no
+ * bank's image, forbidden when the actor may not see it.
+ */
+export async function questionImageFile(actor: Actor | null, questionId: string, fileId: string): Promise<string> {
+  if (!mongoose.isValidObjectId(questionId) || !imageFileIdPattern.test(fileId)) throw new NotFoundError();
+  const record = await QuestionImage.findById(fileId, { program: 1 }).lean();
+  if (!record) throw new NotFoundError();
+  if (!(await canSeeQuestionImage(actor, { question: questionId, program: String(record.program), file: fileId }))) {
+    throw new ForbiddenError();
+  }
+  return fileId;
+}
+
+/**
+ * Runs a question's save with `upload` (an image uploaded with the form) recorded as one of the
+ * program's bank images first, so the content may name it; if the save is refused, the record goes
+ * again (the upload itself is removed with the refused request, see files/upload.ts).
+ */
+async function withUploadedImage<T>(
+  program: mongoose.Types.ObjectId,
+  upload: StoredFileRecord | undefined,
+  save: () => Promise<T>,
+): Promise<T> {
+  if (!upload) return save();
+  if (!upload.image) throw new Error('a question image must be stored as a web image');
+  await QuestionImage.create({
+    _id: upload.id,
+    program,
+    width: upload.image.width,
+    height: upload.image.height,
+    widths: upload.image.variants.map((variant) => variant.width),
+  });
+  try {
+    return await save();
+  } catch (error) {
+    await QuestionImage.deleteOne({ _id: upload.id });
+    throw error;
+  }
+}
+
+/** The bank images of a program among these file ids. */
+async function bankImages(program: mongoose.Types.ObjectId, files: string[]): Promise<Map<string, QuestionImageDoc>> {
+  const unique = [...new Set(files)];
+  if (!unique.length) return new Map();
+  const found = await QuestionImage.find({ _id: { $in: unique }, program }).lean<QuestionImageDoc[]>();
+  return new Map(found.map((image) => [String(image._id), image]));
+}
+
+/** The content with its image's size as stored (never as sent); an image that is not one of this bank's is refused. */
+function sizedImage(content: QuestionContent, images: Map<string, QuestionImageDoc>): QuestionContent | undefined {
+  if (!content.image) return content;
+  const image = images.get(content.image.file);
+  if (!image) return undefined;
+  return {
+    ...content,
+    image: { file: content.image.file, alt: content.image.alt, width: image.width, height: image.height, widths: image.widths },
+  };
+}
+
+async function withStoredImage(program: mongoose.Types.ObjectId, content: QuestionContent): Promise<QuestionContent> {
+  const sized = sizedImage(content, await bankImages(program, content.image ? [content.image.file] : []));
+  if (!sized) throw new ValidationError([{ field: 'image', key: 'assessments.bank.errors.unknownImage' }]);
+  return sized;
+}
+
+/**
+ * An imported question may show an image only if it is one of this program's bank images (a JSON
+ * export of the same program): its size is taken from the stored image. Others are problems at
+ * their line. Changes the parsed questions' content in place.
+ */
+async function imageProblems(program: mongoose.Types.ObjectId, questions: ParsedQuestion[]): Promise<ImportProblem[]> {
+  const images = await bankImages(
+    program,
+    questions.flatMap((question) => (question.content.image ? [question.content.image.file] : [])),
+  );
+  const problems: ImportProblem[] = [];
+  for (const question of questions) {
+    const sized = sizedImage(question.content, images);
+    if (sized) question.content = sized;
+    else
+      problems.push({
+        line: question.line,
+        message: 'assessments.bank.import.unknownImage',
+        params: { file: question.content.image!.file, field: 'image' },
+      });
+  }
+  return problems;
 }

@@ -27,3 +27,24 @@ questionSchema.index({ program: 1, key: 1 }, { unique: true });
 
 export type QuestionDoc = InferSchemaType<typeof questionSchema> & { _id: mongoose.Types.ObjectId };
 export const Question = mongoose.model('Question', questionSchema);
+
+/**
+ * An image uploaded for a question of a program's bank: `_id` is its StoredFile's id. It makes the
+ * file one of the bank's images, which a question of that program may then show (a question cannot
+ * point at any other stored file, such as a trainee's evidence photo) and which the image route
+ * serves to who may see it. Kept when a question drops or replaces its image, or is deleted: quiz
+ * attempts keep the content they were given, picture included. Width, height and the narrower
+ * copies' widths are the stored image's, copied into a question's content when it is saved.
+ */
+const questionImageSchema = new mongoose.Schema(
+  {
+    _id: { type: ObjectId, required: true },
+    program: { type: ObjectId, ref: 'Program', required: true },
+    width: { type: Number, required: true },
+    height: { type: Number, required: true },
+    widths: { type: [Number], default: [] },
+  },
+  { timestamps: { createdAt: true, updatedAt: false } },
+);
+export type QuestionImageDoc = InferSchemaType<typeof questionImageSchema> & { _id: mongoose.Types.ObjectId };
+export const QuestionImage = mongoose.model('QuestionImage', questionImageSchema);

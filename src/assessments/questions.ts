@@ -126,6 +126,34 @@ export const questionFeedbackSchema = z
   })
   .default({});
 
+/** A stored file's id, as a question's image names it. */
+export const imageFileIdPattern = /^[0-9a-f]{24}$/;
+
+/**
+ * The picture a question shows: one of its bank's images (model.ts QuestionImage), and the text a
+ * trainee who cannot see it gets instead (required: a screen reader, a picture that did not load
+ * on a weak connection). `width`, `height` and `widths` (its narrower copies) are the stored
+ * image's, filled in by the bank whenever a question is saved, whatever was sent: pages set them
+ * on the `<img>` without looking the file up.
+ */
+export const questionImageSchema = z.object({
+  file: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((id) => imageFileIdPattern.test(id), 'assessments.errors.imageFile'),
+  alt: z
+    .string()
+    .default('')
+    .transform((alt) => alt.replace(/\s+/g, ' ').trim())
+    .refine((alt) => alt.length > 0, 'assessments.errors.imageAlt')
+    .refine((alt) => alt.length <= 300, 'assessments.errors.imageAltTooLong'),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  widths: z.array(z.number().int().positive()).max(10).optional(),
+});
+export type QuestionImageContent = z.output<typeof questionImageSchema>;
+
 const common = {
   text: requiredText(questionLimits.text),
   name: optionalText(300),
@@ -137,7 +165,7 @@ const common = {
   elements: labelList(z.string().trim().toUpperCase().refine(isElementRef, 'assessments.errors.elementRef')),
   criteria: labelList(z.string().trim().toUpperCase().refine(isCriterionRef, 'assessments.errors.criterionRef')),
   tags: labelList(z.string().trim().min(1).max(60)),
-  image: optionalText(100),
+  image: questionImageSchema.optional(),
   feedback: questionFeedbackSchema,
 };
 

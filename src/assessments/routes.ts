@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
@@ -17,12 +17,15 @@ import {
   type ImportOutcome,
   importQuestions,
   listQuestions,
+  questionImageFile,
   textStart,
   unitTags,
   updateQuestion,
 } from './bank.js';
 import { gradeResponse, type QuestionResponse } from './grading.js';
 import { type QuestionContent, questionTypes } from './questions.js';
+import { registerGradebookRoutes } from './results/gradebookRoutes.js';
+import { registerVerdictRoutes } from './results/verdictRoutes.js';
 import {
   bankFilter,
   bankList,
@@ -32,7 +35,11 @@ import {
   importInput,
   importReport,
   parseQuestionForm,
+  type QuestionView,
   questionBody,
+  questionFormFields,
+  questionFormImage,
+  questionImageTypes,
   questionToForm,
   questionUpdateBody,
   questionView,
@@ -59,7 +66,9 @@ function problemLines(req: Request, outcome: ImportOutcome) {
   });
 }
 
-export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
+export function registerAssessmentRoutes({ web, api, files }: FeatureContext): void {
+  registerGradebookRoutes({ web, api });
+  registerVerdictRoutes({ web, api });
   // --- the bank's list ----------------------------------------------------------------------------
   web.get('/programs/:id/questions', requireLogin, async (req, res) => {
     const filter = parseInput(bankFilter, req.query);
@@ -80,6 +89,38 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
   });
 
   // --- new and changed questions ----------------------------------------------------------------
+  /**
+   * The question form is multipart: it may bring the question's image. The image is taken only
+   * when the rest of the form is valid (checked before the file is kept: nothing is stored for a
+   * form that comes back with errors), stored resized like a lesson's images, and needs its alt
+   * text. An urlencoded post (the API's clients, older pages) passes through with no image.
+   */
+  const acceptQuestionImage = files.acceptUpload({
+    field: 'image',
+    kinds: ['image'],
+    types: questionImageTypes,
+    webImage: true,
+    required: false,
+    maxFields: questionFormFields,
+    checkFields: (req) => {
+      const current = req.res?.locals.bankQuestion as QuestionView | undefined;
+      const body = current ? { ...req.body, type: current.content.type } : req.body;
+      // A placeholder id: the file is not stored yet, and only its alt text is checked here.
+      const uploaded = req.file ? '0'.repeat(24) : undefined;
+      parseQuestionForm(body, questionFormImage(body, { uploaded, current: current?.content.image }));
+    },
+  });
+  /** The bank (and the question) are checked before the form is read: nobody else may make the server take a file. */
+  const bankFirst = (req: Request, _res: Response, next: NextFunction) =>
+    bankContext(req.actor ?? null, id(req)).then(() => next(), next);
+  const questionFirst = (req: Request, res: Response, next: NextFunction) =>
+    getQuestion(req.actor ?? null, id(req)).then(({ question }) => {
+      res.locals.bankQuestion = question;
+      next();
+    }, next);
+  /** Said beside the image field when the form comes back: the file chosen was not kept, and must be chosen again. */
+  const imageNotKept = (req: Request) => req.method === 'POST' && Boolean(req.file);
+
   /** The type the form is for: posted (the hidden field), else asked (`?type=`); undefined shows the type chooser. */
   const typeOf = (req: Request) => {
     const asked = formType.safeParse((req.body as { type?: unknown } | undefined)?.type ?? req.query.type);
@@ -95,14 +136,25 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       type,
       types: questionTypes,
       unitRef,
+      imageMaxMb: files.maxMb.image,
+      imageNotKept: imageNotKept(req),
       values: { type, shuffle: 'on', points: '1' },
     };
   };
   web.get('/programs/:id/questions/new', requireLogin, showForm('assessments/form', newLocals));
-  web.post('/programs/:id/questions', requireLogin, form('assessments/form', newLocals), async (req, res) => {
-    const question = await createQuestion(req.actor!, id(req), parseQuestionForm(req.body));
-    res.redirect(303, `/questions/${question.id}?saved=created`);
-  });
+  web.post(
+    '/programs/:id/questions',
+    requireLogin,
+    bankFirst,
+    form('assessments/form', newLocals),
+    acceptQuestionImage,
+    async (req, res) => {
+      const upload = req.storedFile;
+      const content = parseQuestionForm(req.body, questionFormImage(req.body, { uploaded: upload?.id }));
+      const question = await createQuestion(req.actor!, id(req), content, { upload });
+      res.redirect(303, `/questions/${question.id}?saved=created`);
+    },
+  );
 
   const editLocals = async (req: Request) => {
     const { question } = await getQuestion(req.actor!, id(req));
@@ -114,21 +166,44 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
       type: question.content.type,
       types: questionTypes,
       unitRef,
+      imageMaxMb: files.maxMb.image,
+      imageNotKept: imageNotKept(req),
       values: questionToForm(question.content, question.revision),
     };
   };
   web.get('/questions/:id/edit', requireLogin, showForm('assessments/form', editLocals));
-  web.post('/questions/:id', requireLogin, form('assessments/form', editLocals), async (req, res) => {
-    // The type is the stored one: a form cannot turn a question into another type's half-filled shape.
-    const { question } = await getQuestion(req.actor!, id(req));
-    const content = parseQuestionForm({ ...req.body, type: question.content.type });
-    const { revision } = parseInput(formRevision, req.body);
-    await updateQuestion(req.actor!, id(req), content, revision);
-    res.redirect(303, `/questions/${id(req)}?saved=updated`);
-  });
+  web.post(
+    '/questions/:id',
+    requireLogin,
+    questionFirst,
+    form('assessments/form', editLocals),
+    acceptQuestionImage,
+    async (req, res) => {
+      // The type is the stored one: a form cannot turn a question into another type's half-filled shape.
+      const question = res.locals.bankQuestion as QuestionView;
+      const body = { ...req.body, type: question.content.type };
+      const upload = req.storedFile;
+      const content = parseQuestionForm(body, questionFormImage(body, { uploaded: upload?.id, current: question.content.image }));
+      const { revision } = parseInput(formRevision, req.body);
+      await updateQuestion(req.actor!, id(req), content, revision, { upload });
+      res.redirect(303, `/questions/${id(req)}?saved=updated`);
+    },
+  );
   web.post('/questions/:id/delete', requireLogin, async (req, res) => {
     const programId = await deleteQuestion(req.actor!, id(req));
     res.redirect(303, `/programs/${programId}/questions?saved=deleted`);
+  });
+
+  // --- images -------------------------------------------------------------------------------------
+  /**
+   * A question's image, to its bank's editors and to whom the quizzes vouch for (bank.ts
+   * canSeeQuestionImage); `?w=480` is a narrower copy, as for lesson images. The file id is in the
+   * address, not looked up from the question: an attempt keeps showing the picture it was given
+   * after the question's image is replaced.
+   */
+  web.get('/questions/:id/images/:fileId', requireLogin, async (req, res) => {
+    const fileId = await questionImageFile(req.actor!, id(req), id(req, 'fileId'));
+    await files.sendRequestedFile(req, res, await files.findStoredFile(fileId));
   });
 
   // --- preview --------------------------------------------------------------------------------------
@@ -190,11 +265,13 @@ export function registerAssessmentRoutes({ web, api }: FeatureContext): void {
     let text = file.text;
     // GIFT has comments: the questions it cannot hold are named at the top. Aiken has none, and
     // JSON holds everything: the count travels in a header, and the bank page says it beforehand.
-    if (query.format === 'gift' && file.skipped.length) {
+    if (query.format === 'gift' && (file.skipped.length || file.imagesLeftOut)) {
       const header = file.skipped.map((skip) => `// ${req.t(skip.message)} ${skip.text}`);
+      if (file.imagesLeftOut) header.push(`// ${req.t('assessments.bank.export.imagesLeftOut', { count: file.imagesLeftOut })}`);
       text = `${header.join('\n')}\n\n${text}`;
     }
     res.setHeader('X-Skipped-Questions', String(file.skipped.length));
+    res.setHeader('X-Images-Left-Out', String(file.imagesLeftOut));
     res.attachment(file.fileName).type(file.contentType).send(text);
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../platform/errors.js';
 import { parseInput } from '../platform/validation.js';
 import { questionFormats } from './formats/index.js';
-import { type QuestionContent, questionContentSchema, questionTypes } from './questions.js';
+import { type QuestionContent, type QuestionImageContent, questionContentSchema, questionTypes } from './questions.js';
 
 /**
  * The question bank's input and output shapes: the question form (flat fields, as a browser
@@ -12,6 +12,17 @@ import { type QuestionContent, questionContentSchema, questionTypes } from './qu
 
 /** A bank holds at most this many questions: enough for every unit of a program, few enough to read and filter whole. */
 export const bankLimits = { questions: 5_000, importBytes: 5 * 1024 * 1024 } as const;
+
+/**
+ * A question's picture: JPEG, PNG or WebP (sniffed), stored resized like a lesson's images. No GIF:
+ * an animation is heavy on a trainee's weak connection and distracts in a timed quiz.
+ */
+export const questionImageTypes = ['image/jpeg', 'image/png', 'image/webp'] as const;
+/**
+ * The fields a question form may send: its longest rows (51 numeric answers of 5 fields) and every
+ * unit, element and criterion ticked (100 each, more is refused by the schema), with room to spare.
+ */
+export const questionFormFields = 700;
 
 export const bankFilter = z.object({
   unit: z.string().trim().toUpperCase().max(40).default(''),
@@ -172,6 +183,7 @@ export function questionFormToCandidate(body: Body) {
 function formField(field: string, rows: Record<string, number[]>): string {
   const [head, index, ...rest] = field.split('.');
   if (head === 'feedback' && index) return `feedback${index[0]!.toUpperCase()}${index.slice(1)}`;
+  if (head === 'image') return index === 'alt' ? 'imageAlt' : 'image';
   if (head && rows[head] && index !== undefined && /^\d+$/.test(index)) {
     const row = rows[head]![Number(index)] ?? Number(index);
     return [head, row, ...rest].join('.');
@@ -180,9 +192,24 @@ function formField(field: string, rows: Record<string, number[]>): string {
   return field;
 }
 
+/**
+ * The image the question form asks for: the one `uploaded` with it, else the `current` one unless
+ * "remove" is ticked, each with the alt text typed (`imageAlt`); undefined for none.
+ */
+export function questionFormImage(
+  body: Body,
+  images: { uploaded?: string; current?: QuestionImageContent },
+): { file: string; alt: string } | undefined {
+  const alt = one(body.imageAlt);
+  if (images.uploaded) return { file: images.uploaded, alt };
+  if (images.current && !list(body.removeImage).includes('on')) return { file: images.current.file, alt };
+  return undefined;
+}
+
 /** The question form as a validated QuestionContent; each error named after the form field it belongs beside. */
-export function parseQuestionForm(body: Body): QuestionContent {
+export function parseQuestionForm(body: Body, image?: { file: string; alt: string }): QuestionContent {
   const { candidate, rows } = questionFormToCandidate(body);
+  if (image) candidate.image = image;
   try {
     return parseInput(questionContentSchema, candidate);
   } catch (error) {
@@ -211,6 +238,7 @@ export function questionToForm(content: QuestionContent, revision: number): Reco
     feedbackCorrect: content.feedback.correct ?? '',
     feedbackPartial: content.feedback.partial ?? '',
     feedbackIncorrect: content.feedback.incorrect ?? '',
+    imageAlt: content.image?.alt ?? '',
   };
   switch (content.type) {
     case 'single':

@@ -9,6 +9,7 @@ import { ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import { originOf } from '../platform/http/origin.js';
 import { jobProgressJson, problemJsonSchema, problemsJson } from '../platform/jobs.js';
+import { spreadsheetSafe } from '../platform/text.js';
 import { enrolmentImportJob, firstLoginLinks, startEnrolmentImport } from './import.js';
 import { decodeCsv, maxEnrolmentRows } from './importCsv.js';
 
@@ -33,9 +34,6 @@ function templateCsv(language: string): string {
   const header = language === 'en' ? ['name', 'email', 'phone'] : ['nama', 'email', 'telepon'];
   return `\uFEFF${stringify([header, ['Siti Aminah', 'siti.aminah@example.com', '081234567890'], ['Budi Santoso', 'budi.santoso@example.com', '']], { record_delimiter: 'windows' })}`;
 }
-
-/** A cell a spreadsheet would run as a formula is kept as text. */
-const safeCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 const problemList = z.array(problemJsonSchema);
 const progressView = z.object({
@@ -115,7 +113,7 @@ export function registerEnrolmentImportRoutes({ web, api, log, sessionSecret, hi
     const { cohort, job } = await enrolmentImportJob(req.actor!, String(req.params.id), String(req.params.jobId));
     const links = await firstLoginLinks(req.actor!, cohort, job, sessionSecret, originOf(req));
     const header = ['name', 'email', 'phone', 'link'];
-    const rows = links.map((entry) => [safeCell(entry.name), safeCell(entry.email), entry.phone, entry.link]);
+    const rows = links.map((entry) => [spreadsheetSafe(entry.name), spreadsheetSafe(entry.email), entry.phone, entry.link]);
     res.set('Cache-Control', 'no-store');
     res
       .attachment(`kompeten-first-login-${new Date().toISOString().slice(0, 10)}.csv`)

@@ -27,6 +27,10 @@ export type UploadOptions = {
    * (a ValidationError) stores nothing, and is reported together with a missing file.
    */
   checkFields?: (req: Request) => void;
+  /** The sniffed types this field takes when narrower than its kinds (a question's image: no GIF, see assessments). */
+  types?: readonly string[];
+  /** How many other fields the form may send; a form with many rows (a question's options) needs more than the default 50. */
+  maxFields?: number;
 };
 
 export type UploadContext = {
@@ -59,7 +63,7 @@ export function acceptUpload(context: UploadContext, options: UploadOptions): Re
     let outcome: unknown;
     try {
       await mkdir(context.temporaryFolder, { recursive: true });
-      await parseMultipart(req, res, writer, field, largestMb, tooLargeKey(options));
+      await parseMultipart(req, res, writer, field, largestMb, tooLargeKey(options), options.maxFields);
       const upload = req.file?.path ? writer.finishedFile(req.file.path) : undefined;
       const issues = fieldIssues(req, options);
       if (!upload && (options.required ?? true)) issues.unshift({ field, key: 'files.errors.required' });
@@ -95,10 +99,16 @@ async function parseMultipart(
   field: string,
   largestMb: number,
   tooLarge: string,
+  maxFields = fieldLimits.fields,
 ) {
   const parse = multer({
     storage: writer,
-    limits: { ...fieldLimits, fileSize: megabytesToBytes(largestMb) },
+    limits: {
+      ...fieldLimits,
+      fields: maxFields,
+      parts: maxFields + fieldLimits.parts - fieldLimits.fields,
+      fileSize: megabytesToBytes(largestMb),
+    },
     // Browsers send file names as raw UTF-8; busboy would read them as Latin-1.
     defParamCharset: 'utf8',
     // The name is only metadata and cleanFileName keeps its last segment; busboy's own trimming
@@ -136,8 +146,9 @@ async function keep(context: UploadContext, req: Request, upload: TemporaryFile,
   const { field, kinds } = options;
   const mimeType = await sniffMimeType(upload.path);
   const type = mimeType ? acceptedType(mimeType) : undefined;
-  if (!mimeType || !type || !kinds.includes(type.kind)) {
-    throw new ValidationError([{ field, key: 'files.errors.type', params: { allowed: describeKinds(req, kinds) } }]);
+  if (!mimeType || !type || !kinds.includes(type.kind) || (options.types && !options.types.includes(mimeType))) {
+    const allowed = describeKinds(req, kinds, options.types);
+    throw new ValidationError([{ field, key: 'files.errors.type', params: { allowed } }]);
   }
   const maxMb = context.maxMb[type.kind];
   if (upload.size > megabytesToBytes(maxMb)) {
@@ -220,9 +231,11 @@ async function keepWebImage(
   }
 }
 
-/** "a document (PDF, …) or an image (PNG, …)", in the user's language. */
-function describeKinds(req: Request, kinds: readonly FileKind[]): string {
-  const names = kinds.map((kind) => req.t(`files.kinds.${kind}`));
+/** "a document (PDF, …) or an image (PNG, …)", in the user's language; "JPG, PNG or WEBP" when the field names its types. */
+function describeKinds(req: Request, kinds: readonly FileKind[], types?: readonly string[]): string {
+  const names = types
+    ? types.map((type) => (acceptedType(type)?.extensions[0] ?? type).toUpperCase())
+    : kinds.map((kind) => req.t(`files.kinds.${kind}`));
   return new Intl.ListFormat(req.language, { type: 'disjunction' }).format(names);
 }
 

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { outlineAssignments } from '../assessments/assignments/service.js';
+import { outlineQuizzes } from '../assessments/quizzes/listing.js';
 import { Cohort, type CohortDoc } from '../cohorts/model.js';
 import { upcomingSessions } from '../cohorts/schedule.js';
 import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js';
@@ -146,6 +147,8 @@ export async function studyOutline(actor: Actor | null, cohortId: string) {
     outline: courseOutline(snapshot, place),
     // The cohort's assignments beside the lessons, each with this trainee's state and due date.
     assignments: await outlineAssignments(cohortId, actor!.id),
+    // Its quizzes, each with this trainee's state: a module's within the module, a unit's with the unit.
+    quizzes: await outlineQuizzes(cohortId, actor!.id),
     // The lessons the server has as done: the page counts completions still queued on the device besides them.
     completedLessons: place.completed,
   };

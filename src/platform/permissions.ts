@@ -71,6 +71,11 @@ type Rules = {
   /** A program's question bank: whoever may edit the program (its draft and its bank go together). */
   'question.edit': ProgramRef;
   /**
+   * A bank question's image: whoever may edit the bank, and whoever the quizzes vouch for
+   * (`throughQuiz`: a trainee whose attempt shows the question; see assessments/bank.ts).
+   */
+  'question.viewImage': { program: ProgramRef; throughQuiz: boolean };
+  /**
    * A lesson outside a cohort: a draft for its editors, a published version for the staff of its
    * institution and admins. Trainees read lessons through their cohort (`cohort.study`).
    */
@@ -153,6 +158,8 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
       (target === undefined || sameInstitution(actor, target.institution))),
   'program.edit': (actor, program) => (program === undefined ? isStaff(actor) : editsProgram(actor, program)),
   'question.edit': (actor, program) => rules['program.edit'](actor, program),
+  'question.viewImage': (actor, image) =>
+    image !== undefined && (rules['question.edit'](actor, image.program) || image.throughQuiz),
   'lesson.view': (actor, lesson) =>
     lesson === undefined ||
     editsProgram(actor, lesson.program) ||

@@ -44,3 +44,12 @@ export function normaliseEmail(email: string): string {
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * A cell of a CSV file made for spreadsheets: text a spreadsheet would run as a formula (starting
+ * with =, +, -, @, a tab or a carriage return) is kept as text by a leading apostrophe, so a name
+ * typed as `=HYPERLINK(...)` cannot act when a coordinator opens the file (CSV injection).
+ */
+export function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}

@@ -94,7 +94,8 @@ describe('assessments: the question bank of a program', () => {
     owner = await loggedInAgent(app, user.email, user.password);
   });
 
-  const inBank = (programId = program) => Question.find({ program: programId }).lean();
+  // In the order they were added: a database's natural order moves an edited document (FerretDB on PostgreSQL does).
+  const inBank = (programId = program) => Question.find({ program: programId }).sort({ createdAt: 1, _id: 1 }).lean();
 
   describe('the question form, per type', () => {
     const cases: {

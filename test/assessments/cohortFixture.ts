@@ -96,6 +96,8 @@ export async function assessmentCohort(app: ReturnType<typeof buildTestApp>) {
     cohort,
     otherCohort,
     teacherActor: { id: teacher.id, role: 'instructor', institution } as Actor,
+    /** Ani's login, for a second device or a restarted server. */
+    aniLogin: { email: aniUser.email, password: aniUser.password },
     aniId: aniUser.id,
     budiId: budiUser.id,
     outsiderId: outsiderUser.id,

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { translator } from '../../src/platform/i18n.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { programSchema } from '../../src/programs/schemas.js';
@@ -131,6 +132,57 @@ describe('browser: an instructor builds a question bank', function () {
       expect(await fitsWidth(page), 'the report fits the screen').to.equal(true);
       await page.goto(`/programs/${program}/questions`);
       expect(await page.locator('.question-list li', { hasText: `Soal yang benar (${width})` }).count()).to.equal(0);
+    });
+
+    it(`at ${width} px: adds a question with a photo, sees it whole and small in the preview and as a thumbnail in the list`, async () => {
+      const page = await pageAt(width, height);
+      await page.goto(`/programs/${program}/questions/new?type=trueFalse`);
+      const question = `Konektor pada gambar adalah RJ45 (${width} px).`;
+      await page.getByLabel(t('assessments.bank.fields.text')).fill(question);
+      await page.getByLabel(t('assessments.bank.true'), { exact: true }).check();
+      // A tall photo: bounded so the answers stay on a phone's screen.
+      const photo = await sharp({ create: { width: 1200, height: 1800, channels: 3, background: '#1f618d' } })
+        .jpeg()
+        .toBuffer();
+      await page
+        .getByLabel(t('assessments.bank.image.file'))
+        .setInputFiles({ name: 'rj45.jpg', mimeType: 'image/jpeg', buffer: photo });
+      // Saved without the alt text: refused, said beside it, and the photo must be chosen again.
+      await page.getByRole('button', { name: t('actions.save') }).click();
+      await page.waitForURL(`**/programs/${program}/questions?*`);
+      expect(await textOf(page.locator('#f-imageAlt-error'))).to.equal(t('assessments.errors.imageAlt'));
+      expect(await page.locator('#f-image-again').isVisible()).to.equal(true);
+      expect(await page.getByLabel(t('assessments.bank.fields.text')).inputValue()).to.equal(question);
+      await page
+        .getByLabel(t('assessments.bank.image.file'))
+        .setInputFiles({ name: 'rj45.jpg', mimeType: 'image/jpeg', buffer: photo });
+      await page.getByLabel(t('assessments.bank.image.alt')).fill('Konektor RJ45 di ujung kabel biru');
+      expect(await fitsWidth(page), 'the form fits the screen').to.equal(true);
+      await page.getByRole('button', { name: t('actions.save') }).click();
+      await page.waitForURL(/\/questions\/[0-9a-f]{24}\?saved=created$/);
+
+      const image = page.getByRole('region', { name: t('assessments.bank.asTrainee') }).getByRole('img', {
+        name: 'Konektor RJ45 di ujung kabel biru',
+      });
+      await image.scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.question-figure img');
+        return Boolean(img?.complete && img.naturalWidth > 0);
+      });
+      const box = (await image.boundingBox())!;
+      expect(box.width).to.be.at.most(Math.min(width, 576));
+      expect(box.height).to.be.at.most(384);
+      // The phone's copy is what a narrow screen loads.
+      const loaded = await image.evaluate((img: HTMLImageElement) => img.currentSrc);
+      if (width < 500) expect(loaded).to.match(/\?w=(480|960)$/);
+      expect(await fitsWidth(page), 'the preview fits the screen').to.equal(true);
+
+      await page.goto(`/programs/${program}/questions`);
+      const thumbnail = page.locator('.question-list li', { hasText: question }).getByRole('img');
+      expect(await thumbnail.getAttribute('alt')).to.equal('Konektor RJ45 di ujung kabel biru');
+      const small = (await thumbnail.boundingBox())!;
+      expect(small.width).to.be.at.most(80);
+      expect(await fitsWidth(page), 'the list fits the screen').to.equal(true);
     });
   }
 });

@@ -15,6 +15,7 @@ import { versionSnapshot } from '../../programs/publishing.js';
 import { CompetencyUnit } from '../../units/model.js';
 import { unitOfRef, unitRef } from '../../units/refs.js';
 import { namesOfUsers } from '../../users/directory.js';
+import { forgetEvidence, recordEvidence } from '../results/record.js';
 import { Assignment, type AssignmentDoc, Submission, type SubmissionDoc, type SubmissionStatus, submissionId } from './model.js';
 import { type AssignmentInput, type ExtensionInput, type GradeInput, wibText } from './schemas.js';
 
@@ -160,8 +161,17 @@ const submissionsOf = (assignmentId: string) => Submission.find({ assignment: as
  */
 export async function deleteAssignment(actor: Actor | null, id: string): Promise<string> {
   const { assignment } = await managedAssignment(actor, id);
-  const submitted = (await submissionsOf(id)).filter((submission) => submission.status !== 'none');
+  const submissions = await submissionsOf(id);
+  const submitted = submissions.filter((submission) => submission.status !== 'none');
   if (submitted.length) throw new AppError(409, 'assessments.assignments.errors.hasSubmissions', { count: submitted.length });
+  for (const submission of submissions)
+    await forgetEvidence({
+      cohort: assignment.cohort,
+      trainee: String(submission.trainee),
+      unit: assignment.unit,
+      source: 'assignment',
+      id: String(submission._id),
+    });
   await Assignment.deleteOne({ _id: id });
   await Submission.deleteMany({ assignment: id });
   return assignment.cohort;
@@ -392,7 +402,7 @@ export async function removeEvidenceFile(actor: Actor | null, id: string, fileId
 // --- the staff's side ---------------------------------------------------------------------------
 
 /** The cohort's enrolled (and graduated) trainees with names, in name order. */
-async function cohortTrainees(actor: Actor | null, cohortId: string) {
+export async function cohortTrainees(actor: Actor | null, cohortId: string) {
   const [enrolled, completed] = await Promise.all([
     cohortEnrollments(actor, cohortId, 'enrolled'),
     cohortEnrollments(actor, cohortId, 'completed'),
@@ -465,7 +475,7 @@ export async function outlineAssignments(cohortId: string, traineeId: string) {
 }
 
 /** The trainee must be one of the cohort's (enrolled or graduated). */
-async function cohortTrainee(cohortId: string, traineeId: string) {
+export async function cohortTrainee(cohortId: string, traineeId: string) {
   const enrollment = mongoose.isValidObjectId(traineeId) ? await enrollmentOf(traineeId, cohortId) : null;
   if (!enrollment || (enrollment.status !== 'enrolled' && enrollment.status !== 'completed'))
     throw new ValidationError([{ field: 'trainee', key: 'assessments.assignments.errors.notTrainee' }]);
@@ -558,6 +568,18 @@ export async function gradeSubmission(actor: Actor | null, id: string, traineeId
     },
   );
   if (result.matchedCount === 0) throw new ConflictError('assessments.assignments.errors.gradedMeanwhile');
+  // The unit's result learns what this evidence showed (replacing an earlier round's grade).
+  await recordEvidence({
+    cohort: assignment.cohort,
+    trainee: traineeId,
+    unit: assignment.unit,
+    source: 'assignment',
+    id: key,
+    title: assignment.title,
+    criteria: criteria.map((item) => ({ ref: item.ref, met: item.met })),
+    by: actor!.id,
+    at: now,
+  });
   return toSubmissionView(assignment, traineeId, await Submission.findById(key).lean<SubmissionDoc>());
 }
 

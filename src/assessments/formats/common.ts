@@ -43,8 +43,22 @@ export function cleanText(text: string): string {
  * spaces, choices sorted so their order does not count. Not the answer key, feedback, points, tags
  * or ids: a file re-imported after fixing a wrong answer or a typo in feedback finds the same
  * question instead of adding a second one.
+ *
+ * Its image does count ("What is this tool called?" with two pictures is two questions): the
+ * image's file id follows the text's fingerprint, `<fingerprint>:<file id>`, so that `textKey`
+ * can still find the question from a GIFT or Aiken file, which carries no images.
  */
 export function questionKey(content: QuestionContent): string {
+  const key = textKey(content);
+  return content.image ? `${key}:${content.image.file}` : key;
+}
+
+/** The fingerprint of a question's words alone, without its image: the key of a question read from a format that cannot carry images. */
+export function keyWithoutImage(key: string): string {
+  return key.split(':')[0]!;
+}
+
+function textKey(content: QuestionContent): string {
   const norm = (text: string) => normaliseAnswer(text);
   let choices: string[] = [];
   if (content.type === 'single' || content.type === 'multiple')

@@ -5,7 +5,7 @@ import { parseGift, toGift } from './gift.js';
 import { parseJson, toJson } from './json.js';
 
 export type { ImportProblem, ParsedQuestion, ParseResult, SkippedQuestion, WriteResult } from './common.js';
-export { importLimits, questionKey } from './common.js';
+export { importLimits, keyWithoutImage, questionKey } from './common.js';
 export { parseAiken, parseGift, parseJson, toAiken, toGift, toJson };
 
 /** The question-bank file formats: Moodle's GIFT and Aiken, and our own JSON. */

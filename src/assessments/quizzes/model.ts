@@ -78,7 +78,8 @@ const attemptQuestionSchema = new mongoose.Schema(
     order: { type: [String], default: [] },
     points: { type: Number, required: true },
   },
-  { _id: false },
+  // Empty objects of the content (a question without feedback) are part of it: kept as they are.
+  { _id: false, minimize: false },
 );
 
 /**

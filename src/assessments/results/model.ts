@@ -56,6 +56,50 @@ const verdictSchema = new mongoose.Schema(
   { _id: false },
 );
 
+/** A verdict as the audit trail keeps it, before and after a change. */
+export const verdictStateSchema = new mongoose.Schema(
+  {
+    status: { type: String, enum: verdictStatuses, required: true },
+    proposed: { type: String, enum: [...verdictStatuses, null], default: null },
+    reason: { type: String, default: '' },
+  },
+  { _id: false },
+);
+
+export const verdictChangeKinds = ['confirm', 'override', 'change', 'reassess'] as const;
+export type VerdictChangeKind = (typeof verdictChangeKinds)[number];
+
+/**
+ * The latest verdict change, written in the same update as the change itself: the audit event of
+ * that revision is inserted from it afterwards (verdicts.ts), and again if a restart came between,
+ * so the trail never misses a change even without multi-document transactions.
+ */
+const verdictChangeSchema = new mongoose.Schema(
+  {
+    revision: { type: Number, required: true },
+    kind: { type: String, enum: verdictChangeKinds, required: true },
+    before: { type: verdictStateSchema, default: null },
+    after: { type: verdictStateSchema, default: null },
+    /** The re-assessment's note for the trainee (kind 'reassess'). */
+    note: { type: String, default: '' },
+    by: { type: ObjectId, ref: 'User', required: true },
+    byName: { type: String, default: '' },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+/** A re-assessment opened after a BK verdict: what the trainee is to show again; closed by the next verdict. */
+const reassessmentSchema = new mongoose.Schema(
+  {
+    note: { type: String, default: '' },
+    by: { type: ObjectId, ref: 'User', required: true },
+    byName: { type: String, default: '' },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 /**
  * What one trainee has shown for one competency unit in one cohort: the result that counts of
  * each quiz on the unit and the criteria each piece of evidence assessed. `_id` is
@@ -79,6 +123,10 @@ const unitResultSchema = new mongoose.Schema(
      * (409) instead of overwriting a colleague's verdict. Evidence arriving does not change it.
      */
     verdictRevision: { type: Number, default: 0 },
+    /** The open re-assessment after a BK verdict, null when none (changes with `verdictRevision`). */
+    reassessment: { type: reassessmentSchema, default: null },
+    /** The latest verdict change (see verdictChangeSchema), the source of its audit event. */
+    verdictChange: { type: verdictChangeSchema, default: null },
   },
   { timestamps: true, minimize: false },
 );
@@ -89,8 +137,16 @@ export type QuizResult = InferSchemaType<typeof quizResultSchema>;
 export type UnitEvidence = InferSchemaType<typeof evidenceSchema>;
 /** As read with `lean()`: maps are plain objects. */
 export type Verdict = InferSchemaType<typeof verdictSchema>;
-export type UnitResultDoc = Omit<InferSchemaType<typeof unitResultSchema>, 'quizzes' | 'evidence' | 'verdict'> & {
+export type VerdictState = InferSchemaType<typeof verdictStateSchema>;
+export type VerdictChange = InferSchemaType<typeof verdictChangeSchema>;
+export type Reassessment = InferSchemaType<typeof reassessmentSchema>;
+export type UnitResultDoc = Omit<
+  InferSchemaType<typeof unitResultSchema>,
+  'quizzes' | 'evidence' | 'verdict' | 'reassessment' | 'verdictChange'
+> & {
   verdict: Verdict | null;
+  reassessment?: Reassessment | null;
+  verdictChange?: VerdictChange | null;
   _id: string;
   quizzes: Record<string, QuizResult>;
   evidence: Record<string, UnitEvidence>;

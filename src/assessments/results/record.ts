@@ -7,7 +7,7 @@ import { type EvidenceSource, UnitResult, unitResultId } from './model.js';
  */
 
 /** Keys of a map entry: no dots (a path separator) and no leading '$'. */
-const entryKey = (value: string) => value.replace(/[.$]/g, '_');
+export const entryKey = (value: string) => value.replace(/[.$]/g, '_');
 
 type Owner = { cohort: string; trainee: string; unit: string };
 
