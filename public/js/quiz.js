@@ -9,6 +9,7 @@
   const account = root.dataset.account;
   const attempt = root.dataset.quizAttempt;
   const storeKey = `kompeten.quiz.v1:${account}:${attempt}`;
+  const clockKey = `${storeKey}:shown`;
   const messages = JSON.parse(root.querySelector('template[data-messages]')?.content.textContent || '{}');
   const csrf = () => root.querySelector('input[name="_csrf"]')?.value || '';
   const api = `/api/v1/quiz-attempts/${encodeURIComponent(attempt)}`;
@@ -107,7 +108,10 @@
       }
       write(now);
       failures = 0;
-      if (Object.keys(now.answers).length) return flush();
+      // An answer given (or changed) while this request was on its way is sent now, not at the next
+      // event: a "save & next" right after a click would otherwise wait on the device.
+      const sentAs = new Map(entries.map(([question, entry]) => [question, entry.answeredAt]));
+      if (Object.entries(now.answers).some(([question, entry]) => sentAs.get(question) !== entry.answeredAt)) return send();
     }
     if (read().submit) return submit();
     report();
@@ -122,7 +126,11 @@
       });
   }
 
+  // Text being typed, kept a moment after the last key (below).
+  const typing = new Map();
   function keep(item, advance = false) {
+    clearTimeout(typing.get(item));
+    typing.delete(item);
     const state = read();
     const id = item.dataset.question;
     state.answers[id] = { response: responseOf(item), answeredAt: new Date().toISOString(), advance };
@@ -140,7 +148,6 @@
     }
   }
 
-  const typing = new Map();
   for (const item of items) {
     item.addEventListener('change', () => keep(item));
     // Text is kept while typing, a moment after the last key, so a dropped connection loses nothing.
@@ -153,6 +160,14 @@
       );
     });
   }
+  // Leaving the page (a reload, a closed tab) keeps what was typed in the last moment too.
+  window.addEventListener('pagehide', () => {
+    for (const [item, pending] of typing) {
+      clearTimeout(pending);
+      typing.delete(item);
+      keep(item);
+    }
+  });
 
   // Sequential navigation: one question at a time; moving on locks the one left behind.
   if (root.dataset.sequential) {
@@ -161,6 +176,8 @@
         event.preventDefault();
         const item = button.closest('[data-question]');
         keep(item, true);
+        // Locked as the server now has it: "Save answers" and submitting no longer send it (it would be refused).
+        item.dataset.locked = '1';
         for (const input of item.querySelectorAll('input, select, textarea, button')) input.disabled = true;
         const next = items[items.indexOf(item) + 1];
         if (next) {
@@ -203,7 +220,11 @@
       });
       // 409: the first submit is still being handled; ask again shortly.
       if (response.status === 409 || response.status >= 500) return retryLater(response.headers.get('Retry-After'));
+      // Submitted: nothing typed is kept any more (leaving the page would queue it again).
+      for (const pending of typing.values()) clearTimeout(pending);
+      typing.clear();
       localStorage.removeItem(storeKey);
+      localStorage.removeItem(clockKey);
       location.assign(location.pathname);
     } catch {
       if (sync) sync.textContent = messages.submitQueued;
@@ -226,7 +247,17 @@
 
   // The timer: seconds left as the server said, counted on this page's monotonic clock.
   const timer = root.querySelector('[data-timer]');
-  const secondsLeft = Number(root.dataset.secondsLeft);
+  let secondsLeft = Number(root.dataset.secondsLeft);
+  // A copy of the page kept on the device (sw.js: a reload offline) still says the seconds left when
+  // it was rendered: the time since this device first showed that very copy is taken off. Only a
+  // difference of the device's clock is used, and never to add time.
+  try {
+    const shown = JSON.parse(localStorage.getItem(clockKey) || 'null');
+    if (shown?.rendered === root.dataset.rendered) secondsLeft -= Math.max(0, (Date.now() - shown.at) / 1000);
+    else localStorage.setItem(clockKey, JSON.stringify({ rendered: root.dataset.rendered, at: Date.now() }));
+  } catch {
+    // No storage: the page's own reading stands.
+  }
   if (timer && root.dataset.secondsLeft !== '') {
     const start = performance.now();
     const tick = () => {

@@ -7,7 +7,7 @@ const pages = 'kompeten-pages-v1';
 const assets = 'kompeten-assets-v1';
 // The server writes each URL here with its content hash (/public/css/app.<hash>.css; assets.ts), so
 // a changed stylesheet or script changes this file, and the browser installs the new worker.
-const assetUrls = ['/public/css/app.css', '/public/js/learning.js', '/public/js/quiz.js'];
+const assetUrls = ['/public/css/app.css', '/public/css/assessments.css', '/public/js/learning.js', '/public/js/quiz.js'];
 // A URL with a hash never changes content: its stored copy needs no refresh over a slow line.
 const immutable = (url) => /\.[0-9a-f]{10}\.(?:css|js)$/.test(url.pathname);
 const unhashed = (pathname) => pathname.replace(/\.[0-9a-f]{10}(\.(?:css|js))$/, '$1');

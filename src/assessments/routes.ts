@@ -374,7 +374,7 @@ export function registerAssessmentRoutes({ web, api, files }: FeatureContext): v
 }
 
 /** The response that earns full marks: what the preview grades to show the author the key. */
-function correctResponse(content: QuestionContent): QuestionResponse | null {
+export function correctResponse(content: QuestionContent): QuestionResponse | null {
   switch (content.type) {
     case 'single':
       return content.options.find((option) => option.correct)?.id ?? null;

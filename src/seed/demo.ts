@@ -7,6 +7,7 @@ import type { Role } from '../platform/permissions.js';
 import { unitInput } from '../units/schemas.js';
 import { saveUnits } from '../units/service.js';
 import { User } from '../users/model.js';
+import { seedDemoAssessments } from './demoAssessments.js';
 import { seedDemoLearning } from './demoLearning.js';
 
 /** Real SKKNI units from public decrees (their sources are named in the file). */
@@ -122,6 +123,7 @@ export async function seedDemo(): Promise<{ created: number; summary: string }> 
     created += outcomes.filter((outcome) => outcome === 'created').length;
   }
   created += await seedDemoLearning();
+  created += await seedDemoAssessments();
   const lines = [
     `Demo data ready (${created} records created). Log in with password "${demoPassword}":`,
     ...demoUsers.slice(0, 5).map((user) => `  ${user.role.padEnd(12)} ${user.email}`),

@@ -57,6 +57,9 @@ describe('the OpenAPI document declares what the API answers', () => {
       '/intake': 'trainee',
       '/learning': 'trainee',
       '/cohorts/{id}/outline': 'trainee',
+      // A trainee's own: the demo trainee's results and graded quiz attempt (src/seed/demoAssessments.ts).
+      '/cohorts/{id}/my-results': 'trainee',
+      '/quiz-attempts/{attempt}': 'trainee',
       '/counselling/queue': 'coordinator',
       '/cohorts/{id}/enrolment-imports/{jobId}': 'coordinator',
     };

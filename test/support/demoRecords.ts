@@ -1,4 +1,7 @@
 import mongoose from 'mongoose';
+import { Assignment } from '../../src/assessments/assignments/model.js';
+import { Observation } from '../../src/assessments/observations/model.js';
+import { Quiz, QuizAttempt } from '../../src/assessments/quizzes/model.js';
 import { Cohort } from '../../src/cohorts/model.js';
 import { CounsellingSession } from '../../src/counselling/model.js';
 import { Enrollment } from '../../src/enrolment/model.js';
@@ -34,7 +37,26 @@ export async function seedDemoRecords() {
   const module = await Module.findOne({ program: program?._id }).lean();
   const session = await CounsellingSession.findOne({ applicant: trainee?._id }).lean();
   const institution = await Institution.findOne({ name: 'BBPVP Bekasi' }).lean();
-  if (!program || !trainee || !applicant || !cohort || !enrollment || !lesson || !module || !session || !institution) {
+  // The assessments (src/seed/demoAssessments.ts): the trainee's graded attempt at the first quiz.
+  const quiz = await Quiz.findOne({ cohort: cohort?._id }).sort({ createdAt: 1 }).lean();
+  const attempt = await QuizAttempt.findOne({ quiz: quiz?._id, trainee: trainee?._id }).lean();
+  const assignment = await Assignment.findOne({ cohort: cohort?._id }).lean();
+  const observation = await Observation.findOne({ cohort: cohort?._id }).lean();
+  if (
+    !program ||
+    !trainee ||
+    !applicant ||
+    !cohort ||
+    !enrollment ||
+    !lesson ||
+    !module ||
+    !session ||
+    !institution ||
+    !quiz ||
+    !attempt ||
+    !assignment ||
+    !observation
+  ) {
     throw new Error('The demo data lacks a record the tests need');
   }
   const byName: Record<string, string> = {
@@ -47,6 +69,8 @@ export async function seedDemoRecords() {
     token: 'not-a-real-link',
     name: 'competency-units',
     version: '1',
+    attempt: String(attempt._id),
+    traineeId: String(trainee._id),
   };
   const bySegment: Record<string, string> = {
     programs: String(program._id),
@@ -60,6 +84,10 @@ export async function seedDemoRecords() {
     institutions: String(institution._id),
     counselling: String(applicant._id),
     sessions: String(session._id),
+    quizzes: String(quiz._id),
+    'quiz-attempts': String(attempt._id),
+    assignments: String(assignment._id),
+    observations: String(observation._id),
   };
   /** A real value for parameter `name` of `path` (`:name` or `{name}`), encoded for the address. */
   const valueFor = (path: string, name: string, given: Record<string, string> = {}) => {
@@ -73,5 +101,21 @@ export async function seedDemoRecords() {
     path.replace(/:(\w+)|\{(\w+)\}/g, (_whole, colon?: string, brace?: string) =>
       valueFor(path, (colon ?? brace) as string, given),
     );
-  return { program, trainee, applicant, cohort, enrollment, lesson, module, session, institution, valueFor, fill };
+  return {
+    program,
+    trainee,
+    applicant,
+    cohort,
+    enrollment,
+    lesson,
+    module,
+    session,
+    institution,
+    quiz,
+    attempt,
+    assignment,
+    observation,
+    valueFor,
+    fill,
+  };
 }

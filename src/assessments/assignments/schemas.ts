@@ -11,7 +11,9 @@ const list = <T extends z.ZodType>(item: T) =>
 
 // Refinements, not `regex`: a failed pattern reads as a generic 'invalid', a refinement's key as itself.
 export const wibDay = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'assessments.assignments.errors.date');
-export const wibTime = z.string().refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'assessments.assignments.errors.time');
+export const wibTime = z
+  .string()
+  .refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'assessments.assignments.errors.time');
 
 /** A date and a time typed in WIB (UTC+7), the zone Kompeten shows every time in; stored as UTC. */
 export function wibDateTime(day: string, time: string): Date {

@@ -40,7 +40,8 @@ export function proposeVerdict(
     const outcome = result?.quizzes?.[quiz.id]?.passed;
     (outcome === true ? passed : outcome === false ? failed : pending).push(quiz);
   }
-  const complete = unassessed.length === 0 && pending.length === 0;
+  // A unit nothing assesses (no criteria in the catalogue, no quiz) proposes nothing: K rests on some evidence.
+  const complete = (criteria.length > 0 || quizzes.length > 0) && unassessed.length === 0 && pending.length === 0;
   const allMet = notYetMet.length === 0 && failed.length === 0;
   const proposed: VerdictStatus | null = complete ? (allMet ? 'K' : 'BK') : null;
   return { proposed, met, notYetMet, unassessed, passed, failed, pending };
