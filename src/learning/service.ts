@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { outlineAssignments } from '../assessments/assignments/service.js';
+import { outlineAssignments } from '../assessments/assignments/listing.js';
 import { outlineQuizzes } from '../assessments/quizzes/listing.js';
 import { Cohort, type CohortDoc } from '../cohorts/model.js';
 import { upcomingSessions } from '../cohorts/schedule.js';

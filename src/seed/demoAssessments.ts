@@ -1,5 +1,6 @@
+import { gradeSubmission } from '../assessments/assignments/grading.js';
 import { assignmentBody } from '../assessments/assignments/schemas.js';
-import { cohortUnits, createAssignment, gradeSubmission, submitEvidence } from '../assessments/assignments/service.js';
+import { cohortUnits, createAssignment, submitEvidence } from '../assessments/assignments/service.js';
 import { importQuestions, listQuestions } from '../assessments/bank.js';
 import type { QuestionResponse } from '../assessments/grading.js';
 import { observationBody } from '../assessments/observations/schemas.js';

@@ -5,8 +5,8 @@ import type { Request, Response } from 'express';
 import { ZipFile } from 'yazl';
 import type { Files } from '../../files/index.js';
 import { downloadName } from '../../files/names.js';
+import type { archiveContents } from './grading.js';
 import { wibText } from './schemas.js';
-import type { archiveContents } from './service.js';
 
 type Contents = Awaited<ReturnType<typeof archiveContents>>;
 

@@ -6,6 +6,8 @@ import { form, showForm } from '../../platform/http/forms.js';
 import { renderMarkdown } from '../../platform/markdown.js';
 import { parseInput } from '../../platform/validation.js';
 import { sendArchive } from './archive.js';
+import { archiveContents, gradeSubmission, grantExtension, submissionFile, submissionForStaff } from './grading.js';
+import { assignmentOverview, cohortAssignments } from './listing.js';
 import {
   assignmentBody,
   assignmentForm,
@@ -24,19 +26,12 @@ import {
 } from './schemas.js';
 import {
   type AssignmentView,
-  archiveContents,
-  assignmentOverview,
-  cohortAssignments,
   cohortUnits,
   createAssignment,
   deleteAssignment,
-  gradeSubmission,
-  grantExtension,
   managedAssignment,
   removeEvidenceFile,
   type SubmissionView,
-  submissionFile,
-  submissionForStaff,
   submitEvidence,
   taughtCohort,
   traineeAssignment,

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
-import { cohortEnrollments, enrollmentOf } from '../../enrolment/service.js';
+import { enrollmentOf } from '../../enrolment/service.js';
 import type { StoredFileRecord } from '../../files/index.js';
 import {
   AppError,
@@ -10,14 +10,13 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../platform/errors.js';
-import { type Actor, authorize, can, runsOwnProgram } from '../../platform/permissions.js';
+import { type Actor, authorize, runsOwnProgram } from '../../platform/permissions.js';
 import { versionSnapshot } from '../../programs/publishing.js';
 import { CompetencyUnit } from '../../units/model.js';
 import { unitOfRef, unitRef } from '../../units/refs.js';
-import { namesOfUsers } from '../../users/directory.js';
-import { forgetEvidence, recordEvidence } from '../results/record.js';
+import { forgetEvidence } from '../results/record.js';
 import { Assignment, type AssignmentDoc, Submission, type SubmissionDoc, type SubmissionStatus, submissionId } from './model.js';
-import { type AssignmentInput, type ExtensionInput, type GradeInput, wibText } from './schemas.js';
+import { type AssignmentInput, wibText } from './schemas.js';
 
 /**
  * Assignments (portfolio evidence): staff teaching a cohort set them for criteria of one of its
@@ -81,7 +80,7 @@ export async function taughtCohort(actor: Actor | null, cohortId: string): Promi
   return cohort;
 }
 
-async function findAssignment(id: string): Promise<AssignmentDoc> {
+export async function findAssignment(id: string): Promise<AssignmentDoc> {
   if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
   const doc = await Assignment.findById(id).lean<AssignmentDoc>();
   if (!doc) throw new NotFoundError();
@@ -153,7 +152,8 @@ export async function updateAssignment(actor: Actor | null, id: string, input: A
 }
 
 /** Every submission document of an assignment (one per trainee at most; a cohort is bounded). */
-const submissionsOf = (assignmentId: string) => Submission.find({ assignment: assignmentId }).limit(5000).lean<SubmissionDoc[]>();
+export const submissionsOf = (assignmentId: string) =>
+  Submission.find({ assignment: assignmentId }).limit(5000).lean<SubmissionDoc[]>();
 
 /**
  * Deletes an assignment nobody has submitted to (evidence is not thrown away by a click); what is
@@ -201,7 +201,7 @@ export function maySubmit(assignment: Pick<AssignmentView, 'dueAt'>, submission:
 // --- the trainee's side -------------------------------------------------------------------------
 
 /** The assignment and the actor's enrolment in its cohort, if they may submit to it. */
-async function studiedAssignment(actor: Actor | null, id: string) {
+export async function studiedAssignment(actor: Actor | null, id: string) {
   const doc = await findAssignment(id);
   if (!actor) throw new ForbiddenError();
   const enrollment = await enrollmentOf(actor.id, String(doc.cohort));
@@ -397,248 +397,4 @@ export async function removeEvidenceFile(actor: Actor | null, id: string, fileId
     }
   }
   throw new ConflictError('assessments.assignments.errors.changedMeanwhile');
-}
-
-// --- the staff's side ---------------------------------------------------------------------------
-
-/** The cohort's enrolled (and graduated) trainees with names, in name order. */
-export async function cohortTrainees(actor: Actor | null, cohortId: string) {
-  const [enrolled, completed] = await Promise.all([
-    cohortEnrollments(actor, cohortId, 'enrolled'),
-    cohortEnrollments(actor, cohortId, 'completed'),
-  ]);
-  return [...enrolled, ...completed]
-    .map((enrollment) => ({ id: enrollment.trainee, name: enrollment.name, email: enrollment.email }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export type RowState = SubmissionStatus;
-
-/** The assignment with each trainee's state, for staff: not submitted, submitted (late?), resubmission asked, accepted. */
-export async function assignmentOverview(actor: Actor | null, id: string, now = new Date()) {
-  const { assignment, cohort } = await managedAssignment(actor, id);
-  const [trainees, docs, units] = await Promise.all([cohortTrainees(actor, cohort.id), submissionsOf(id), cohortUnits(cohort)]);
-  const byTrainee = new Map(docs.map((doc) => [String(doc.trainee), doc]));
-  const rows = trainees.map((trainee) => {
-    const doc = byTrainee.get(trainee.id) ?? null;
-    return { ...trainee, submission: toSubmissionView(assignment, trainee.id, doc), open: maySubmit(assignment, doc, now) };
-  });
-  const counts: Record<RowState, number> = { none: 0, submitted: 0, resubmit: 0, accepted: 0 };
-  for (const row of rows) counts[row.submission.status] += 1;
-  return { assignment, cohort, rows, counts, criteriaText: criteriaTexts(units), units };
-}
-
-/** A cohort's assignments, due first; for staff with counts, for a trainee with their own state. */
-export async function cohortAssignments(actor: Actor | null, cohortId: string) {
-  const cohort = await findCohort(cohortId);
-  const docs = await Assignment.find({ cohort: cohort.id }).sort({ dueAt: 1, _id: 1 }).limit(500).lean<AssignmentDoc[]>();
-  const assignments = docs.map(toAssignmentView);
-  if (can(actor, 'assignment.manage', cohortRef(cohort))) {
-    const trainees = new Set((await cohortTrainees(actor, cohort.id)).map((trainee) => trainee.id));
-    const counts = await Promise.all(
-      assignments.map(async (assignment) => {
-        // Every trainee of the cohort counts, with or without a submission document.
-        const states: Record<RowState, number> = { none: 0, submitted: 0, resubmit: 0, accepted: 0 };
-        for (const doc of await submissionsOf(assignment.id)) {
-          if (trainees.has(String(doc.trainee)) && doc.status !== 'none') states[doc.status as RowState] += 1;
-        }
-        states.none = trainees.size - states.submitted - states.resubmit - states.accepted;
-        return states;
-      }),
-    );
-    return { cohort, staff: true, items: assignments.map((assignment, index) => ({ ...assignment, counts: counts[index]! })) };
-  }
-  if (!actor) throw new ForbiddenError();
-  const enrollment = await enrollmentOf(actor.id, cohort.id);
-  authorize(actor, 'assignment.submit', { trainee: enrollment?.trainee ?? '', status: enrollment?.status ?? '' });
-  return { cohort, staff: false, items: await traineeStates(actor.id, assignments) };
-}
-
-/** Each assignment with the trainee's state and own due date (one indexed read per assignment, by `_id`). */
-export async function traineeStates(traineeId: string, assignments: AssignmentView[]) {
-  const docs = assignments.length
-    ? await Submission.find({ _id: { $in: assignments.map((assignment) => submissionId(assignment.id, traineeId)) } }).lean<
-        SubmissionDoc[]
-      >()
-    : [];
-  const byId = new Map(docs.map((doc) => [doc._id, doc]));
-  return assignments.map((assignment) => {
-    const doc = byId.get(submissionId(assignment.id, traineeId)) ?? null;
-    return { ...assignment, state: (doc?.status ?? 'none') as SubmissionStatus, ownDueAt: ownDueAt(assignment, doc) };
-  });
-}
-
-/** The assignments of a cohort with the trainee's states, for the course outline (the caller checked enrolment). */
-export async function outlineAssignments(cohortId: string, traineeId: string) {
-  const docs = await Assignment.find({ cohort: cohortId }).sort({ dueAt: 1, _id: 1 }).limit(500).lean<AssignmentDoc[]>();
-  return traineeStates(traineeId, docs.map(toAssignmentView));
-}
-
-/** The trainee must be one of the cohort's (enrolled or graduated). */
-export async function cohortTrainee(cohortId: string, traineeId: string) {
-  const enrollment = mongoose.isValidObjectId(traineeId) ? await enrollmentOf(traineeId, cohortId) : null;
-  if (!enrollment || (enrollment.status !== 'enrolled' && enrollment.status !== 'completed'))
-    throw new ValidationError([{ field: 'trainee', key: 'assessments.assignments.errors.notTrainee' }]);
-}
-
-/** Gives one trainee a later due date (with a reason); giving another replaces it. */
-export async function grantExtension(
-  actor: Actor | null,
-  id: string,
-  traineeId: string,
-  input: ExtensionInput,
-  now = new Date(),
-) {
-  const { assignment } = await managedAssignment(actor, id);
-  await cohortTrainee(assignment.cohort, traineeId);
-  if (input.dueAt <= assignment.dueAt)
-    throw new ValidationError([{ field: 'dueDay', key: 'assessments.assignments.errors.extensionEarlier' }]);
-  const extension = { dueAt: input.dueAt, reason: input.reason, by: actor!.id, at: now };
-  const key = submissionId(id, traineeId);
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      await Submission.updateOne(
-        { _id: key },
-        {
-          $set: { extension },
-          $setOnInsert: { assignment: id, cohort: assignment.cohort, trainee: traineeId, status: 'none', round: 1, revision: 0 },
-        },
-        { upsert: true },
-      );
-      break;
-    } catch (error) {
-      // Two upserts at once: one inserts, the other finds it on the second try.
-      if (!isDuplicateKeyError(error) || attempt > 0) throw error;
-    }
-  }
-  return toSubmissionView(assignment, traineeId, await Submission.findById(key).lean<SubmissionDoc>());
-}
-
-/** One trainee's submission, for staff grading it. */
-export async function submissionForStaff(actor: Actor | null, id: string, traineeId: string) {
-  const overview = await managedAssignment(actor, id);
-  const doc = mongoose.isValidObjectId(traineeId)
-    ? await Submission.findById(submissionId(id, traineeId)).lean<SubmissionDoc>()
-    : null;
-  if (!doc) throw new NotFoundError();
-  const [names, units] = await Promise.all([namesOfUsers([traineeId]), cohortUnits(overview.cohort)]);
-  return {
-    ...overview,
-    trainee: { id: traineeId, name: names.get(traineeId) ?? '' },
-    submission: toSubmissionView(overview.assignment, traineeId, doc),
-    criteriaText: criteriaTexts(units),
-  };
-}
-
-/**
- * Grades a submission with the rubric: every criterion of the assignment met or not yet met, with
- * comments, and the decision. Accepting needs every criterion met; asking for a resubmission needs
- * its due date, ahead. The grade applies only to the submission as the grader saw it (`revision`):
- * a second grader, or a trainee's new submit meanwhile, makes it a 409 instead of an overwrite.
- */
-export async function gradeSubmission(actor: Actor | null, id: string, traineeId: string, input: GradeInput, now = new Date()) {
-  const { assignment } = await managedAssignment(actor, id);
-  const key = submissionId(id, traineeId);
-  const current = mongoose.isValidObjectId(traineeId) ? await Submission.findById(key).lean<SubmissionDoc>() : null;
-  if (!current || current.status === 'none') throw new NotFoundError();
-  if (current.revision !== input.revision || current.status !== 'submitted')
-    throw new ConflictError('assessments.assignments.errors.gradedMeanwhile');
-  const given = new Map(input.criteria.map((item) => [item.ref, item]));
-  const missing = assignment.criteria.filter((ref) => !given.has(ref));
-  if (missing.length || given.size !== assignment.criteria.length)
-    throw new ValidationError([
-      { field: 'criteria', key: 'assessments.assignments.errors.rubric', params: { refs: missing.join(', ') } },
-    ]);
-  const criteria = assignment.criteria.map((ref) => given.get(ref)!);
-  if (input.decision === 'accepted' && criteria.some((item) => !item.met))
-    throw new ValidationError([{ field: 'decision', key: 'assessments.assignments.errors.acceptUnmet' }]);
-  if (input.decision === 'resubmit' && (!input.resubmitDueAt || input.resubmitDueAt <= now))
-    throw new ValidationError([{ field: 'resubmitDay', key: 'assessments.assignments.errors.resubmitDue' }]);
-  const byName = (await namesOfUsers([actor!.id])).get(actor!.id) ?? '';
-  const grade = { criteria, comment: input.comment, decision: input.decision, by: actor!.id, byName, at: now };
-  const result = await Submission.updateOne(
-    { _id: key, revision: input.revision, status: 'submitted' },
-    {
-      $set: {
-        grade,
-        status: input.decision,
-        resubmitDueAt: input.decision === 'resubmit' ? input.resubmitDueAt : current.resubmitDueAt,
-      },
-      $inc: { revision: 1 },
-    },
-  );
-  if (result.matchedCount === 0) throw new ConflictError('assessments.assignments.errors.gradedMeanwhile');
-  // The unit's result learns what this evidence showed (replacing an earlier round's grade).
-  await recordEvidence({
-    cohort: assignment.cohort,
-    trainee: traineeId,
-    unit: assignment.unit,
-    source: 'assignment',
-    id: key,
-    title: assignment.title,
-    criteria: criteria.map((item) => ({ ref: item.ref, met: item.met })),
-    by: actor!.id,
-    at: now,
-  });
-  return toSubmissionView(assignment, traineeId, await Submission.findById(key).lean<SubmissionDoc>());
-}
-
-/** The stored file of a submission, for the trainee themself or staff of the cohort. */
-export async function submissionFile(actor: Actor | null, id: string, traineeId: string, fileId: string) {
-  const doc = await findAssignment(id);
-  if (!actor) throw new ForbiddenError();
-  if (actor.id !== traineeId) await taughtCohort(actor, String(doc.cohort));
-  else await studiedAssignment(actor, id);
-  const submission = mongoose.isValidObjectId(traineeId)
-    ? await Submission.findById(submissionId(id, traineeId)).lean<SubmissionDoc>()
-    : null;
-  const all = [...(submission?.files ?? []), ...(submission?.history ?? []).flatMap((round) => round.files)];
-  if (!all.some((file) => file.id === fileId)) throw new NotFoundError();
-  return fileId;
-}
-
-// --- download all -------------------------------------------------------------------------------
-
-export type ArchiveEntry = {
-  assignment: AssignmentView;
-  trainee: { id: string; name: string; email: string };
-  submission: SubmissionView;
-  /** The stored files' ids, in the order of `submission.files`. */
-  fileIds: string[];
-};
-
-/**
- * What an archive of submissions holds: one assignment's, or every assignment's of a cohort. Only
- * the cohort's staff; submissions of trainees no longer in the cohort are left out.
- */
-export async function archiveContents(actor: Actor | null, target: { assignment: string } | { cohort: string }) {
-  let cohort: CohortView;
-  let assignments: AssignmentView[];
-  if ('assignment' in target) {
-    const found = await managedAssignment(actor, target.assignment);
-    cohort = found.cohort;
-    assignments = [found.assignment];
-  } else {
-    cohort = await taughtCohort(actor, target.cohort);
-    assignments = (
-      await Assignment.find({ cohort: cohort.id }).sort({ dueAt: 1, _id: 1 }).limit(500).lean<AssignmentDoc[]>()
-    ).map(toAssignmentView);
-  }
-  const [trainees, units] = await Promise.all([cohortTrainees(actor, cohort.id), cohortUnits(cohort)]);
-  const entries: ArchiveEntry[] = [];
-  for (const assignment of assignments) {
-    const docs = await submissionsOf(assignment.id);
-    const byTrainee = new Map(docs.map((doc) => [String(doc.trainee), doc]));
-    for (const trainee of trainees) {
-      const doc = byTrainee.get(trainee.id);
-      if (!doc || doc.status === 'none') continue;
-      entries.push({
-        assignment,
-        trainee,
-        submission: toSubmissionView(assignment, trainee.id, doc),
-        fileIds: doc.files.map((file) => file.id),
-      });
-    }
-  }
-  return { cohort, assignments, entries, criteriaText: criteriaTexts(units) };
 }

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { Actor } from '../../platform/permissions.js';
 import { namesOfUsers } from '../../users/directory.js';
-import { cohortTrainees } from '../assignments/service.js';
+import { cohortTrainees } from '../assignments/listing.js';
 import { Question, type QuestionDoc } from '../model.js';
 import type { QuestionContent } from '../questions.js';
 import { answersOf, attemptQuestion } from './attempts.js';

@@ -2,7 +2,7 @@ import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js
 import { enrollmentOf } from '../../enrolment/service.js';
 import { ForbiddenError } from '../../platform/errors.js';
 import { type Actor, authorize } from '../../platform/permissions.js';
-import { cohortTrainees } from '../assignments/service.js';
+import { cohortTrainees } from '../assignments/listing.js';
 import { quizzesOfCohort } from '../quizzes/catalogue.js';
 import type { QuizDoc } from '../quizzes/model.js';
 import { reviewOf } from '../quizzes/presentation.js';
