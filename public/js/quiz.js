@@ -245,6 +245,16 @@
     if (window.confirm(messages.confirmSubmit)) submit();
   });
 
+  /** "4:05", "1:04:05", or with days when a quiz closes days ahead ("6 hari 23:59:50"), as the server renders it. */
+  const clock = (left) => {
+    const two = (value) => String(value).padStart(2, '0');
+    const days = Math.floor(left / 86_400);
+    const hours = Math.floor((left % 86_400) / 3600);
+    const minutes = Math.floor((left % 3600) / 60);
+    const time = days || hours ? `${hours}:${two(minutes)}:${two(left % 60)}` : `${minutes}:${two(left % 60)}`;
+    return days ? `${(messages.days || '{days}d').replace('{days}', days)} ${time}` : time;
+  };
+
   // The timer: seconds left as the server said, counted on this page's monotonic clock.
   const timer = root.querySelector('[data-timer]');
   let secondsLeft = Number(root.dataset.secondsLeft);
@@ -262,7 +272,7 @@
     const start = performance.now();
     const tick = () => {
       const left = Math.max(0, Math.round(secondsLeft - (performance.now() - start) / 1000));
-      timer.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+      timer.textContent = clock(left);
       if (left === 0) {
         clearInterval(interval);
         if (sync) sync.textContent = messages.timeUp;

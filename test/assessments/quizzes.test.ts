@@ -401,6 +401,16 @@ describe('assessments: quizzes and attempts', () => {
     expect(visible(review.text)).to.include('Komentar penilai: Baik');
   });
 
+  it('shows the time left in days when a quiz without a limit closes days ahead, and is linked from the cohort page', async () => {
+    const closesAt = new Date(Date.now() + 3 * 86_400_000 + 5 * 3600_000).toISOString();
+    const quiz = await makeQuiz({ timeLimit: null, closesAt, questions: [ids.single] });
+    const { attempt } = await start(fixture.budi, quiz.id);
+    const page = await fixture.budi.get(`/quiz-attempts/${encodeURIComponent(attempt.attempt.id)}`).expect(200);
+    expect(visible(page.text)).to.match(/Sisa waktu: 3 hari 4:5\d:\d\d/);
+    const cohortPage = await fixture.instructor.get(`/cohorts/${fixture.cohort}`).expect(200);
+    expect(cohortPage.text).to.include(`href="/cohorts/${fixture.cohort}/quizzes"`);
+  });
+
   it('refuses bad quiz settings with messages, and other cohorts’ staff', async () => {
     const staff = await json(fixture.instructor);
     const tooMany = await staff(
