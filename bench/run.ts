@@ -13,6 +13,7 @@ import { unitsPerPage } from '../src/units/service.js';
 import { User } from '../src/users/model.js';
 import { createBaselineApp } from './baseline.js';
 import { type CompletionCheck, prepareCompletions, progressPath, tokenConcurrency } from './completions.js';
+import { printExamBurst, runExamBurst } from './examBurst.js';
 import { floorClients, measureFloor, recordCommands } from './floor.js';
 import { type ImportTiming, timeImports } from './importTiming.js';
 import {
@@ -30,6 +31,15 @@ import {
 import { type CurriculumSeed, seedCurriculum } from './seedCurriculum.js';
 import { type LearningSeed, seedLearning } from './seedLearning.js';
 
+/** `npm run bench` runs every benchmark; `npm run bench -- exam` only the exam burst (on its own data). */
+const only = process.argv[2];
+if (only !== undefined && only !== 'exam') throw new Error(`Unknown benchmark "${only}": give none for all, or "exam"`);
+const examTrainees = Number(process.env.BENCH_EXAM_TRAINEES ?? 1000);
+if (!Number.isInteger(examTrainees) || examTrainees < 1 || examTrainees > 1000) {
+  throw new Error(
+    `BENCH_EXAM_TRAINEES must be a whole number from 1 to 1000 (a cohort's capacity), not ${process.env.BENCH_EXAM_TRAINEES}`,
+  );
+}
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 if (!Number.isFinite(scale) || scale <= 0 || scale > 5) {
   throw new Error(`BENCH_SCALE must be a number above 0 and at most 5, not ${process.env.BENCH_SCALE}`);
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
   const databaseUri = withDatabaseName(uri, 'bench_kompeten');
   const connection = await connectMongoose(databaseUri, { postgresUrl, log, monitorCommands: true });
   await seedDemo();
+  if (only === 'exam') return examOnly(connection, databaseUri, loadAverage);
   const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
   if (!coordinator?.institution) throw new Error(`No ${coordinatorEmail} with an institution`);
 
@@ -209,6 +220,9 @@ async function main(): Promise<void> {
     Math.max(100, Math.round(importUnitsAtScale1 * scale)),
   );
 
+  say(`\nThe exam burst: ${examTrainees} trainees, one quiz (see examBurst.ts)`);
+  const exam = await runExamBurst({ appUrl, databaseUri, trainees: examTrainees, say });
+
   printTable(rows);
   say(
     `\nLesson completion: ${completionRow.requestsPerSecond.toFixed(1)} writes/s, p99 ${completionRow.p99Ms} ms (the bare page: ${baseline.requestsPerSecond.toFixed(0)} req/s)`,
@@ -230,6 +244,7 @@ async function main(): Promise<void> {
   say('Unit import through importUnits as the coordinator (progress written to an import job):');
   for (const timing of imports) say(`  ${describeImport(timing)}`);
   say(`Lessons measured: ${seed.lesson.url} (published), /learn/${studied.cohort}/lessons/${studied.next.id} (enrolled)`);
+  printExamBurst(exam, say);
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');
@@ -249,9 +264,26 @@ async function main(): Promise<void> {
     learning: { counts: learning.counts, seconds: learningSeconds, steps: learning.timings, demo: learning.demo },
     completions: { ...written, tokenSeconds: completions.tokenSeconds },
     imports,
+    examBurst: exam,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nJSON written to ${file}`);
+}
+
+/** The exam burst alone: the demo accounts, its own cohort and quiz, the app; no other seed. */
+async function examOnly(connection: Awaited<ReturnType<typeof connectMongoose>>, databaseUri: string, loadAverage: number) {
+  const sessionSecret = randomBytes(36).toString('base64url');
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    SESSION_SECRET: sessionSecret,
+    TRUST_PROXY: 'loopback',
+  });
+  const { app } = createApp({ config, log, connection, sessionSecret });
+  const appTarget = await listen(app, cleanups);
+  const exam = await runExamBurst({ appUrl: appTarget.url, databaseUri, trainees: examTrainees, say });
+  printExamBurst(exam, say);
+  say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 }
 
 function describeCompletions(check: CompletionCheck): string {

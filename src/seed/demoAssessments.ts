@@ -290,7 +290,7 @@ export async function seedDemoAssessments(): Promise<number> {
     when: Date,
     answer: (content: QuestionContent, index: number) => QuestionResponse | null,
   ) => {
-    const attempt = await startAttempt(trainee, quizId, when);
+    const { attempt } = await startAttempt(trainee, quizId, when);
     const answers = attempt.questions.map((question, index) => ({
       question: question.id,
       response: answer(question.content as QuestionContent, index),

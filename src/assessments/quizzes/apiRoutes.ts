@@ -3,9 +3,9 @@ import type { FeatureContext } from '../../app.js';
 import { AppError } from '../../platform/errors.js';
 import { parseInput } from '../../platform/validation.js';
 import { quizApiSchemas } from './apiSchemas.js';
-import { saveAnswer, saveAnswers, startAttempt } from './attempts.js';
+import { saveAnswer, saveAnswers } from './attempts.js';
 import { cohortQuizzes } from './listing.js';
-import { attemptForTrainee, quizForTrainee, reviewForTrainee } from './presentation.js';
+import { attemptForTrainee, quizForTrainee, reviewForTrainee, startForTrainee } from './presentation.js';
 import { answerBody, answersBody, essayMarkBody, quizBody, quizUpdateBody, submitBody } from './schemas.js';
 import { createQuiz, deleteQuiz, managedQuiz, updateQuiz } from './service.js';
 import { attemptForStaff, markEssay, quizOverview, regradeQuestion } from './staff.js';
@@ -110,9 +110,8 @@ export function registerQuizApi(api: FeatureContext['api']): void {
       status: 201,
     },
     async ({ actor, params, res }) => {
-      const attempt = await startAttempt(actor, String(params.id));
-      const view = await attemptForTrainee(actor, attempt._id);
-      res.location(`/api/v1/quiz-attempts/${encodeURIComponent(attempt._id)}`);
+      const view = await startForTrainee(actor, String(params.id));
+      res.location(`/api/v1/quiz-attempts/${encodeURIComponent(view.attempt._id)}`);
       return s.attemptForApi(view);
     },
   );

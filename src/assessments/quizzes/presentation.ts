@@ -1,7 +1,7 @@
 import { renderMarkdown } from '../../platform/markdown.js';
 import type { Actor } from '../../platform/permissions.js';
 import type { QuestionContent } from '../questions.js';
-import { answersOf, attemptsOf, ownAttempt } from './attempts.js';
+import { answersOf, attemptsOf, ownAttempt, startAttempt } from './attempts.js';
 import { type AnswerDoc, type AttemptDoc, QuizAttempt } from './model.js';
 import { type QuestionResult, resultsOf } from './scoring.js';
 import { findQuiz, type QuizView, questionCount, quizWindow, takenQuiz, toQuizView } from './service.js';
@@ -26,13 +26,29 @@ export type TakenQuestion = {
   maxWords: number | null;
 };
 
+/**
+ * A question's text as HTML, per question and revision (its wording never changes within one):
+ * a class taking one quiz would otherwise render the same texts once per trainee and page.
+ */
+const renderedTexts = new Map<string, string>();
+function questionHtml(question: AttemptDoc['questions'][number], text: string): string {
+  const key = `${question.id}@${question.revision}`;
+  let html = renderedTexts.get(key);
+  if (html === undefined) {
+    html = renderMarkdown(text);
+    if (renderedTexts.size >= 5_000) renderedTexts.clear();
+    renderedTexts.set(key, html);
+  }
+  return html;
+}
+
 export function takenQuestion(question: AttemptDoc['questions'][number], index: number): TakenQuestion {
   const content = question.content as QuestionContent;
   const base = {
     id: question.id,
     number: index + 1,
     type: content.type,
-    html: renderMarkdown(content.text),
+    html: questionHtml(question, content.text),
     points: question.points,
     image: content.image ?? null,
     options: [] as { id: string; text: string }[],
@@ -102,7 +118,19 @@ export const attemptSummary = (attempt: AttemptDoc) => ({
 export async function attemptForTrainee(actor: Actor | null, id: string, now = new Date()) {
   const attempt = await ownAttempt(actor, id, now);
   const quiz = toQuizView(await findQuiz(String(attempt.quiz)));
-  const answers = await answersOf(attempt._id);
+  return viewOf(quiz, attempt, await answersOf(attempt._id), now);
+}
+
+/**
+ * Starts (or resumes) an attempt and shows it, from what starting read: a class starting at once
+ * does not read each new attempt, its quiz and its (no) answers back.
+ */
+export async function startForTrainee(actor: Actor | null, quizId: string, now = new Date()) {
+  const { attempt, quiz, fresh } = await startAttempt(actor, quizId, now);
+  return viewOf(quiz, attempt, fresh ? [] : await answersOf(attempt._id), now);
+}
+
+function viewOf(quiz: QuizView, attempt: AttemptDoc, answers: readonly AnswerDoc[], now: Date) {
   return {
     quiz,
     attempt,

@@ -155,7 +155,7 @@ export function registerQuizRoutes({ web, api, highlights }: FeatureContext): vo
     });
   });
   web.post('/quizzes/:id/attempts', requireLogin, async (req, res) => {
-    const attempt = await startAttempt(req.actor!, param(req, 'id'));
+    const { attempt } = await startAttempt(req.actor!, param(req, 'id'));
     res.redirect(303, `/quiz-attempts/${encodeURIComponent(attempt._id)}`);
   });
 

@@ -99,12 +99,17 @@ export async function managedQuiz(actor: Actor | null, id: string) {
   return { quiz: toQuizView(doc), cohort };
 }
 
+/** The actor must be a trainee of the cohort who may take its quizzes (enrolled, or graduated). */
+export async function authorizeTaker(actor: Actor | null, cohortId: string): Promise<void> {
+  if (!actor) throw new ForbiddenError();
+  const enrollment = await enrollmentOf(actor.id, cohortId);
+  authorize(actor, 'quiz.take', { trainee: enrollment?.trainee ?? '', status: enrollment?.status ?? '' });
+}
+
 /** The quiz, if the actor is a trainee of its cohort who may take it. */
 export async function takenQuiz(actor: Actor | null, id: string) {
   const doc = await findQuiz(id);
-  if (!actor) throw new ForbiddenError();
-  const enrollment = await enrollmentOf(actor.id, String(doc.cohort));
-  authorize(actor, 'quiz.take', { trainee: enrollment?.trainee ?? '', status: enrollment?.status ?? '' });
+  await authorizeTaker(actor, String(doc.cohort));
   return toQuizView(doc);
 }
 

@@ -1,0 +1,234 @@
+import mongoose from 'mongoose';
+import { createQuestion } from '../src/assessments/bank.js';
+import { type QuestionContentInput, questionContentSchema } from '../src/assessments/questions.js';
+import { quizBody } from '../src/assessments/quizzes/schemas.js';
+import { createQuiz } from '../src/assessments/quizzes/service.js';
+import { Cohort } from '../src/cohorts/model.js';
+import { cohortSchema } from '../src/cohorts/schemas.js';
+import { createCohort } from '../src/cohorts/service.js';
+import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
+import { applyOnBehalf } from '../src/enrolment/service.js';
+import type { Actor } from '../src/platform/permissions.js';
+import { createLesson, createModule } from '../src/programs/content.js';
+import { publishProgram } from '../src/programs/publishing.js';
+import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
+import { createProgram } from '../src/programs/service.js';
+import { createToken } from '../src/tokens/service.js';
+import { User, type UserDoc } from '../src/users/model.js';
+import { createUserSchema } from '../src/users/schemas.js';
+import { createUser, sessionEpochOf } from '../src/users/service.js';
+import { shapeDifferences } from './curriculumDocs.js';
+import { seatEntry } from './learningDocs.js';
+
+/**
+ * The exam burst's world: a cohort of `trainees` enrolled trainees at the demo coordinator's
+ * institution, a 20-question bank on one demo unit, and a quiz of those questions (60 minutes, one
+ * attempt, open now), set up through the services. The first trainee goes through the services
+ * (createUser, applyOnBehalf); the others are copies of its documents inserted in batches (the
+ * services would read the cohort's enrolments for each), and the run refuses to go on if the copies
+ * differ in shape. Each trainee gets a bearer token from createToken, the service POST
+ * /api/v1/auth/token ends in, without the argon2 check of a password before it (1,000 of those,
+ * 19 MiB each, would take minutes on two cores and measure nothing of the exam).
+ */
+
+type Id = mongoose.Types.ObjectId;
+const unit = 'J.620100.004.02';
+const insertBatch = 500;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const question = (content: QuestionContentInput) => questionContentSchema.parse(content);
+
+/** Twenty questions of the kinds graded automatically (no essay: every attempt is graded on submit). */
+function bankContents() {
+  const contents = [];
+  for (let n = 1; n <= 7; n += 1)
+    contents.push(
+      question({
+        type: 'single',
+        text: `Soal ${n}: struktur data yang FIFO?`,
+        units: [unit],
+        options: [
+          { id: 'a', text: 'Antrian', correct: true },
+          { id: 'b', text: 'Tumpukan' },
+          { id: 'c', text: 'Pohon' },
+          { id: 'd', text: 'Graf' },
+        ],
+      }),
+    );
+  for (let n = 1; n <= 4; n += 1)
+    contents.push(
+      question({
+        type: 'multiple',
+        text: `Soal ganda ${n}: mana yang linear?`,
+        units: [unit],
+        points: 2,
+        options: [
+          { id: 'a', text: 'Array', correct: true },
+          { id: 'b', text: 'Linked list', correct: true },
+          { id: 'c', text: 'Graf' },
+        ],
+      }),
+    );
+  for (let n = 1; n <= 4; n += 1)
+    contents.push(question({ type: 'trueFalse', text: `Pernyataan ${n}: array berukuran tetap.`, units: [unit], answer: true }));
+  for (let n = 1; n <= 2; n += 1)
+    contents.push(
+      question({
+        type: 'shortAnswer',
+        text: `Isian ${n}: singkatan LIFO?`,
+        units: [unit],
+        answers: [{ text: 'Last In First Out', fraction: 1 }],
+      }),
+    );
+  for (let n = 1; n <= 2; n += 1)
+    contents.push(
+      question({
+        type: 'numeric',
+        text: `Angka ${n}: indeks terakhir array 10 elemen?`,
+        units: [unit],
+        answers: [{ value: 9, tolerance: 0, fraction: 1 }],
+      }),
+    );
+  contents.push(
+    question({
+      type: 'matching',
+      text: 'Pasangkan.',
+      units: [unit],
+      pairs: [
+        { id: 'p1', prompt: 'Antrian', match: 'FIFO' },
+        { id: 'p2', prompt: 'Tumpukan', match: 'LIFO' },
+      ],
+    }),
+  );
+  return contents;
+}
+
+export type ExamSeed = {
+  quiz: string;
+  cohort: string;
+  trainees: { id: string; token: string }[];
+  timings: { name: string; seconds: number }[];
+};
+
+const elapsed = (start: number) => (performance.now() - start) / 1000;
+
+async function actorOf(email: string): Promise<Actor> {
+  const user = await User.findOne({ email }).lean<UserDoc & { _id: Id }>();
+  if (!user) throw new Error(`Seed the demo data first: no ${email}`);
+  return { id: String(user._id), role: user.role, institution: user.institution ? String(user.institution) : null };
+}
+
+export async function seedExam(trainees: number, log: (line: string) => void): Promise<ExamSeed> {
+  const timings: ExamSeed['timings'] = [];
+  let start = performance.now();
+  const admin = await actorOf('admin@kompeten.test');
+  const coordinator = await actorOf('koordinator@kompeten.test');
+  const instructor = await actorOf('instruktur1@kompeten.test');
+  const code = `UJIAN-${Date.now().toString(36).toUpperCase()}`;
+  const program = await createProgram(
+    coordinator,
+    programSchema.parse({ code, title: `Ujian serentak ${code}`, level: 2, units: [unit] }),
+  );
+  const module = await createModule(coordinator, program, moduleSchema.parse({ title: 'Modul ujian', hours: 4, units: [unit] }));
+  await createLesson(coordinator, module, lessonSchema.parse({ title: 'Materi', body: 'Isi materi.' }));
+  await publishProgram(coordinator, program);
+  const cohort = await createCohort(
+    coordinator,
+    cohortSchema.parse({
+      name: `Angkatan ujian ${code}`,
+      program,
+      startsOn: day(-7),
+      endsOn: day(60),
+      enrolmentOpens: day(-30),
+      enrolmentCloses: day(-8),
+      capacity: trainees,
+      mode: 'online',
+      status: 'open',
+      instructors: [instructor.id],
+    }),
+  );
+  const questions: string[] = [];
+  for (const content of bankContents()) questions.push((await createQuestion(coordinator, program, content)).id);
+  const quiz = await createQuiz(
+    instructor,
+    cohort,
+    quizBody.parse({
+      title: 'Ujian tengah pelatihan',
+      target: `unit:${unit}`,
+      mode: 'fixed',
+      questions,
+      timeLimit: 60,
+      attemptsAllowed: 1,
+      passMark: 70,
+      navigation: 'free',
+      review: { score: 'immediately', answers: 'afterClose', feedback: 'immediately' },
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      closesAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+    }),
+  );
+  timings.push({ name: 'program, cohort, 20 questions, quiz (services)', seconds: elapsed(start) });
+
+  start = performance.now();
+  const email = (n: number) => `ujian.${code.toLowerCase()}.${String(n).padStart(4, '0')}@kompeten.test`;
+  const sampleView = await createUser(
+    admin,
+    createUserSchema.parse({
+      name: 'Peserta Ujian 0001',
+      email: email(1),
+      role: 'trainee',
+      institution: coordinator.institution,
+      password: 'ujian-serentak-1',
+    }),
+  );
+  await applyOnBehalf(coordinator, cohort, sampleView.id, { source: 'staff', enrolNow: true });
+  const sampleUser = await User.collection.findOne({ _id: new mongoose.Types.ObjectId(sampleView.id) });
+  const sampleEnrollment = await Enrollment.collection.findOne({ _id: enrollmentId(cohort, sampleView.id) as never });
+  if (!sampleUser || sampleEnrollment?.status !== 'enrolled') throw new Error('The sample trainee was not enrolled');
+  const users: Record<string, unknown>[] = [];
+  const enrollments: Record<string, unknown>[] = [];
+  for (let n = 2; n <= trainees; n += 1) {
+    const _id = new mongoose.Types.ObjectId();
+    users.push({ ...sampleUser, _id, email: email(n), name: `Peserta Ujian ${String(n).padStart(4, '0')}` });
+    enrollments.push({ ...sampleEnrollment, _id: enrollmentId(cohort, _id), trainee: _id });
+  }
+  // The copies may differ from the services' documents only in their values.
+  const problems = [
+    ...shapeDifferences(sampleUser, users[0]).map((line) => `user ${line}`),
+    ...shapeDifferences(sampleEnrollment, enrollments[0]).map((line) => `enrolment ${line}`),
+  ];
+  if (problems.length) throw new Error(`Copied documents differ from the services' ones:\n  ${problems.join('\n  ')}`);
+  // A field naming the trainee that the copies leave as it is would tie every copy to the sample.
+  const named = [
+    ...Object.entries(sampleUser).filter(([field]) => field !== '_id'),
+    ...Object.entries(sampleEnrollment).filter(([field]) => field !== '_id' && field !== 'trainee'),
+  ].filter(([, value]) => JSON.stringify(value)?.includes(sampleView.id));
+  if (named.length) throw new Error(`The sample names its trainee in ${named.map(([field]) => field).join(', ')}`);
+  for (const [collection, docs] of [
+    [User.collection, users],
+    [Enrollment.collection, enrollments],
+  ] as const) {
+    for (let first = 0; first < docs.length; first += insertBatch)
+      await collection.insertMany(docs.slice(first, first + insertBatch) as never[], { ordered: false });
+  }
+  const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
+  await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
+  timings.push({ name: `${trainees} enrolled trainees (1 through the services, the rest copied)`, seconds: elapsed(start) });
+
+  start = performance.now();
+  const accounts = [sampleUser, ...users] as { _id: Id; sessionEpoch?: string }[];
+  const tokens: { id: string; token: string }[] = [];
+  for (let first = 0; first < accounts.length; first += 10) {
+    const batch = accounts.slice(first, first + 10);
+    tokens.push(
+      ...(await Promise.all(
+        batch.map(async (account) => {
+          const actor: Actor = { id: String(account._id), role: 'trainee', institution: coordinator.institution };
+          const created = await createToken(actor, 'ujian', sessionEpochOf(account as UserDoc));
+          return { id: actor.id, token: created.token };
+        }),
+      )),
+    );
+  }
+  timings.push({ name: `${trainees} API tokens (createToken)`, seconds: elapsed(start) });
+  log(`Seeded the exam: ${trainees} trainees of cohort ${cohort}, quiz ${quiz.id} (${questions.length} questions)`);
+  return { quiz: quiz.id, cohort, trainees: tokens, timings };
+}
