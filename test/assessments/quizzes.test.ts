@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createQuestion, getQuestion, updateQuestion } from '../../src/assessments/bank.js';
-import { type QuestionContentInput, questionContentSchema } from '../../src/assessments/questions.js';
+import type { QuestionContentInput } from '../../src/assessments/questions.js';
 import { drawQuestions } from '../../src/assessments/quizzes/attempts.js';
 import { QuizAnswer, QuizAttempt } from '../../src/assessments/quizzes/model.js';
 import { closeExpiredAttempts } from '../../src/assessments/quizzes/scoring.js';
@@ -9,59 +9,7 @@ import { UnitResult, type UnitResultDoc } from '../../src/assessments/results/mo
 import { type Agent, buildTestApp, csrfTokenOf, loggedInAgent } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 import { type AssessmentCohort, assessmentCohort, otherUnit, unit, visible } from './cohortFixture.js';
-
-const question = (content: QuestionContentInput) => questionContentSchema.parse(content);
-
-/** A bank of one question of each kind the quiz tests use, on the fixture's first unit (two also on the second). */
-const bankContents = {
-  single: question({
-    type: 'single',
-    text: 'Struktur data yang FIFO?',
-    units: [unit],
-    tags: ['dasar'],
-    options: [
-      { id: 'a', text: 'Antrian', correct: true },
-      { id: 'b', text: 'Tumpukan' },
-      { id: 'c', text: 'Pohon' },
-    ],
-  }),
-  multiple: question({
-    type: 'multiple',
-    text: 'Mana yang linear?',
-    units: [unit],
-    tags: ['dasar'],
-    points: 2,
-    options: [
-      { id: 'a', text: 'Array', correct: true },
-      { id: 'b', text: 'Linked list', correct: true },
-      { id: 'c', text: 'Graf' },
-    ],
-  }),
-  trueFalse: question({ type: 'trueFalse', text: 'Array berukuran tetap.', units: [unit], answer: true }),
-  shortAnswer: question({
-    type: 'shortAnswer',
-    text: 'Singkatan LIFO?',
-    units: [unit],
-    answers: [{ text: 'Last In First Out', fraction: 1 }],
-  }),
-  numeric: question({
-    type: 'numeric',
-    text: 'Indeks terakhir array 10 elemen?',
-    units: [unit],
-    answers: [{ value: 9, tolerance: 0, fraction: 1 }],
-  }),
-  matching: question({
-    type: 'matching',
-    text: 'Pasangkan.',
-    units: [unit],
-    pairs: [
-      { id: 'p1', prompt: 'Antrian', match: 'FIFO' },
-      { id: 'p2', prompt: 'Tumpukan', match: 'LIFO' },
-    ],
-  }),
-  essay: question({ type: 'essay', text: 'Jelaskan hash table.', units: [otherUnit] }),
-  other1: question({ type: 'trueFalse', text: 'Mock-up dibuat sebelum kode.', units: [otherUnit], answer: true }),
-};
+import { bankContents, question } from './quizBank.js';
 
 describe('assessments: quizzes and attempts', () => {
   useTestDatabase(import.meta.url);

@@ -2,66 +2,17 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createQuestion } from '../../src/assessments/bank.js';
-import { type QuestionContentInput, questionContentSchema } from '../../src/assessments/questions.js';
 import { QuizAnswer, QuizAttempt } from '../../src/assessments/quizzes/model.js';
 import { quizBody } from '../../src/assessments/quizzes/schemas.js';
 import { createQuiz } from '../../src/assessments/quizzes/service.js';
 import { User } from '../../src/users/model.js';
 import { type AssessmentCohort, assessmentCohort, otherUnit, unit } from '../assessments/cohortFixture.js';
+import { bankContents } from '../assessments/quizBank.js';
 import { buildTestApp } from '../support/app.js';
 import { logIn, onPhone, until, useBrowserSession } from '../support/browser.js';
 import { useTestDatabase } from '../support/database.js';
 import { defaultPassword } from '../support/factories.js';
 
-const question = (content: QuestionContentInput) => questionContentSchema.parse(content);
-
-/** One question of each kind a trainee answers in these journeys; the essay alone under its tag. */
-const bankContents = {
-  single: question({
-    type: 'single',
-    text: 'Struktur data yang FIFO?',
-    units: [unit],
-    options: [
-      { id: 'a', text: 'Antrian', correct: true },
-      { id: 'b', text: 'Tumpukan' },
-      { id: 'c', text: 'Pohon' },
-    ],
-  }),
-  multiple: question({
-    type: 'multiple',
-    text: 'Mana yang linear?',
-    units: [unit],
-    points: 2,
-    options: [
-      { id: 'a', text: 'Array', correct: true },
-      { id: 'b', text: 'Linked list', correct: true },
-      { id: 'c', text: 'Graf' },
-    ],
-  }),
-  trueFalse: question({ type: 'trueFalse', text: 'Array berukuran tetap.', units: [unit], answer: true }),
-  shortAnswer: question({
-    type: 'shortAnswer',
-    text: 'Singkatan LIFO?',
-    units: [unit],
-    answers: [{ text: 'Last In First Out', fraction: 1 }],
-  }),
-  matching: question({
-    type: 'matching',
-    text: 'Pasangkan.',
-    units: [unit],
-    pairs: [
-      { id: 'p1', prompt: 'Antrian', match: 'FIFO' },
-      { id: 'p2', prompt: 'Tumpukan', match: 'LIFO' },
-    ],
-  }),
-  numeric: question({
-    type: 'numeric',
-    text: 'Indeks terakhir array 10 elemen?',
-    units: [unit],
-    answers: [{ value: 9, tolerance: 0, fraction: 1 }],
-  }),
-  essay: question({ type: 'essay', text: 'Jelaskan hash table.', units: [otherUnit], tags: ['esai'] }),
-};
 type Kind = keyof typeof bankContents;
 
 /** Whether the page is no wider than its viewport (nothing to scroll sideways). */

@@ -54,7 +54,8 @@ export async function submitAttempt(
     const late = await saveAnswers(actor, id, input.answers, now);
     return { ...late, replayed: true };
   }
-  const { outcomes } = await saveAnswers(actor, id, input.answers, now);
+  // Answers the device still held go first (a submit without any reads nothing more).
+  const { outcomes } = input.answers.length ? await saveAnswers(actor, id, input.answers, now) : { outcomes: [] };
   const won = await closeAttempt(id, 'trainee', now, { key, bodyHash: hash });
   const after = (await QuizAttempt.findById(id).lean<AttemptDoc>())!;
   if (!won) return settled(after, key, hash, outcomes);
