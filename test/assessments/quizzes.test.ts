@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import { createQuestion, getQuestion, updateQuestion } from '../../src/assessments/bank.js';
 import type { QuestionContentInput } from '../../src/assessments/questions.js';
 import { drawQuestions } from '../../src/assessments/quizzes/attempts.js';
+import { quizImageAccess } from '../../src/assessments/quizzes/imageAccess.js';
 import { QuizAnswer, QuizAttempt } from '../../src/assessments/quizzes/model.js';
 import { closeExpiredAttempts } from '../../src/assessments/quizzes/scoring.js';
 import { bankOf, findQuiz, toQuizView } from '../../src/assessments/quizzes/service.js';
 import { UnitResult, type UnitResultDoc } from '../../src/assessments/results/model.js';
 import { type Agent, buildTestApp, csrfTokenOf, loggedInAgent } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
+import { makeUser } from '../support/factories.js';
 import { type AssessmentCohort, assessmentCohort, otherUnit, unit, visible } from './cohortFixture.js';
 import { bankContents, question } from './quizBank.js';
 
@@ -357,6 +359,27 @@ describe('assessments: quizzes and attempts', () => {
     expect(visible(page.text)).to.match(/Sisa waktu: 3 hari 4:5\d:\d\d/);
     const cohortPage = await fixture.instructor.get(`/cohorts/${fixture.cohort}`).expect(200);
     expect(cohortPage.text).to.include(`href="/cohorts/${fixture.cohort}/quizzes"`);
+  });
+
+  it('lets a trainee see the images of the questions in their own attempt, and the staff running the quiz', async () => {
+    const quiz = await makeQuiz({ questions: [ids.single] });
+    const { attempt } = await start(fixture.ani, quiz.id);
+    const file = '6b0f0000000000000000abcd';
+    // The attempt was given the question with a picture (as the bank stores it).
+    await QuizAttempt.updateOne(
+      { _id: attempt.attempt.id },
+      { $set: { 'questions.0.content.image': { file, alt: 'Antrian', width: 10, height: 10, widths: [] } } },
+    );
+    const image = { question: ids.single, program: fixture.program, file };
+    const actor = (id: string, role: 'trainee' | 'instructor') => ({ id, role, institution: fixture.institution });
+    expect(await quizImageAccess(actor(fixture.aniId, 'trainee'), image)).to.equal(true);
+    expect(await quizImageAccess(actor(fixture.budiId, 'trainee'), image), 'another trainee').to.equal(false);
+    expect(await quizImageAccess(actor(fixture.aniId, 'trainee'), { ...image, file: '6b0f0000000000000000ffff' })).to.equal(
+      false,
+    );
+    expect(await quizImageAccess(fixture.teacherActor, image)).to.equal(true);
+    const stranger = await makeUser('instructor', fixture.institution);
+    expect(await quizImageAccess(actor(stranger.id, 'instructor'), image), 'an instructor of no cohort of it').to.equal(false);
   });
 
   it('refuses bad quiz settings with messages, and other cohorts’ staff', async () => {

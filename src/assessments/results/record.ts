@@ -46,12 +46,6 @@ export async function recordQuizResult(input: QuizResultInput): Promise<void> {
   for (const unit of units) await setEntry({ cohort, trainee, unit }, `quizzes.${entryKey(quiz)}`, result);
 }
 
-/** Forgets a quiz's results (the quiz was deleted). */
-export async function forgetQuizResult(owner: Pick<QuizResultInput, 'cohort' | 'trainee' | 'units' | 'quiz'>) {
-  for (const unit of owner.units)
-    await unsetEntry({ cohort: owner.cohort, trainee: owner.trainee, unit }, `quizzes.${entryKey(owner.quiz)}`);
-}
-
 export type EvidenceInput = {
   cohort: string;
   trainee: string;
