@@ -18,6 +18,7 @@ import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
 import { registerInstitutionRoutes } from './institutions/routes.js';
 import { registerLearningRoutes } from './learning/routes.js';
+import { registerLiveRoutes } from './live/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
 import { databaseIsUp } from './platform/db/connect.js';
@@ -33,6 +34,7 @@ import type { Logger } from './platform/logger.js';
 import { publicDir, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
 import { createSessionMiddleware } from './platform/session.js';
+import { createLiveConnections, type LiveConnections } from './platform/socket.js';
 import { registerProgramRoutes } from './programs/routes.js';
 import { registerTokenRoutes } from './tokens/routes.js';
 import { registerUnitRoutes } from './units/routes.js';
@@ -78,6 +80,8 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
 
   const sessionMiddleware = createSessionMiddleware({ connection, secret: sessionSecret, secureCookie: config.cookieSecure });
   const passport = configurePassport(sessionSecret);
+  // Connected to Socket.IO by whoever attaches it (server.ts); features only ask it to end sockets.
+  const liveConnections = createLiveConnections();
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
@@ -100,6 +104,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
     sessionSecret,
     secureCookie: config.cookieSecure,
     highlights: createHighlights(),
+    liveConnections,
   };
   registerHomeRoutes(features);
   registerAuthRoutes(features);
@@ -119,6 +124,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerCohortRoutes(features);
   registerEnrolmentRoutes(features);
   registerLearningRoutes(features);
+  registerLiveRoutes(features);
   guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
@@ -129,7 +135,8 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
-  return { app, sessionMiddleware, api, web };
+  // The session and passport go to Socket.IO too (platform/socket.ts): the same cookie, the same user.
+  return { app, sessionMiddleware, passport, liveConnections, api, web };
 }
 
 export type FeatureContext = {
@@ -141,4 +148,6 @@ export type FeatureContext = {
   secureCookie: boolean;
   /** What the landing page says each feature does (platform/highlights.ts). */
   highlights: Highlights;
+  /** Ends a user's or a session's live sockets (platform/socket.ts), e.g. at logout. */
+  liveConnections: LiveConnections;
 };

@@ -8,6 +8,7 @@ import { openDatabase } from './platform/db/connect.js';
 import type { Logger } from './platform/logger.js';
 import { runPeriodically } from './platform/periodic.js';
 import { resolveSessionSecret } from './platform/secret.js';
+import { createSocketServer } from './platform/socket.js';
 import { seedDemoIfEmpty } from './seed/demo.js';
 import { loadUnitIndex } from './units/search.js';
 
@@ -23,8 +24,20 @@ export async function startServer(config: Config, log: Logger) {
     }
     // Unit search keeps every unit's summary in memory: read them now, not on the first search.
     loadUnitIndex().catch((error: unknown) => log.warn({ err: error }, 'Could not load the unit search index yet'));
-    const { app } = createApp({ config, log, connection: database.connection, sessionSecret });
+    const { app, sessionMiddleware, passport, liveConnections } = createApp({
+      config,
+      log,
+      connection: database.connection,
+      sessionSecret,
+    });
     const server = http.createServer(app);
+    const sockets = createSocketServer(server, {
+      session: sessionMiddleware,
+      passport,
+      config,
+      log,
+      connections: liveConnections,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
@@ -41,6 +54,9 @@ export async function startServer(config: Config, log: Logger) {
       stopping ??= (async () => {
         stopCleanup();
         stopQuizDeadlines();
+        // Sockets first: an open WebSocket would hold the server open. Their clients reconnect
+        // (to this server once restarted, or another process) and recover or resync.
+        sockets.close();
         // Stop accepting, let in-flight requests finish, then cut whatever is still open.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -48,7 +48,7 @@ function logOut(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.logout((error) => (error ? reject(error) : resolve())));
 }
 
-export function registerAuthRoutes({ web, api, sessionSecret, secureCookie }: FeatureContext): void {
+export function registerAuthRoutes({ web, api, sessionSecret, secureCookie, liveConnections }: FeatureContext): void {
   const registerLocals = (req: Request) => ({ title: req.t('auth.register.title') });
   web.get('/register', showForm('auth/register', registerLocals));
   web.post('/register', form('auth/register', registerLocals), async (req, res) => {
@@ -81,7 +81,10 @@ export function registerAuthRoutes({ web, api, sessionSecret, secureCookie }: Fe
   });
 
   web.post('/logout', async (req, res) => {
+    // Read before logging out: the session is regenerated. Its open sockets (live classes) end too.
+    const sessionId = req.sessionID;
     await logOut(req);
+    liveConnections.disconnectSession(sessionId);
     res.redirect(303, '/');
   });
 
@@ -91,6 +94,7 @@ export function registerAuthRoutes({ web, api, sessionSecret, secureCookie }: Fe
   web.post('/logout/everywhere', requireLogin, async (req, res) => {
     const { tokensRevoked } = await logOutEverywhere(req.actor!);
     await logOut(req);
+    liveConnections.disconnectUser(req.actor!.id);
     await leaveNotice(req, { key: 'account.loggedOutEverywhere', count: tokensRevoked });
     res.redirect(303, '/login');
   });
@@ -105,6 +109,7 @@ export function registerAuthRoutes({ web, api, sessionSecret, secureCookie }: Fe
     },
     async ({ actor }) => {
       const { tokensRevoked } = await logOutEverywhere(actor!);
+      liveConnections.disconnectUser(actor!.id);
       return { tokensRevoked };
     },
   );

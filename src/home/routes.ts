@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
+import { traineeLive } from '../live/service.js';
 import { NotFoundError } from '../platform/errors.js';
 import { audiences } from '../platform/highlights.js';
 import { languageCookie } from '../platform/i18n.js';
@@ -29,7 +30,8 @@ export function registerHomeRoutes({ web, api, secureCookie, highlights }: Featu
 
   web.get('/dashboard', requireLogin, async (req, res) => {
     const dashboard = await dashboardFor(req.actor!);
-    res.render('home/dashboard', { title: req.t('dashboard.title'), dashboard, welcome: req.query.welcome === '1' });
+    const live = await traineeLive(req.actor!); // a trainee's next live classes, reminders and changes
+    res.render('home/dashboard', { title: req.t('dashboard.title'), dashboard, live, welcome: req.query.welcome === '1' });
   });
 
   web.post('/language', async (req, res) => {

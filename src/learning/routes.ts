@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
+import { traineeLive } from '../live/service.js';
 import { assetsOf } from '../platform/http/assets.js';
 import { objectIdField, parseInput } from '../platform/validation.js';
 import { progressBatch, progressRefusals } from './schemas.js';
@@ -19,6 +20,7 @@ export function registerLearningRoutes({ web, api, files, highlights }: FeatureC
     res.render('learning/mine', {
       title: req.t('learning.title'),
       cards: await myLearning(req.actor!),
+      live: await traineeLive(req.actor!), // scheduled live sessions, reminders and changes (live/service.ts)
       saved: req.query.saved,
       // The device keeps the page's progress under this account (public/js/learning.js).
       account: req.actor!.id,

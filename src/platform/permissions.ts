@@ -115,6 +115,10 @@ type Rules = {
   'verdict.decide': CohortRef;
   /** The cohort's gradebook and each trainee's results in it. */
   'gradebook.view': CohortRef;
+  /** Scheduling, moving and cancelling a cohort's live sessions: the staff teaching it (as 'cohort.view'). */
+  'live.schedule': CohortRef;
+  /** Seeing a cohort's live sessions: its staff, and its enrolled (or graduated) trainees. */
+  'live.view': { cohort: CohortRef; enrolment: { trainee: string; status: string } | null };
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -192,6 +196,10 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'verdict.decide': (actor, cohort) =>
     actor.role === 'instructor' && cohort !== undefined && cohort.instructors.includes(actor.id),
   'gradebook.view': (actor, cohort) => rules['cohort.view'](actor, cohort),
+  'live.schedule': (actor, cohort) => cohort !== undefined && rules['cohort.view'](actor, cohort),
+  'live.view': (actor, target) =>
+    target !== undefined &&
+    (rules['cohort.view'](actor, target.cohort) || (target.enrolment !== null && rules['cohort.study'](actor, target.enrolment))),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

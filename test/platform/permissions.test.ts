@@ -15,6 +15,8 @@ import { recordSession } from '../../src/counselling/service.js';
 import { startEnrolmentImport } from '../../src/enrolment/import.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { StoredFile } from '../../src/files/model.js';
+import { feedToken } from '../../src/live/calendar.js';
+import { createSession } from '../../src/live/service.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -1782,6 +1784,111 @@ apiRows.push(
     prepare: markingPrepare,
     body: () => ({ points: 1, comment: 'Baik', replaces: null }),
     expected: quizApi(200),
+  },
+);
+
+// --- issue 11: live-session scheduling (the cohort's staff schedule; its trainee sees; the feed is by token) ---
+const liveSessions: Record<string, string> = {};
+const liveFeed: { token?: string } = {};
+/** The API rows' session of the actor being tried (their path is asked without the actor, after `prepare`). */
+const liveCurrent: Record<string, string> = {};
+const liveApiPrepare = (what: string) => async (f: Fixtures, actor: ActorName) => {
+  await livePrepare(f);
+  liveCurrent[what] = liveSessions[`${what}:${actor}`]!;
+};
+let liveMinutes = 0;
+/** A start within the matrix cohort's dates (it opens in 7 days), a new minute each time: one session per start. */
+const liveBase = Date.parse(`${new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10)}T01:00:00Z`);
+const liveStart = () => {
+  liveMinutes += 1;
+  return new Date(liveBase + liveMinutes * 60_000);
+};
+const liveWib = (date: Date) => new Date(date.getTime() + 7 * 3600_000).toISOString();
+/** Sessions for each actor's move and cancel (each needs one at revision 1), one to edit, and the trainee's feed. */
+async function livePrepare(f: Fixtures): Promise<void> {
+  const teacher: Actor = { id: f.owner, role: 'instructor', institution: f.institutionA };
+  for (const key of [
+    'edit',
+    ...['move', 'cancel', 'put', 'delete'].flatMap((what) => actors.map((actor) => `${what}:${actor}`)),
+  ]) {
+    if (liveSessions[key]) continue;
+    const input = { title: `Sesi ${key}`, startsAt: liveStart(), durationMinutes: 60, module: '', meetingUrl: '' };
+    liveSessions[key] = (await createSession(teacher, f.cohort, input)).id;
+  }
+  const trainee = await mongoose
+    .model('Enrollment')
+    .findOne({ cohort: f.cohort, status: 'enrolled' })
+    .lean<{ trainee: unknown }>();
+  liveFeed.token ??= await feedToken({ id: String(trainee!.trainee), role: 'trainee', institution: f.institutionA });
+}
+const liveOf = (f: Fixtures, what: string, actor: ActorName | undefined) => (actor ? liveSessions[`${what}:${actor}`] : f.cohort);
+const liveFormBody = () => {
+  const at = liveWib(liveStart());
+  return {
+    title: 'Sesi matriks',
+    day: at.slice(0, 10),
+    time: at.slice(11, 16),
+    durationMinutes: '60',
+    module: '',
+    meetingUrl: '',
+  };
+};
+const liveStaff = (status: number): Expected => ({ ...cohortStaff, instructor: status, coordinatorA: status, admin: status });
+webRows.push(
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/live`, prepare: livePrepare, expected: { ...cohortStaff, trainee: 200 } },
+  { method: 'post', path: (f) => `/cohorts/${f.cohort}/live`, body: liveFormBody, expected: liveStaff(303) },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/live/generate`,
+    body: () => ({ slotTitle: 'Mingguan', from: liveWib(liveStart()).slice(0, 10), to: liveWib(liveStart()).slice(0, 10) }),
+    expected: liveStaff(422), // the matrix cohort has no weekly slot: past the permission, refused for that
+  },
+  { method: 'get', path: (f, actor) => `/live/${actor ? liveSessions.edit : f.cohort}/edit`, expected: cohortStaff },
+  {
+    method: 'post',
+    path: (f, actor) => `/live/${liveOf(f, 'move', actor)}`,
+    body: () => ({ ...liveFormBody(), revision: '1' }),
+    expected: liveStaff(303),
+  },
+  {
+    method: 'post',
+    path: (f, actor) => `/live/${liveOf(f, 'cancel', actor)}/cancel`,
+    body: () => ({ revision: '1' }),
+    expected: liveStaff(303),
+  },
+  { method: 'get', path: (f) => `/calendar/${liveFeed.token ?? f.cohort}.ics`, expected: everyone(200) },
+  { method: 'post', path: () => '/calendar/reset', expected: everyone(303, 302) },
+);
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/live-sessions`,
+    expected: api({ trainee: 200, instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/live-sessions`,
+    body: () => ({ title: 'Sesi API', startsAt: liveStart().toISOString(), durationMinutes: 60 }),
+    expected: api({ instructor: 201, coordinatorA: 201, admin: 201 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/live-sessions/generate`,
+    body: () => ({ title: 'Mingguan', from: liveWib(liveStart()).slice(0, 10), to: liveWib(liveStart()).slice(0, 10) }),
+    expected: api({ instructor: 422, coordinatorA: 422, admin: 422 }),
+  },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/live-sessions/${liveCurrent.put ?? f.cohort}`,
+    prepare: liveApiPrepare('put'),
+    body: () => ({ title: 'Sesi API', startsAt: liveStart().toISOString(), durationMinutes: 45, revision: 1 }),
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'delete',
+    path: (f) => `/api/v1/live-sessions/${liveCurrent.delete ? `${liveCurrent.delete}?revision=1` : f.cohort}`,
+    prepare: liveApiPrepare('delete'),
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
   },
 );
 

@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import type { RequestHandler } from 'express';
+import type { PassportStatic } from 'passport';
+import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { UserView } from '../users/schemas.js';
+import type { Config } from './config.js';
+import { AppError, duplicateKeyConflict, isDuplicateKeyError, TooManyRequestsError, UnauthorizedError } from './errors.js';
+import { defaultLanguage, isLanguage, type Language, languageCookie, translator } from './i18n.js';
+import type { Logger } from './logger.js';
+import { type Action, type Actor, authorize } from './permissions.js';
+import { parseInput } from './validation.js';
+
+/**
+ * Socket.IO beside the pages: the same session cookie and the same user (no separate login),
+ * the same permission rules (permissions.ts), answers in the user's language. Features add their
+ * events with `onEvent` and their rooms with `joinAuthorised`, never with `socket.on`/`join`
+ * directly, so no event goes unvalidated, unlimited or unauthorised.
+ */
+
+/** The most one message may carry; the engine closes a connection that sends more. */
+export const maxMessageBytes = 16 * 1024;
+/** A client back within this long gets the events it missed (connection state recovery). */
+export const recoveryWindowMs = 2 * 60 * 1000;
+/**
+ * Each socket's events: a burst of this many, then this many a second. A person types and clicks
+ * far slower; a script flooding a class room is cut off without slowing anyone else.
+ */
+export const eventBurst = 10;
+export const eventsPerSecond = 5;
+
+type HandshakeRequest = http.IncomingMessage & {
+  user?: Express.User;
+  sessionID?: string;
+  _query?: Record<string, string>;
+};
+
+/** The room every socket of a user is in: `io.to(userRoom(id)).emit(...)` reaches all their tabs. */
+export const userRoom = (userId: string) => `user:${userId}`;
+/** The room of one login session's sockets; named by a hash, since the session id is a credential. */
+const sessionRoom = (sessionId: string) => `session:${createHash('sha256').update(sessionId).digest('hex').slice(0, 32)}`;
+
+/**
+ * What the rest of the app may ask of live connections, without importing the socket server:
+ * created by createApp (before there is a server), connected by createSocketServer. Until then
+ * (tests without a listening server) there are no sockets, and each call does nothing.
+ */
+export type LiveConnections = {
+  /** Every socket of the account, on every process (logging out everywhere, a deactivated account). */
+  disconnectUser(userId: string): void;
+  /** The sockets of one login session (logging out in this browser). */
+  disconnectSession(sessionId: string): void;
+};
+
+export function createLiveConnections(): LiveConnections & { attach(io: Server): void } {
+  let server: Server | undefined;
+  return {
+    attach(io) {
+      server = io;
+    },
+    // `true`: the client is told the server ended it and does not reconnect by itself; if it
+    // tried, its handshake would be refused, since its session no longer has a user.
+    disconnectUser(userId) {
+      server?.in(userRoom(userId)).disconnectSockets(true);
+    },
+    disconnectSession(sessionId) {
+      server?.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+  };
+}
+
+/** The signed-in user behind a socket (its handshake's session). Only authorised sockets exist. */
+export function userOf(socket: Socket): UserView {
+  return (socket.request as HandshakeRequest).user as UserView;
+}
+
+export function actorOf(socket: Socket): Actor {
+  const { id, role, institution } = userOf(socket);
+  return { id, role, institution };
+}
+
+/** The language of a handshake: the account's saved choice, else the `lang` cookie, else Accept-Language. */
+function languageOfRequest(req: HandshakeRequest): Language {
+  const saved = (req.user as { language?: unknown } | undefined)?.language;
+  if (isLanguage(saved)) return saved;
+  const cookie = new RegExp(`(?:^|;\\s*)${languageCookie}=([^;]*)`).exec(req.headers.cookie ?? '')?.[1];
+  if (isLanguage(cookie)) return cookie;
+  // The first of our languages the browser names (quality values aside: browsers list by preference).
+  const asked = (req.headers['accept-language'] ?? '')
+    .split(',')
+    .map((part) => part.split(';')[0]!.trim().slice(0, 2).toLowerCase());
+  return asked.find(isLanguage) ?? defaultLanguage;
+}
+
+export const languageOf = (socket: Socket): Language => languageOfRequest(socket.request as HandshakeRequest);
+
+/** An error as an event's answer: its status and message in the user's language (as the API's problem+json). */
+export type EventError = { status: number; message: string; errors?: { field: string; message: string }[] };
+export type EventAck<T = unknown> = { ok: true; data: T } | { ok: false; error: EventError };
+
+function eventError(language: Language, error: AppError): EventError {
+  const t = translator(language);
+  return {
+    status: error.status,
+    message: t(error.key, error.params),
+    ...(error.fields.length
+      ? { errors: error.fields.map((issue) => ({ field: issue.field, message: t(issue.key, issue.params ?? {}) })) }
+      : {}),
+  };
+}
+
+/** A token bucket per socket: `eventBurst` at once, refilled at `eventsPerSecond`. */
+const buckets = new WeakMap<Socket, { tokens: number; at: number }>();
+function takeToken(socket: Socket, now = Date.now()): boolean {
+  const bucket = buckets.get(socket) ?? { tokens: eventBurst, at: now };
+  bucket.tokens = Math.min(eventBurst, bucket.tokens + ((now - bucket.at) / 1000) * eventsPerSecond);
+  bucket.at = now;
+  buckets.set(socket, bucket);
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+let eventLog: Logger | undefined;
+
+/**
+ * Handles one event the way every event must be: rate-limited per socket, its payload validated
+ * with `schema` (the same messages as forms, control characters refused), errors caught and
+ * answered, never thrown into Socket.IO. The client's acknowledgement receives
+ * `{ ok: true, data }` with what `handler` returns, or `{ ok: false, error: { status, message } }`
+ * in the user's language (a ForbiddenError from `authorize` is a 403, a ValidationError a 422
+ * naming its fields, too many events a 429). The handler checks permissions with
+ * `authorizeSocket` (or `authorize(actorOf(socket), ...)`), as a route does.
+ */
+export function onEvent<S extends z.ZodType, R>(
+  socket: Socket,
+  name: string,
+  schema: S,
+  handler: (input: z.output<S>, socket: Socket) => R | Promise<R>,
+): void {
+  socket.on(name, async (...args: unknown[]) => {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: EventAck<R>) => void) : undefined;
+    const answer = (reply: EventAck<R>) => ack?.(reply);
+    try {
+      if (!takeToken(socket)) throw new TooManyRequestsError(1, 'errors.tooManyEvents');
+      const input = parseInput(schema, args[0]);
+      answer({ ok: true, data: await handler(input, socket) });
+    } catch (error) {
+      let appError: AppError;
+      if (error instanceof AppError) appError = error;
+      else if (isDuplicateKeyError(error)) appError = duplicateKeyConflict(error);
+      else {
+        eventLog?.error({ err: error, event: name, user: userOf(socket).id }, 'socket event failed');
+        appError = new AppError(500, 'errors.status.500detail');
+      }
+      answer({ ok: false, error: eventError(languageOf(socket), appError) });
+    }
+  });
+}
+
+/** Throws a ForbiddenError (answered by `onEvent` as a 403) unless the socket's user may do this. */
+export function authorizeSocket<A extends Action>(
+  socket: Socket,
+  action: A,
+  resource?: Parameters<typeof authorize<A>>[2],
+): void {
+  authorize(actorOf(socket), action, resource);
+}
+
+/** Joins a room only once `action` on `resource` is allowed (a trainee of cohort A never enters cohort B's room). */
+export async function joinAuthorised<A extends Action>(
+  socket: Socket,
+  room: string,
+  action: A,
+  resource?: Parameters<typeof authorize<A>>[2],
+): Promise<void> {
+  authorizeSocket(socket, action, resource);
+  await socket.join(room);
+}
+
+/**
+ * Whether a handshake comes from our own pages. Browsers always send Origin on a WebSocket and on
+ * a cross-site request; another site's page opening a socket with our visitor's cookie is refused
+ * here. A request without Origin (a same-origin polling GET, or a client outside a browser, which
+ * holds no visitor's cookie) passes: the session decides.
+ */
+export function isOwnOrigin(req: http.IncomingMessage, config: Pick<Config, 'trustProxy'>): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false; // "null" (a sandboxed frame, a file) or nonsense
+  }
+  const hosts = [req.headers.host];
+  // Behind a proxy that Express trusts, the address the browser used is the forwarded one.
+  if (config.trustProxy)
+    hosts.push(
+      String(req.headers['x-forwarded-host'] ?? '')
+        .split(',')[0]!
+        .trim(),
+    );
+  return hosts.some((own) => own && own.toLowerCase() === host.toLowerCase());
+}
+
+/** Engine middleware that runs on a connection's first request (its handshake) only. */
+const onHandshake =
+  (middleware: RequestHandler) =>
+  (req: HandshakeRequest, res: http.ServerResponse, next: (error?: unknown) => void): void => {
+    if (req._query?.sid === undefined) middleware(req as never, res as never, next);
+    else next();
+  };
+
+export type SocketServerDependencies = {
+  session: RequestHandler;
+  passport: PassportStatic;
+  config: Config;
+  log: Logger;
+  /** Filled in here, so logout (auth/routes.ts) can end sockets without importing this module. */
+  connections?: ReturnType<typeof createLiveConnections>;
+};
+
+/** Attaches Socket.IO to the HTTP server. `close()` ends every connection (clients will reconnect). */
+export function createSocketServer(
+  httpServer: http.Server,
+  { session, passport, config, log, connections }: SocketServerDependencies,
+) {
+  eventLog = log;
+  const io = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: maxMessageBytes,
+    allowRequest: (req, callback) => callback(isOwnOrigin(req, config) ? null : 'foreign origin', isOwnOrigin(req, config)),
+    // Auth runs again on a recovered connection (skipMiddlewares false): a session ended during
+    // the drop must not come back through recovery.
+    connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false },
+  });
+  // The very session and passport of the pages (app.ts): the same cookie means the same user,
+  // deserialised with the same checks (an ended session or a deactivated account has none).
+  io.engine.use(onHandshake(session));
+  io.engine.use(onHandshake(passport.initialize()));
+  io.engine.use(onHandshake(passport.session()));
+
+  io.use((socket, next) => {
+    const req = socket.request as HandshakeRequest;
+    if (!req.user) {
+      const error = new Error('unauthorized') as Error & { data?: EventError };
+      error.data = eventError(languageOfRequest(req), new UnauthorizedError());
+      return next(error);
+    }
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    const req = socket.request as HandshakeRequest;
+    socket.join(userRoom(userOf(socket).id));
+    if (req.sessionID) socket.join(sessionRoom(req.sessionID));
+  });
+
+  connections?.attach(io);
+  return {
+    io,
+    /** Ends every connection without telling clients to stay away: after a restart they reconnect. */
+    close() {
+      io.engine.close();
+    },
+  };
+}
+
+export type SocketServer = ReturnType<typeof createSocketServer>;
