@@ -6,7 +6,7 @@ import { type FieldIssue, ValidationError } from '../../platform/errors.js';
 export const assignmentLimits = { title: 200, instructions: 20_000, text: 20_000, maxFiles: 10, comment: 2_000, reason: 500 };
 
 /** A form sends one value or several under one name; JSON sends an array. */
-const list = <T extends z.ZodType>(item: T) =>
+export const list = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === undefined || value === '' ? [] : ([] as unknown[]).concat(value)), z.array(item));
 
 // Refinements, not `regex`: a failed pattern reads as a generic 'invalid', a refinement's key as itself.

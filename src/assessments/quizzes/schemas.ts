@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { wibDateTime } from '../assignments/schemas.js';
+import { list, wibDateTime, wibDay, wibTime } from '../assignments/schemas.js';
 import { navigationModes, reviewTimings } from './model.js';
 
 /** Quiz limits: what a form and the API take. */
@@ -16,14 +16,8 @@ export const quizLimits = {
   comment: 2_000,
 } as const;
 
-/** A form sends one value or several under one name; JSON sends an array. */
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => (value === undefined || value === '' ? [] : ([] as unknown[]).concat(value)), z.array(item));
 const checkbox = z.preprocess((value) => value === 'on' || value === 'true' || value === true || value === '1', z.boolean());
 const blankToNull = (value: unknown) => (value === undefined || value === null || value === '' ? null : value);
-
-const wibDay = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'assessments.assignments.errors.date');
-const wibTime = z.string().refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'assessments.assignments.errors.time');
 
 const drawRule = z.object({
   unit: z.string().trim().max(40).default(''),
