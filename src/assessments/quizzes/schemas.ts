@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkboxField } from '../../platform/validation.js';
 import { list, wibDateTime, wibDay, wibTime } from '../assignments/schemas.js';
 import { navigationModes, reviewTimings } from './model.js';
 
@@ -16,7 +17,6 @@ export const quizLimits = {
   comment: 2_000,
 } as const;
 
-const checkbox = z.preprocess((value) => value === 'on' || value === 'true' || value === true || value === '1', z.boolean());
 const blankToNull = (value: unknown) => (value === undefined || value === null || value === '' ? null : value);
 
 const drawRule = z.object({
@@ -76,8 +76,9 @@ const optionalMoment = (day: unknown, time: unknown): Date | null =>
 export const quizForm = z
   .object({
     ...settings,
-    shuffleQuestions: checkbox,
-    shuffleOptions: checkbox,
+    // An unticked box is not sent at all.
+    shuffleQuestions: checkboxField(false),
+    shuffleOptions: checkboxField(false),
     questions: list(z.string()).pipe(z.array(z.string()).max(quizLimits.questions)),
     reviewScore: z.enum(reviewTimings),
     reviewAnswers: z.enum(reviewTimings),
