@@ -110,6 +110,18 @@ export async function managedSession(actor: Actor | null, id: string) {
   return { session: toSessionView(doc), cohort };
 }
 
+/**
+ * The session, if the actor may see it (its cohort's trainees and staff, 'live.view'); `manages`:
+ * whether they are its staff (they run the room: moderate, polls, slides, reports).
+ */
+export async function visibleSession(actor: Actor | null, id: string) {
+  if (!mongoose.isValidObjectId(id)) throw new NotFoundError();
+  const doc = await LiveSession.findById(id).lean<LiveSessionDoc>();
+  if (!doc) throw new NotFoundError();
+  const { cohort, manages } = await viewedCohort(actor, String(doc.cohort));
+  return { session: toSessionView(doc), cohort, manages };
+}
+
 /** A start and duration the cohort allows: ahead of now, and within the cohort's dates. */
 function checkTime(cohort: CohortView, startsAt: Date, durationMinutes: number, now: Date, field = 'day') {
   if (startsAt <= now) throw new ValidationError([{ field, key: 'live.errors.past' }]);

@@ -51,13 +51,24 @@ export type LiveConnections = {
   disconnectUser(userId: string): void;
   /** The sockets of one login session (logging out in this browser). */
   disconnectSession(sessionId: string): void;
+  /** Sends an event to a room, on every process (a page's form changed what a live room shows). */
+  broadcast(room: string, event: string, data: unknown): void;
+  /** A feature's socket events: `register` runs for each new connection (with `onEvent` inside). */
+  handle(register: (socket: Socket, io: Server) => void): void;
 };
 
-export function createLiveConnections(): LiveConnections & { attach(io: Server): void } {
+export function createLiveConnections(): LiveConnections & { attach(io: Server): void; connected(socket: Socket): void } {
   let server: Server | undefined;
+  const registrations: ((socket: Socket, io: Server) => void)[] = [];
   return {
     attach(io) {
       server = io;
+    },
+    handle(register) {
+      registrations.push(register);
+    },
+    connected(socket) {
+      for (const register of registrations) register(socket, server!);
     },
     // `true`: the client is told the server ended it and does not reconnect by itself; if it
     // tried, its handshake would be refused, since its session no longer has a user.
@@ -66,6 +77,9 @@ export function createLiveConnections(): LiveConnections & { attach(io: Server):
     },
     disconnectSession(sessionId) {
       server?.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+    broadcast(room, event, data) {
+      server?.to(room).emit(event, data);
     },
   };
 }
@@ -256,6 +270,7 @@ export function createSocketServer(
     const req = socket.request as HandshakeRequest;
     socket.join(userRoom(userOf(socket).id));
     if (req.sessionID) socket.join(sessionRoom(req.sessionID));
+    connections?.connected(socket);
   });
 
   connections?.attach(io);
