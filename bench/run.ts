@@ -16,6 +16,7 @@ import { type CompletionCheck, prepareCompletions, progressPath, tokenConcurrenc
 import { printExamBurst, runExamBurst } from './examBurst.js';
 import { floorClients, measureFloor, recordCommands } from './floor.js';
 import { type ImportTiming, timeImports } from './importTiming.js';
+import { printLiveRoom, runLiveRoom } from './liveRoom.js';
 import {
   connections,
   durationSeconds,
@@ -31,9 +32,13 @@ import {
 import { type CurriculumSeed, seedCurriculum } from './seedCurriculum.js';
 import { type LearningSeed, seedLearning } from './seedLearning.js';
 
-/** `npm run bench` runs every benchmark; `npm run bench -- exam` only the exam burst (on its own data). */
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- exam` only the exam burst and
+ * `npm run bench -- live` only the live room (each on its own data).
+ */
 const only = process.argv[2];
-if (only !== undefined && only !== 'exam') throw new Error(`Unknown benchmark "${only}": give none for all, or "exam"`);
+if (only !== undefined && only !== 'exam' && only !== 'live')
+  throw new Error(`Unknown benchmark "${only}": give none for all, "exam" or "live"`);
 const examTrainees = Number(process.env.BENCH_EXAM_TRAINEES ?? 1000);
 if (!Number.isInteger(examTrainees) || examTrainees < 1 || examTrainees > 1000) {
   throw new Error(
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
   const connection = await connectMongoose(databaseUri, { postgresUrl, log, monitorCommands: true });
   await seedDemo();
   if (only === 'exam') return examOnly(connection, databaseUri, loadAverage);
+  if (only === 'live') return liveOnly(databaseUri, loadAverage);
   const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
   if (!coordinator?.institution) throw new Error(`No ${coordinatorEmail} with an institution`);
 
@@ -223,6 +229,9 @@ async function main(): Promise<void> {
   say(`\nThe exam burst: ${examTrainees} trainees, one quiz (see examBurst.ts)`);
   const exam = await runExamBurst({ appUrl, databaseUri, trainees: examTrainees, say });
 
+  say('\nThe live room (see liveRoom.ts)');
+  const live = await runLiveRoom({ databaseUri, say });
+
   printTable(rows);
   say(
     `\nLesson completion: ${completionRow.requestsPerSecond.toFixed(1)} writes/s, p99 ${completionRow.p99Ms} ms (the bare page: ${baseline.requestsPerSecond.toFixed(0)} req/s)`,
@@ -245,6 +254,7 @@ async function main(): Promise<void> {
   for (const timing of imports) say(`  ${describeImport(timing)}`);
   say(`Lessons measured: ${seed.lesson.url} (published), /learn/${studied.cohort}/lessons/${studied.next.id} (enrolled)`);
   printExamBurst(exam, say);
+  printLiveRoom(live, say);
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');
@@ -265,6 +275,7 @@ async function main(): Promise<void> {
     completions: { ...written, tokenSeconds: completions.tokenSeconds },
     imports,
     examBurst: exam,
+    liveRoom: live,
   };
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   say(`\nJSON written to ${file}`);
@@ -283,6 +294,13 @@ async function examOnly(connection: Awaited<ReturnType<typeof connectMongoose>>,
   const appTarget = await listen(app, cleanups);
   const exam = await runExamBurst({ appUrl: appTarget.url, databaseUri, trainees: examTrainees, say });
   printExamBurst(exam, say);
+  say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
+}
+
+/** The live room alone: the demo accounts, its own cohort and classes, the app and a bare server in processes of their own. */
+async function liveOnly(databaseUri: string, loadAverage: number) {
+  const live = await runLiveRoom({ databaseUri, say });
+  printLiveRoom(live, say);
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 }
 

@@ -18,7 +18,9 @@ import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
 import { registerInstitutionRoutes } from './institutions/routes.js';
 import { registerLearningRoutes } from './learning/routes.js';
+import { registerRoomRoutes } from './live/room/routes.js';
 import { registerLiveRoutes } from './live/routes.js';
+import { registerLiveSlideRoutes } from './live/slides/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
 import { databaseIsUp } from './platform/db/connect.js';
@@ -31,7 +33,7 @@ import { requestLogOptions } from './platform/http/requestLog.js';
 import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
 import type { Logger } from './platform/logger.js';
-import { publicDir, viewsDir } from './platform/paths.js';
+import { publicDir, socketIoClientFile, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
 import { createSessionMiddleware } from './platform/session.js';
 import { createLiveConnections, type LiveConnections } from './platform/socket.js';
@@ -63,7 +65,10 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   // Pages, styles, scripts and JSON travel compressed: on a slow phone line that is most of the wait.
   app.use(compressText());
   // Hashed once here; development re-hashes a file edited since, so a change shows without a restart.
-  const assets = createPublicAssets(publicDir, { watch: config.env === 'development' });
+  const assets = createPublicAssets(publicDir, {
+    watch: config.env === 'development',
+    vendor: { '/js/vendor/socket.io.min.js': socketIoClientFile },
+  });
   app.locals.assets = assets;
   app.locals.asset = assets.url; // every view, error pages too: asset('/css/app.css')
   app.use('/public', assets.handler);
@@ -125,6 +130,8 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerEnrolmentRoutes(features);
   registerLearningRoutes(features);
   registerLiveRoutes(features);
+  registerLiveSlideRoutes(features);
+  registerRoomRoutes(features);
   guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());

@@ -9,12 +9,14 @@ import type { Logger } from './platform/logger.js';
 import { runPeriodically } from './platform/periodic.js';
 import { resolveSessionSecret } from './platform/secret.js';
 import { createSocketServer } from './platform/socket.js';
+import { createSocketAdapter, type SocketAdapter } from './platform/socketAdapter.js';
 import { seedDemoIfEmpty } from './seed/demo.js';
 import { loadUnitIndex } from './units/search.js';
 
 /** Connects the database, starts HTTP, and returns how to stop it all gracefully. */
 export async function startServer(config: Config, log: Logger) {
   const database = await openDatabase(config, log);
+  let adapter: SocketAdapter | undefined;
   try {
     const sessionSecret = await resolveSessionSecret(config);
     // Demo data only on an embedded database, never on a configured MONGODB_URI.
@@ -30,6 +32,8 @@ export async function startServer(config: Config, log: Logger) {
       connection: database.connection,
       sessionSecret,
     });
+    // With REDIS_URL, live events reach the sockets of every process; without it, this one's.
+    adapter = await createSocketAdapter(config.redisUrl, log);
     const server = http.createServer(app);
     const sockets = createSocketServer(server, {
       session: sessionMiddleware,
@@ -37,6 +41,7 @@ export async function startServer(config: Config, log: Logger) {
       config,
       log,
       connections: liveConnections,
+      adapter,
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -56,19 +61,21 @@ export async function startServer(config: Config, log: Logger) {
         stopQuizDeadlines();
         // Sockets first: an open WebSocket would hold the server open. Their clients reconnect
         // (to this server once restarted, or another process) and recover or resync.
-        sockets.close();
+        const socketsClosed = sockets.close().catch((error: unknown) => log.warn({ err: error }, 'Redis did not close'));
         // Stop accepting, let in-flight requests finish, then cut whatever is still open.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
         await closed;
         clearTimeout(force);
+        await socketsClosed;
         await database.close();
       })();
       return stopping;
     };
     return { url, port, server, stop };
   } catch (error) {
+    await adapter?.close();
     await database.close();
     throw error;
   }

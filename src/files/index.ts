@@ -6,7 +6,7 @@ import { NotFoundError } from '../platform/errors.js';
 import { type SendOptions, type ServableFile, sendStoredFile } from './download.js';
 import { StoredFile, type StoredFileDoc, type StoredFileRecord, toStoredFileRecord } from './model.js';
 import { type FileStorage, LocalDiskStorage } from './storage.js';
-import { acceptUpload, type UploadOptions } from './upload.js';
+import { acceptUpload, keepWebImage, type UploadOptions } from './upload.js';
 
 export type { FileKind } from './kinds.js';
 export { fileKinds } from './kinds.js';
@@ -40,6 +40,23 @@ export function createFiles(settings: FileSettings, storage: FileStorage = new L
     /** Middleware for a multipart form with one file; see upload.ts. */
     acceptUpload: (options: UploadOptions) =>
       acceptUpload({ storage, temporaryFolder, maxMb: settings.uploadMaxMb, removeStoredFile }, options),
+    /** Where a feature that makes its own temporary files (slides from a PDF) puts them; it removes them itself. */
+    temporaryFolder,
+    /**
+     * Stores an image the caller received or made (a temporary file, its type sniffed) as web
+     * copies, as `acceptUpload` does with `webImage`: for uploads of several files at once.
+     */
+    keepWebImage: (
+      temporaryPath: string,
+      record: { originalName: string; mimeType: string; kind: 'image'; uploadedBy: string | null },
+      field: string,
+    ) =>
+      keepWebImage(
+        { storage, temporaryFolder, maxMb: settings.uploadMaxMb, removeStoredFile },
+        { path: temporaryPath },
+        record,
+        field,
+      ),
     /** Answers a download; the caller has checked permission. */
     sendStoredFile: (req: Request, res: Response, file: ServableFile, options?: SendOptions) =>
       sendStoredFile(storage, req, res, file, options),

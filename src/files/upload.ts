@@ -182,9 +182,9 @@ function tooLargeKey(options: UploadOptions): string {
  * never reaches storage. All copies are stored, then the one record that names them; a failure
  * on the way removes what was stored, and every temporary copy is removed whatever happens.
  */
-async function keepWebImage(
+export async function keepWebImage(
   context: UploadContext,
-  upload: TemporaryFile,
+  upload: Pick<TemporaryFile, 'path'>,
   record: { originalName: string; mimeType: string; kind: FileKind; uploadedBy: string | null },
   field: string,
 ): Promise<StoredFileRecord> {

@@ -5,6 +5,7 @@ import { requireLogin } from '../auth/passport.js';
 import { form, showForm } from '../platform/http/forms.js';
 import { parseInput } from '../platform/validation.js';
 import { feedSessions, feedToken, icsCalendar, resetFeedToken } from './calendar.js';
+import { registerLiveReportRoutes } from './reports/routes.js';
 import {
   cancelForm,
   cancelQuery,
@@ -50,6 +51,7 @@ const sessionValues = (session: LiveSessionView) => {
 const feedAddress = (req: Request, token: string) => `${req.protocol}://${req.get('host')}/calendar/${token}.ics`;
 
 export function registerLiveRoutes({ web, api }: FeatureContext): void {
+  registerLiveReportRoutes({ web, api }); // attendance reports and transcripts (live/reports)
   // --- a cohort's live sessions -------------------------------------------------------------------
   const listLocals = async (req: Request) => {
     const list = await cohortSessions(req.actor!, param(req, 'cohortId'));

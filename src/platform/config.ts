@@ -23,6 +23,12 @@ const environmentSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  // Several app processes share live events (Socket.IO) through this Redis; absent, one process.
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/./, 'must start with redis:// or rediss://')
+    .refine((value) => URL.canParse(value), 'is not a valid URL (e.g. redis://127.0.0.1:6379)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().optional(),
   COOKIE_SECURE: booleanFlag.optional(),
@@ -44,6 +50,8 @@ export type Config = {
   ferretdbBin: string | undefined;
   /** An existing PostgreSQL for the embedded FerretDB, instead of one started under DATA_DIR. */
   postgresUrl: string | undefined;
+  /** Redis between app processes (Socket.IO's adapter); undefined: a single process. */
+  redisUrl: string | undefined;
   logLevel: string;
   trustProxy: string | undefined;
   cookieSecure: boolean;
@@ -77,6 +85,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: path.resolve(projectRoot, env.DATA_DIR),
     ferretdbBin: env.FERRETDB_BIN,
     postgresUrl: env.POSTGRES_URL,
+    redisUrl: env.REDIS_URL,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
     cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',

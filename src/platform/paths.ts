@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,3 +8,13 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const viewsDir = path.join(projectRoot, 'views');
 export const publicDir = path.join(projectRoot, 'public');
 export const localesDir = path.join(projectRoot, 'locales');
+
+/**
+ * The browser client of the installed Socket.IO server (the very version it speaks), served under
+ * /public/js/vendor/. Found beside the package's own package.json, the one file its exports name.
+ */
+export const socketIoClientFile = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('socket.io/package.json')),
+  'client-dist',
+  'socket.io.min.js',
+);

@@ -10,6 +10,7 @@ import { AppError, duplicateKeyConflict, isDuplicateKeyError, TooManyRequestsErr
 import { defaultLanguage, isLanguage, type Language, languageCookie, translator } from './i18n.js';
 import type { Logger } from './logger.js';
 import { type Action, type Actor, authorize } from './permissions.js';
+import type { SocketAdapter } from './socketAdapter.js';
 import { parseInput } from './validation.js';
 
 /**
@@ -234,12 +235,14 @@ export type SocketServerDependencies = {
   log: Logger;
   /** Filled in here, so logout (auth/routes.ts) can end sockets without importing this module. */
   connections?: ReturnType<typeof createLiveConnections>;
+  /** Carries events between app processes (REDIS_URL, socketAdapter.ts); absent, one process. */
+  adapter?: SocketAdapter | undefined;
 };
 
 /** Attaches Socket.IO to the HTTP server. `close()` ends every connection (clients will reconnect). */
 export function createSocketServer(
   httpServer: http.Server,
-  { session, passport, config, log, connections }: SocketServerDependencies,
+  { session, passport, config, log, connections, adapter }: SocketServerDependencies,
 ) {
   eventLog = log;
   const io = new Server(httpServer, {
@@ -249,6 +252,7 @@ export function createSocketServer(
     // Auth runs again on a recovered connection (skipMiddlewares false): a session ended during
     // the drop must not come back through recovery.
     connectionStateRecovery: { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false },
+    ...(adapter ? { adapter: adapter.adapter } : {}),
   });
   // The very session and passport of the pages (app.ts): the same cookie means the same user,
   // deserialised with the same checks (an ended session or a deactivated account has none).
@@ -277,8 +281,10 @@ export function createSocketServer(
   return {
     io,
     /** Ends every connection without telling clients to stay away: after a restart they reconnect. */
-    close() {
+    async close() {
       io.engine.close();
+      // After the engine: the sockets it just ended save their sessions (for recovery) through it.
+      await adapter?.close();
     },
   };
 }

@@ -9,6 +9,7 @@ import { saveUnits } from '../units/service.js';
 import { User } from '../users/model.js';
 import { seedDemoAssessments } from './demoAssessments.js';
 import { seedDemoLearning } from './demoLearning.js';
+import { seedDemoLive } from './demoLive.js';
 
 /** Real SKKNI units from public decrees (their sources are named in the file). */
 export async function demoUnits() {
@@ -124,6 +125,7 @@ export async function seedDemo(): Promise<{ created: number; summary: string }> 
   }
   created += await seedDemoLearning();
   created += await seedDemoAssessments();
+  created += await seedDemoLive();
   const lines = [
     `Demo data ready (${created} records created). Log in with password "${demoPassword}":`,
     ...demoUsers.slice(0, 5).map((user) => `  ${user.role.padEnd(12)} ${user.email}`),

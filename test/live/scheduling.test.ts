@@ -256,6 +256,7 @@ describe('live sessions: scheduling, changes and the calendar feed', () => {
       const page = await agent.get(path).expect(200);
       expect(page.text, path).to.include('Kelas langsung &#34;Kelas pagi&#34; segera dimulai.');
       expect(page.text, path).to.include('href="https://meet.jit.si/pagi"');
+      expect(page.text, path).to.match(/href="\/live\/[0-9a-f]{24}\/room">Gabung sekarang</);
       expect(page.text, path).to.include('Sesi &#34;Kelas sore&#34;').and.include('dipindahkan ke');
       expect(page.text, path).to.include('Sesi &#34;Kelas batal&#34;').and.include('dibatalkan.');
     }

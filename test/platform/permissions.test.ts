@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
@@ -17,6 +18,7 @@ import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { StoredFile } from '../../src/files/model.js';
 import { feedToken } from '../../src/live/calendar.js';
 import { createSession } from '../../src/live/service.js';
+import { uploadDeck } from '../../src/live/slides/service.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -28,7 +30,7 @@ import { startUnitImport } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
-import { samples } from '../files/samples.js';
+import { filesWith, samples } from '../files/samples.js';
 import { type Agent, buildTestApp, buildTestServer, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
 import { cohortFields, cohortForm } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
@@ -1891,6 +1893,92 @@ apiRows.push(
     expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
   },
 );
+
+webRows.push(
+  // --- issue 11: live-class slides (the class's staff upload; its trainees and staff see the pages) ---
+  {
+    method: 'post',
+    path: (f) => `/live/${f.cohort}/slides`,
+    prepare: livePrepare,
+    send: async (context) =>
+      upload('slides', 'slide.png', () => samples.png())({ ...context, path: `/live/${liveSessions.edit}/slides` }),
+    expected: liveStaff(303),
+  },
+  {
+    method: 'get',
+    path: (f) => `/live/${f.cohort}/slides/${f.file}/1`,
+    prepare: livePrepare,
+    send: async ({ agent, fixtures }) => agent.get(await liveSlideUrl(fixtures)),
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+);
+/** A page of a deck the instructor uploaded to the matrix's session (made once, through the service). */
+const liveSlide: { url?: string } = {};
+async function liveSlideUrl(f: Fixtures): Promise<string> {
+  if (liveSlide.url) return liveSlide.url;
+  const files = filesWith(process.env.TEST_UPLOAD_DIR!);
+  const temporary = `${files.temporaryFolder}/matrix-slide-${unique()}.part`;
+  await mkdir(files.temporaryFolder, { recursive: true });
+  await writeFile(temporary, samples.png());
+  const teacher: Actor = { id: f.owner, role: 'instructor', institution: f.institutionA };
+  try {
+    const shown = await uploadDeck(teacher, liveSessions.edit!, [{ path: temporary, originalName: 'slide.png', size: 70 }], {
+      files,
+      live: { broadcast: () => {} },
+    });
+    liveSlide.url = shown.deck!.pages[0]!.sources[0]!.url;
+    return liveSlide.url;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+// --- issue 11: live-class attendance reports (the class's staff) and transcripts (its staff and trainees) ---
+const liveReportOf = (f: Fixtures, actor: ActorName | undefined) => (actor ? liveSessions.edit : f.cohort);
+webRows.push(
+  { method: 'get', path: (f, actor) => `/live/${liveReportOf(f, actor)}/report`, prepare: livePrepare, expected: cohortStaff },
+  {
+    method: 'get',
+    path: (f, actor) => `/live/${liveReportOf(f, actor)}/report.csv`,
+    prepare: livePrepare,
+    expected: cohortStaff,
+  },
+  {
+    method: 'get',
+    path: (f, actor) => `/live/${liveReportOf(f, actor)}/transcript`,
+    prepare: livePrepare,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  {
+    method: 'get',
+    path: (f, actor) => `/live/${liveReportOf(f, actor)}/transcript.csv`,
+    prepare: livePrepare,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/live/report`, expected: cohortStaff },
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/live/report.csv`, expected: cohortStaff },
+);
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/live-sessions/${liveSessions.edit ?? f.cohort}/report`,
+    prepare: livePrepare,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/live-report`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+);
+
+// --- issue 11: the live room's page (its trainees and staff; the socket checks every event again) ---
+webRows.push({
+  method: 'get',
+  path: (f, actor) => `/live/${liveReportOf(f, actor)}/room`,
+  prepare: livePrepare,
+  expected: { ...cohortStaff, trainee: 200 },
+});
 
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);

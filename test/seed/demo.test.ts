@@ -84,6 +84,15 @@ describe('demo data', () => {
     expect((await learner.get('/learning')).text)
       .to.include('Junior Web Programmer: Dasar')
       .and.include('3 dari 7 materi selesai');
+    // A live class under way to walk into, and one held two days ago with its report.
+    const live = (await learner.get('/dashboard')).text;
+    expect(live).to.include('Kelas langsung &#34;Praktik formulir HTML&#34; sedang berlangsung.');
+    expect(live).to.match(/href="\/live\/[0-9a-f]{24}\/room">Gabung sekarang</);
+    const instructor = await loggedInAgent(app, 'instruktur1@kompeten.test', demoPassword);
+    const cohortPage = (await instructor.get('/cohorts')).text;
+    const cohortId = /href="\/cohorts\/([0-9a-f]{24})"/.exec(cohortPage)?.[1];
+    const report = (await instructor.get(`/cohorts/${cohortId}/live/report.csv`)).text;
+    expect(report).to.include('Pengenalan HTML');
     const applicant = await loggedInAgent(app, 'peserta4@kompeten.test', demoPassword);
     expect((await applicant.get('/learning')).text).to.include('Pendaftaran Anda menunggu keputusan koordinator.');
   });

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
-import { buildTestApp } from './app.js';
+import { buildTestServer } from './app.js';
+import { attachTestSockets } from './sockets.js';
 
 /** Debian's Chromium, headless, kept off the network (the machines have none). */
 const chromiumArgs = [
@@ -28,11 +29,13 @@ export type BrowserSession = {
 export const onPhone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true } satisfies BrowserContextOptions;
 
 /**
- * The real app on a loopback port and a browser pointed at it, as a phone in Indonesia would
- * ask for pages (Indonesian first). `close` stops both.
+ * The real app (with Socket.IO, as server.ts starts it) on a loopback port and a browser pointed
+ * at it, as a phone in Indonesia would ask for pages (Indonesian first). `close` stops both.
  */
 export async function startBrowserSession(): Promise<BrowserSession> {
-  const server = http.createServer(buildTestApp());
+  const built = buildTestServer();
+  const server = http.createServer(built.app);
+  const sockets = attachTestSockets(server, built);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
@@ -48,6 +51,7 @@ export async function startBrowserSession(): Promise<BrowserSession> {
     newContext,
     async close() {
       await browser.close();
+      sockets.close();
       // Keep-alive sockets from the browser would hold close() open; they are ours to cut.
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

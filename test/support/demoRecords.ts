@@ -6,6 +6,7 @@ import { Cohort } from '../../src/cohorts/model.js';
 import { CounsellingSession } from '../../src/counselling/model.js';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { Institution } from '../../src/institutions/model.js';
+import { LiveSession } from '../../src/live/model.js';
 import { Lesson, Module, Program } from '../../src/programs/model.js';
 import { seedDemo } from '../../src/seed/demo.js';
 import { User } from '../../src/users/model.js';
@@ -42,6 +43,8 @@ export async function seedDemoRecords() {
   const attempt = await QuizAttempt.findOne({ quiz: quiz?._id, trainee: trainee?._id }).lean();
   const assignment = await Assignment.findOne({ cohort: cohort?._id }).lean();
   const observation = await Observation.findOne({ cohort: cohort?._id }).lean();
+  // The live classes (src/seed/demoLive.ts): the first, held two days ago, has a report.
+  const liveSession = await LiveSession.findOne({ cohort: cohort?._id }).sort({ startsAt: 1 }).lean();
   if (
     !program ||
     !trainee ||
@@ -55,7 +58,8 @@ export async function seedDemoRecords() {
     !quiz ||
     !attempt ||
     !assignment ||
-    !observation
+    !observation ||
+    !liveSession
   ) {
     throw new Error('The demo data lacks a record the tests need');
   }
@@ -88,6 +92,7 @@ export async function seedDemoRecords() {
     'quiz-attempts': String(attempt._id),
     assignments: String(assignment._id),
     observations: String(observation._id),
+    'live-sessions': String(liveSession._id),
   };
   /** A real value for parameter `name` of `path` (`:name` or `{name}`), encoded for the address. */
   const valueFor = (path: string, name: string, given: Record<string, string> = {}) => {

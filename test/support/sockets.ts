@@ -7,6 +7,17 @@ import { sessionCookieName } from '../../src/platform/session.js';
 import { createSocketServer } from '../../src/platform/socket.js';
 import { buildTestServer, testSessionSecret } from './app.js';
 
+/** Socket.IO on a test server of the app, as server.ts attaches it. */
+export function attachTestSockets(server: http.Server, built: ReturnType<typeof buildTestServer>) {
+  return createSocketServer(server, {
+    session: built.sessionMiddleware,
+    passport: built.passport,
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SESSION_SECRET: testSessionSecret }),
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    connections: built.liveConnections,
+  });
+}
+
 /**
  * The real app with Socket.IO (platform/socket.ts), listening on 127.0.0.1 on a free port, as
  * server.ts starts it. Call it in `before`; it stops itself (clients, sockets, server) in `after`.
@@ -18,26 +29,26 @@ export function useSocketServer() {
     server: http.Server;
     clients: ClientSocket[];
   };
-  before(async () => {
-    const built = buildTestServer();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SESSION_SECRET: testSessionSecret });
+  let built: ReturnType<typeof buildTestServer>;
+  const listen = async (port: number) => {
     state.server = http.createServer(built.app);
-    state.sockets = createSocketServer(state.server, {
-      session: built.sessionMiddleware,
-      passport: built.passport,
-      config,
-      log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-      connections: built.liveConnections,
-    });
-    await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+    state.sockets = attachTestSockets(state.server, built);
+    await new Promise<void>((resolve) => state.server.listen(port, '127.0.0.1', resolve));
     state.base = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
+  };
+  const stop = async () => {
+    state.sockets.close();
+    state.server.closeAllConnections();
+    await new Promise((resolve) => state.server.close(resolve));
+  };
+  before(async () => {
+    built = buildTestServer();
+    await listen(0);
     state.clients = [];
   });
   after(async () => {
     for (const client of state.clients) client.disconnect();
-    state.sockets.close();
-    state.server.closeAllConnections();
-    await new Promise((resolve) => state.server.close(resolve));
+    await stop();
   });
 
   /** A client (not yet connected: call `.connect()`), closed after the tests; no reconnection unless asked. */
@@ -46,7 +57,16 @@ export function useSocketServer() {
     state.clients.push(socket);
     return socket;
   };
-  return { state, client };
+  /**
+   * Stops the server and starts a new one on the same port, as a restarted process would be: the
+   * same database, nothing kept in memory (clients cannot recover, they reconnect and resync).
+   */
+  const restart = async () => {
+    const port = (state.server.address() as AddressInfo).port;
+    await stop();
+    await listen(port);
+  };
+  return { state, client, restart };
 }
 
 /** The session cookie of `name=value` pairs from a response's Set-Cookie headers, if it set one. */

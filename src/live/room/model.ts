@@ -56,6 +56,7 @@ const livePostSchema = new mongoose.Schema(
     kind: { type: String, enum: ['message', 'question'], required: true },
     author: { type: ObjectId, ref: 'User', required: true },
     authorName: { type: String, required: true },
+    authorRole: { type: String, required: true },
     text: { type: String, required: true },
     clientId: { type: String, required: true },
     /** A question the instructor marked answered. */

@@ -35,12 +35,18 @@ export type PublicAssets = {
  * Hashes every file of `dir` once, at start. With `watch` (development), a file edited since is
  * hashed again when next linked or asked for, so a changed stylesheet shows without a restart.
  */
-export function createPublicAssets(dir: string, { watch = false }: { watch?: boolean } = {}): PublicAssets {
+export function createPublicAssets(
+  dir: string,
+  { watch = false, vendor = {} }: { watch?: boolean; vendor?: Record<string, string> } = {},
+): PublicAssets {
   const entries = new Map<string, Entry>();
+  // A file of a dependency served as if it were in the folder (the Socket.IO client), from where
+  // npm installed it: no copy in the repository to keep in step with the package.
+  const sourceOf = (file: string) => vendor[file] ?? path.join(dir, file);
   const hashFile = (file: string): Entry => {
-    const stat = statSync(path.join(dir, file));
+    const stat = statSync(sourceOf(file));
     const hash = createHash('sha256')
-      .update(readFileSync(path.join(dir, file)))
+      .update(readFileSync(sourceOf(file)))
       .digest('hex')
       .slice(0, hashLength);
     return { hash, mtimeMs: stat.mtimeMs, size: stat.size };
@@ -49,12 +55,13 @@ export function createPublicAssets(dir: string, { watch = false }: { watch?: boo
     const relative = `/${file.split(path.sep).join('/')}`;
     if (statSync(path.join(dir, file)).isFile()) entries.set(relative, hashFile(relative));
   }
+  for (const file of Object.keys(vendor)) entries.set(file, hashFile(file));
 
   const entryOf = (file: string): Entry | undefined => {
     const entry = entries.get(file);
     if (!entry || !watch) return entry;
     try {
-      const stat = statSync(path.join(dir, file));
+      const stat = statSync(sourceOf(file));
       if (stat.mtimeMs === entry.mtimeMs && stat.size === entry.size) return entry;
       const fresh = hashFile(file);
       entries.set(file, fresh);
@@ -88,6 +95,18 @@ export function createPublicAssets(dir: string, { watch = false }: { watch?: boo
         cacheControl.set(res, entry.hash === hash ? oneYear : notKept);
         req.url = `${stem}${extension}${req.url.slice(req.path.length)}`;
       }
+    }
+    const vendored = vendor[req.path];
+    if (vendored) {
+      // sendFile calls back when done too: only a failure before anything was sent goes on.
+      res.sendFile(
+        vendored,
+        { cacheControl: false, headers: { 'Cache-Control': cacheControl.get(res) ?? shortCache } },
+        (error) => {
+          if (error && !res.headersSent) next(error);
+        },
+      );
+      return;
     }
     serveStatic(req, res, next);
   };
