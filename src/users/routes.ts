@@ -15,6 +15,7 @@ import {
   changePasswordSchema,
   createUserSchema,
   profileSchema,
+  type UserView,
   updateUserSchema,
   userListQuery,
   userView,
@@ -41,7 +42,12 @@ async function institutionChoices(req: Request) {
   return can(req.actor, 'institution.list') ? listInstitutions(req.actor!) : [];
 }
 
-export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: FeatureContext): void {
+export function registerUserRoutes({ web, api, sessionSecret, secureCookie, liveConnections }: FeatureContext): void {
+  // A deactivated account's open live connections (sockets) end now, on every process, like its sessions.
+  const endLiveIfInactive = (user: UserView) => {
+    if (!user.active) liveConnections.disconnectUser(user.id);
+    return user;
+  };
   // --- own profile -------------------------------------------------------------------------
   web.get(
     '/profile',
@@ -60,6 +66,8 @@ export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: Fe
   // id) with the account's new epoch, and the page says what was ended.
   web.post('/profile/password', requireLogin, form('users/profile', profileLocals), async (req, res) => {
     const { epoch, tokensRevoked } = await changeOwnPassword(req.actor!, parseInput(changePasswordSchema, req.body));
+    // The other sessions' live connections end with them (this browser's live pages reconnect on reload).
+    liveConnections.disconnectUser(req.actor!.id);
     await logIn(req, res, { user: req.user!, epoch }, sessionSecret, secureCookie);
     await leaveNotice(req, { key: 'account.passwordChanged', count: tokensRevoked });
     res.redirect(303, '/profile');
@@ -101,7 +109,7 @@ export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: Fe
   };
   web.get('/users/:id', requirePermission('user.view'), showForm('users/edit', editUserLocals));
   web.post('/users/:id', requirePermission('user.update'), form('users/edit', editUserLocals), async (req, res) => {
-    const user = await updateUser(req.actor!, String(req.params.id), parseInput(updateUserSchema, req.body));
+    const user = endLiveIfInactive(await updateUser(req.actor!, String(req.params.id), parseInput(updateUserSchema, req.body)));
     res.redirect(303, `/users/${user.id}?saved=updated`);
   });
 
@@ -164,6 +172,6 @@ export function registerUserRoutes({ web, api, sessionSecret, secureCookie }: Fe
       body: apiUpdateUserSchema,
       response: userView,
     },
-    async ({ actor, params, body }) => updateUser(actor, String(params.id), body),
+    async ({ actor, params, body }) => endLiveIfInactive(await updateUser(actor, String(params.id), body)),
   );
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { publicDir } from '../../src/platform/paths.js';
+import { publicDir, socketIoClientFile } from '../../src/platform/paths.js';
 import { enrolledTrainee } from '../learning/helpers.js';
 import { buildTestApp } from '../support/app.js';
 import { makeCohortSetup } from '../support/cohorts.js';
@@ -36,6 +36,18 @@ describe('static files: fingerprinted, cached for a year, compressed', () => {
       expect(answer.headers['cache-control']).to.equal(oneYear);
       expect(answer.text).to.equal(readFileSync(path.join(publicDir, file), 'utf8'));
     }
+  });
+
+  it('serves the installed Socket.IO client under its hash for a year, compressed, and briefly under its plain name', async () => {
+    const client = readFileSync(socketIoClientFile);
+    const hash = createHash('sha256').update(client).digest('hex').slice(0, 10);
+    const url = `/public/js/vendor/socket.io.min.${hash}.js`;
+    const served = await supertest(app).get(url).set('Accept-Encoding', 'gzip').expect(200);
+    expect(served.headers['cache-control']).to.equal(oneYear);
+    expect(served.headers['content-encoding']).to.equal('gzip');
+    expect(served.text).to.equal(client.toString('utf8'));
+    const plain = await supertest(app).get('/public/js/vendor/socket.io.min.js').expect(200);
+    expect(plain.headers['cache-control']).to.equal('public, max-age=300');
   });
 
   it('answers an unknown hash with the current file, not kept, and plain URLs with a short cache', async () => {

@@ -108,6 +108,34 @@ describe('Socket.IO: the same session as the pages', () => {
     expect(await ended).to.equal('io server disconnect');
   });
 
+  it('disconnects the account’s sockets when its password changes or an admin deactivates it', async () => {
+    const owner = await makeUser('trainee');
+    const here = await logInForCookie(state.base, owner.email, owner.password);
+    const phone = client({ extraHeaders: { cookie: await logInForCookie(state.base, owner.email, owner.password) } });
+    expect(await connectOutcome(phone)).to.deep.equal({ connected: true });
+    const ended = nextEvent(phone, 'disconnect', 5_000);
+    const changed = await postWithSession(state.base, '/profile/password', here, {
+      currentPassword: owner.password,
+      newPassword: 'kata-sandi-baru-123',
+      newPasswordConfirm: 'kata-sandi-baru-123',
+    });
+    expect(changed).to.equal(303);
+    expect(await ended).to.equal('io server disconnect');
+
+    const admin = await makeUser('admin');
+    const adminCookie = await logInForCookie(state.base, admin.email, admin.password);
+    const tablet = client({ extraHeaders: { cookie: await logInForCookie(state.base, owner.email, 'kata-sandi-baru-123') } });
+    expect(await connectOutcome(tablet)).to.deep.equal({ connected: true });
+    const cut = nextEvent(tablet, 'disconnect', 5_000);
+    const deactivated = await postWithSession(state.base, `/users/${owner.id}`, adminCookie, {
+      name: 'Dinonaktifkan',
+      role: 'trainee',
+      institution: '',
+    });
+    expect(deactivated).to.equal(303);
+    expect(await cut).to.equal('io server disconnect');
+  });
+
   it('answers a bad payload, a forbidden event and a burst with a clear message', async () => {
     const user = await makeUser('trainee');
     const socket = client({ extraHeaders: { cookie: await logInForCookie(state.base, user.email, user.password) } });

@@ -98,13 +98,18 @@ export async function logInForCookie(base: string, email: string, password: stri
 }
 
 /** Posts a logged-in form (e.g. /logout) with the session's CSRF token; the response status. */
-export async function postWithSession(base: string, path: string, cookie: string): Promise<number> {
+export async function postWithSession(
+  base: string,
+  path: string,
+  cookie: string,
+  fields: Record<string, string> = {},
+): Promise<number> {
   const { token } = await csrfToken(base, '/dashboard', cookie);
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ _csrf: token }),
+    body: new URLSearchParams({ ...fields, _csrf: token }),
   });
   return response.status;
 }
