@@ -37,6 +37,8 @@
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(props)) {
       if (key === 'text') node.textContent = value;
+      // Custom properties through the CSSOM: the pages' CSP refuses inline style attributes.
+      else if (key === 'vars') for (const [name, setting] of Object.entries(value)) node.style.setProperty(name, setting);
       else if (key === 'dataset') Object.assign(node.dataset, value);
       else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else if (value !== false && value !== undefined) node.setAttribute(key, value === true ? '' : value);
@@ -215,7 +217,7 @@
                       .catch((error) => showError('[data-poll-error]', error)),
                 })
               : element('span', { text: `${option}${chosen ? ` (${text.voted})` : ''}` }),
-            showCounts && element('span', { class: 'bar', style: `--share:${share}%`, text: `${count} · ${share}%` }),
+            showCounts && element('span', { class: 'bar', vars: { '--share': `${share}%` }, text: `${count} · ${share}%` }),
           ]);
         });
         return element('li', { class: 'poll', dataset: { id: poll.id } }, [

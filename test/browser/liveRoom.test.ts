@@ -95,16 +95,16 @@ describe('browser: a live class with an instructor and two trainees', function (
     expect(await phone.getByPlaceholder('Tulis pesan').inputValue()).to.equal('');
 
     // Questions: Budi asks, Ayu upvotes, the instructor marks it answered.
-    await desk.getByRole('tab', { name: /Pertanyaan/ }).click();
+    await desk.getByRole('tab', { name: /Tanya/ }).click();
     await desk.getByPlaceholder('Ajukan pertanyaan kepada instruktur').fill('Kapan memakai fieldset?');
     await desk.getByRole('button', { name: 'Tanya' }).click();
     await until(
       'the phone’s tab shows something new',
       async () => (await phone.locator('[data-count="questions"]').textContent()) === '1',
     );
-    await phone.getByRole('tab', { name: /Pertanyaan/ }).click();
+    await phone.getByRole('tab', { name: /Tanya/ }).click();
     await phone.getByRole('button', { name: /Dukung: Kapan memakai fieldset\?/ }).click();
-    await teacher.getByRole('tab', { name: /Pertanyaan/ }).click();
+    await teacher.getByRole('tab', { name: /Tanya/ }).click();
     await until(
       'the vote counts',
       async () => (await teacher.locator('[data-questions] li').first().textContent())?.includes('▲ 1') ?? false,
@@ -135,6 +135,13 @@ describe('browser: a live class with an instructor and two trainees', function (
       'the trainee sees the results',
       async () => (await phone.locator('.poll').first().textContent())?.includes('1 · 50%') ?? false,
     );
+    // The bar is drawn to its share (set through the CSSOM: the CSP refuses inline styles).
+    expect(
+      await phone
+        .locator('.poll .bar')
+        .first()
+        .evaluate((bar) => getComputedStyle(bar).getPropertyValue('--share')),
+    ).to.equal('50%');
 
     // Hands: the instructor sees them in order and lowers one.
     await phone.getByRole('tab', { name: /Peserta/ }).click();
