@@ -300,7 +300,7 @@ async function examOnly(connection: Awaited<ReturnType<typeof connectMongoose>>,
 /** The live room alone: the demo accounts, its own cohort and classes, the app and a bare server in processes of their own. */
 async function liveOnly(databaseUri: string, loadAverage: number) {
   const live = await runLiveRoom({ databaseUri, say });
-  printLiveRoom(live, say);
+  printLiveRoom(live, say, false);
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 }
 

@@ -1,5 +1,7 @@
-/** Kompeten keeps cohort times in WIB (UTC+7), as cohort dates (see service.ts). */
-const offsetMs = 7 * 3600_000;
+import { institutionZone } from '../platform/zone.js';
+
+/** Cohort times are the institution's (WIB), as cohort dates (see service.ts). */
+const { offsetMs } = institutionZone;
 
 /**
  * The next live-class slots of a weekly schedule, from `now`, within the cohort's dates. Times are

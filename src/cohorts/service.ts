@@ -5,19 +5,18 @@ import { nationwideScan } from '../platform/db/queryGuard.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, type CohortRef, can, scope } from '../platform/permissions.js';
+import { institutionZone, zonedParts } from '../platform/zone.js';
 import { Program, type ProgramDoc } from '../programs/model.js';
 import { getVersion } from '../programs/publishing.js';
 import { User } from '../users/model.js';
 import { Cohort, type CohortDoc, type CohortStatus } from './model.js';
 import type { CohortInput, CohortListQuery } from './schemas.js';
 
-/** Cohort dates are calendar days at the institution; Kompeten keeps them in WIB (UTC+7). */
-const zone = '+07:00';
-export const dayStart = (day: string) => new Date(`${day}T00:00:00${zone}`);
-export const dayEnd = (day: string) => new Date(`${day}T23:59:59.999${zone}`);
+/** Cohort dates are calendar days at the institution (platform/zone.ts: WIB). */
+export const dayStart = (day: string) => new Date(`${day}T00:00:00${institutionZone.offset}`);
+export const dayEnd = (day: string) => new Date(`${day}T23:59:59.999${institutionZone.offset}`);
 /** A stored day back as the date input's YYYY-MM-DD. */
-export const dayOf = (date: Date | null | undefined) =>
-  date ? new Date(date.getTime() + 7 * 3600_000).toISOString().slice(0, 10) : '';
+export const dayOf = (date: Date | null | undefined) => zonedParts(date).day;
 
 export type CohortView = {
   id: string;

@@ -90,8 +90,9 @@ export async function createSocketAdapter(
   };
   Object.assign(client, { set: guardedSet });
 
-  // The streams adapter opens its own reading connections (duplicates of `client`) per namespace
-  // set; closing each namespace's adapter stops them.
+  // The adapter opens connections of its own (duplicates of `client`) to read the stream and hear
+  // other processes' answers; closing the namespaces' adapters ends them (a reader after its
+  // current blocking read, within 5 s; a stopping process exits without waiting for it).
   const createNamespaceAdapter = createAdapter(client);
   const adapters: { close(): unknown }[] = [];
   return {

@@ -4,10 +4,11 @@ import { applyOnBehalf } from '../../src/enrolment/service.js';
 import { LiveSession } from '../../src/live/model.js';
 import { LiveAttendance, LivePollVote, LivePost, LiveRoom } from '../../src/live/room/model.js';
 import { LiveSlideDeck } from '../../src/live/slides/model.js';
+import { until } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-import { connectOutcome, logInForCookie, useSocketServer } from '../support/sockets.js';
+import { connectOutcome, logInForCookie, nextEvent, useSocketServer } from '../support/sockets.js';
 
 // Socket payloads are plain JSON read by the assertions below, which check their shape.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -15,21 +16,6 @@ type Payload = any;
 type Ack =
   | { ok: true; data: Payload }
   | { ok: false; error: { status: number; message: string; errors?: { field: string; message: string }[] } };
-
-/** The next `event` the client receives (resolves undefined after `ms`). */
-function nextEvent(socket: ClientSocket, event: string, ms = 1_500): Promise<Payload> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      resolve(undefined);
-    }, ms);
-    const listener = (value: unknown) => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    socket.once(event, listener);
-  });
-}
 
 /** Every `event` a client receives from now on. */
 function collect(socket: ClientSocket, event: string): Payload[] {
@@ -114,7 +100,7 @@ describe('the live room over Socket.IO', () => {
     const sneaked = await emit(stranger, 'chat:send', { session, text: 'halo', clientId: clientId() });
     expect(sneaked).to.deep.include({ ok: false });
     const { socket: ayu } = await joined(trainees[0]!, session);
-    const heard = nextEvent(ayu, 'chat:message');
+    const heard = nextEvent<Payload>(ayu, 'chat:message');
     expect(await emit(teacher, 'chat:send', { session, text: 'Selamat pagi', clientId: clientId() })).to.have.property(
       'ok',
       true,
@@ -138,7 +124,8 @@ describe('the live room over Socket.IO', () => {
     const retry = await emit(ayu, 'chat:send', { session, text: '<b>Apa</b> itu DOM?', clientId: id });
     expect(first).to.have.property('ok', true);
     expect((retry as { data: { id: string } }).data.id).to.equal((first as { data: { id: string } }).data.id);
-    await pause(300);
+    await until('both hear it', async () => budiHears.length > 0 && ayuHears.length > 0);
+    await pause(200); // time for a duplicate to arrive, if one were sent
     expect(budiHears).to.have.length(1);
     expect(ayuHears).to.have.length(1);
     expect(budiHears[0].message).to.deep.include({ text: '<b>Apa</b> itu DOM?' });
@@ -177,7 +164,7 @@ describe('the live room over Socket.IO', () => {
       expect((answer as { error: { status: number } }).error.status, event).to.equal(403);
     }
     const { socket: teacher } = await joined(setup.instructorUser, session);
-    const deleted = nextEvent(ayu, 'chat:deleted');
+    const deleted = nextEvent<Payload>(ayu, 'chat:deleted');
     expect(await emit(teacher, 'chat:delete', { session, message: messageId })).to.have.property('ok', true);
     expect(await deleted).to.deep.equal({ session, id: messageId });
     const { snapshot } = await joined(trainees[1]!, session);
@@ -189,7 +176,7 @@ describe('the live room over Socket.IO', () => {
     const { socket: teacher } = await joined(setup.instructorUser, session);
     const { socket: ayu } = await joined(trainees[0]!, session);
     const { socket: budi } = await joined(trainees[1]!, session);
-    const announced = nextEvent(ayu, 'poll:new');
+    const announced = nextEvent<Payload>(ayu, 'poll:new');
     const launched = await emit(teacher, 'poll:launch', {
       session,
       question: 'Tag untuk paragraf?',
@@ -214,10 +201,11 @@ describe('the live room over Socket.IO', () => {
     expect(await emit(teacher, 'poll:vote', { session, poll: poll.id, option: 1 })).to.deep.include({ ok: false });
     expect(await LivePollVote.countDocuments({ poll: poll.id })).to.equal(2);
 
-    await pause(700);
+    // Counted a moment after the votes (a class voting at once gets a few updates, not one per vote).
+    await until('the staff see both votes', async () => teacherResults.at(-1)?.total === 2);
     expect(teacherResults.at(-1)).to.deep.include({ id: poll.id, counts: [1, 1, 0], total: 2 });
     expect(ayuResults, 'hidden from trainees').to.have.length(0);
-    const ayuSees = nextEvent(ayu, 'poll:results');
+    const ayuSees = nextEvent<Payload>(ayu, 'poll:results');
     expect(await emit(teacher, 'poll:show', { session, poll: poll.id, shown: true })).to.have.property('ok', true);
     expect(await ayuSees).to.deep.include({ counts: [1, 1, 0], total: 2 });
 
@@ -241,19 +229,19 @@ describe('the live room over Socket.IO', () => {
     const votes = collect(teacher, 'question:votes');
     await emit(budi, 'question:upvote', { session, question });
     await emit(budi, 'question:upvote', { session, question });
-    await pause(200);
+    await until('the upvotes are announced', async () => votes.length === 2);
     expect(votes.at(-1)).to.deep.include({ id: question, votes: 1 });
-    const answered = nextEvent(ayu, 'question:answered');
+    const answered = nextEvent<Payload>(ayu, 'question:answered');
     await emit(teacher, 'question:answer', { session, question });
     expect(await answered).to.deep.include({ id: question });
 
     await emit(budi, 'hand:raise', { session });
     await pause(20);
-    const queued = nextEvent(teacher, 'hand:queue');
+    const queued = nextEvent<Payload>(teacher, 'hand:queue');
     await emit(ayu, 'hand:raise', { session });
     expect((await queued).hands.map((hand: { user: string }) => hand.user)).to.deep.equal([trainees[1]!.id, trainees[0]!.id]);
     await emit(ayu, 'hand:raise', { session }); // a second tab raising again: still one hand
-    const lowered = nextEvent(ayu, 'hand:queue');
+    const lowered = nextEvent<Payload>(ayu, 'hand:queue');
     expect(await emit(teacher, 'hand:lower', { session, user: trainees[1]!.id })).to.have.property('ok', true);
     expect((await lowered).hands.map((hand: { user: string }) => hand.user)).to.deep.equal([trainees[0]!.id]);
     const { snapshot } = await joined(trainees[2]!, session);
@@ -267,7 +255,7 @@ describe('the live room over Socket.IO', () => {
     const { socket: ayu } = await joined(trainees[0]!, session);
     const { socket: budi } = await joined(trainees[1]!, session);
 
-    const mutedNotice = nextEvent(ayu, 'member:muted');
+    const mutedNotice = nextEvent<Payload>(ayu, 'member:muted');
     await emit(teacher, 'member:mute', { session, user: trainees[0]!.id, muted: true });
     expect(await mutedNotice).to.deep.include({ user: trainees[0]!.id, muted: true });
     const silenced = await emit(ayu, 'chat:send', { session, text: 'boleh bicara?', clientId: clientId() });
@@ -276,9 +264,9 @@ describe('the live room over Socket.IO', () => {
     await emit(teacher, 'member:mute', { session, user: trainees[0]!.id, muted: false });
     expect(await emit(ayu, 'chat:send', { session, text: 'terima kasih', clientId: clientId() })).to.have.property('ok', true);
 
-    const removed = nextEvent(budi, 'room:removed');
-    const cutOff = nextEvent(budi, 'disconnect');
-    const left = nextEvent(teacher, 'presence:leave');
+    const removed = nextEvent<Payload>(budi, 'room:removed');
+    const cutOff = nextEvent<Payload>(budi, 'disconnect');
+    const left = nextEvent<Payload>(teacher, 'presence:leave');
     await emit(teacher, 'member:remove', { session, user: trainees[1]!.id });
     expect(await removed).to.deep.equal({ session });
     expect(await cutOff).to.equal('io server disconnect');
@@ -288,8 +276,8 @@ describe('the live room over Socket.IO', () => {
     expect((refused as { error: { status: number; message: string } }).error).to.deep.include({ status: 403 });
     expect((refused as { error: { message: string } }).error.message).to.match(/mengeluarkan/);
 
-    const ended = nextEvent(ayu, 'room:ended');
-    const ayuGone = nextEvent(ayu, 'disconnect');
+    const ended = nextEvent<Payload>(ayu, 'room:ended');
+    const ayuGone = nextEvent<Payload>(ayu, 'disconnect');
     expect(await emit(teacher, 'room:end', { session })).to.have.property('ok', true);
     expect(await ended).to.deep.equal({ session });
     expect(await ayuGone).to.equal('io server disconnect');
@@ -303,7 +291,7 @@ describe('the live room over Socket.IO', () => {
     const session = await sessionUnderWay(setup.cohort, setup.instructor.id);
     const { socket } = await joined(trainees[0]!, session);
     socket.disconnect();
-    await pause(300);
+    await until('the leave is recorded', async () => (await LiveAttendance.countDocuments({ session })) === 2);
     const records = await LiveAttendance.find({ session }).lean();
     expect(records.map((record) => record.kind).sort()).to.deep.equal(['join', 'leave']);
     expect(records.every((record) => String(record.user) === trainees[0]!.id)).to.equal(true);
@@ -331,7 +319,7 @@ describe('the live room over Socket.IO', () => {
     expect(snapshot.slides.page).to.equal(1);
     expect(snapshot.slides.deck.pages).to.have.length(3);
 
-    const turned = nextEvent(ayu, 'slides:page');
+    const turned = nextEvent<Payload>(ayu, 'slides:page');
     expect(await emit(teacher, 'slides:goto', { session, page: 3 })).to.have.property('ok', true);
     expect(await turned).to.deep.equal({ session, deck: String(deck._id), page: 3 });
     const beyond = await emit(teacher, 'slides:goto', { session, page: 4 });
@@ -348,12 +336,13 @@ describe('the live room over Socket.IO', () => {
     const { socket: teacher } = await joined(setup.instructorUser, session);
     const { socket: ayu } = await joined(trainees[0]!, session, { reconnection: true, reconnectionDelay: 100 });
     const heard = collect(ayu, 'chat:message');
-    const back = nextEvent(ayu, 'connect', 5_000);
+    const back = nextEvent<Payload>(ayu, 'connect', 5_000);
     ayu.io.engine.close(); // the network drops; the client reconnects by itself
     await pause(50);
     await emit(teacher, 'chat:send', { session, text: 'Sampai di mana tadi?', clientId: clientId() });
     await back;
-    await pause(300);
+    await until('the missed message is replayed', async () => heard.length > 0);
+    await pause(200); // and not twice
     expect(ayu.recovered).to.equal(true);
     expect(heard.map((event) => event.message.text)).to.deep.equal(['Sampai di mana tadi?']);
     // Still in the room without joining again.
@@ -369,7 +358,7 @@ describe('the live room over Socket.IO', () => {
     await emit(ayu, 'hand:raise', { session });
 
     await server.restart();
-    await nextEvent(ayu, 'connect', 8_000);
+    await nextEvent<Payload>(ayu, 'connect', 8_000);
     expect(ayu.recovered).to.equal(false);
     const answer = await emit(ayu, 'room:join', { session });
     const snapshot = (answer as { data: Payload }).data;

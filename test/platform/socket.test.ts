@@ -1,25 +1,9 @@
 import { expect } from 'chai';
-import type { Socket as ClientSocket } from 'socket.io-client';
 import { z } from 'zod';
 import { authorizeSocket, eventBurst, onEvent, userRoom } from '../../src/platform/socket.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-import { connectOutcome, logInForCookie, postWithSession, useSocketServer } from '../support/sockets.js';
-
-/** The next `event` the client receives, or 'nothing' after `ms`. */
-function nextEvent(socket: ClientSocket, event: string, ms = 500): Promise<unknown> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      resolve('nothing');
-    }, ms);
-    const listener = (value: unknown) => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    socket.once(event, listener);
-  });
-}
+import { connectOutcome, logInForCookie, nextEvent, postWithSession, useSocketServer } from '../support/sockets.js';
 
 describe('Socket.IO: the same session as the pages', () => {
   useTestDatabase(import.meta.url);

@@ -126,3 +126,18 @@ export function connectOutcome(
     socket.connect();
   });
 }
+
+/** The next `event` the client receives, or 'nothing' once `ms` pass without it. */
+export function nextEvent<T = unknown>(socket: ClientSocket, event: string, ms = 1_500): Promise<T | 'nothing'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener);
+      resolve('nothing');
+    }, ms);
+    const listener = (value: T) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    socket.once(event, listener);
+  });
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fileKinds } from '../../files/kinds.js';
 import { type FieldIssue, ValidationError } from '../../platform/errors.js';
+import { institutionZone, zonedDateTime, zonedParts } from '../../platform/zone.js';
 
 /** Assignment limits: what a form and the API take. */
 export const assignmentLimits = { title: 200, instructions: 20_000, text: 20_000, maxFiles: 10, comment: 2_000, reason: 500 };
@@ -15,22 +16,16 @@ export const wibTime = z
   .string()
   .refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'assessments.assignments.errors.time');
 
-/** A date and a time typed in WIB (UTC+7), the zone Kompeten shows every time in; stored as UTC. */
-export function wibDateTime(day: string, time: string): Date {
-  return new Date(`${day}T${time}:00+07:00`);
-}
+/** A date and a time typed in WIB, the zone Kompeten shows every time in (platform/zone.ts); stored as UTC. */
+export const wibDateTime = zonedDateTime;
 
 /** A stored time back as the form's date and time fields (WIB). */
-export function wibParts(date: Date | null | undefined): { day: string; time: string } {
-  if (!date) return { day: '', time: '' };
-  const iso = new Date(date.getTime() + 7 * 3600_000).toISOString();
-  return { day: iso.slice(0, 10), time: iso.slice(11, 16) };
-}
+export const wibParts = zonedParts;
 
 /** A time as text in messages, the same in both languages: "2025-03-01 17:00 WIB". */
 export function wibText(date: Date): string {
   const { day, time } = wibParts(date);
-  return `${day} ${time} WIB`;
+  return `${day} ${time} ${institutionZone.label}`;
 }
 
 const assignmentFields = {

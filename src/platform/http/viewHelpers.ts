@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { type Action, can } from '../permissions.js';
 import { provinceName, provinces } from '../provinces.js';
+import { institutionZone } from '../zone.js';
 
 type NavItem = { href: string; label: string };
 
@@ -44,14 +45,14 @@ export function viewHelpers(req: Request, res: Response, next: NextFunction): vo
       ? new Intl.DateTimeFormat(req.language === 'en' ? 'en-GB' : 'id-ID', {
           dateStyle: 'medium',
           timeStyle: 'short',
-          timeZone: 'Asia/Jakarta',
+          timeZone: institutionZone.iana,
         }).format(new Date(value))
       : '';
   res.locals.formatDay = (value: string | Date | null | undefined) =>
     value
       ? new Intl.DateTimeFormat(req.language === 'en' ? 'en-GB' : 'id-ID', {
           dateStyle: 'medium',
-          timeZone: 'Asia/Jakarta',
+          timeZone: institutionZone.iana,
         }).format(new Date(value))
       : '';
   res.locals.formatSize = (bytes: number) => formatSize(bytes, req.language);
