@@ -1,9 +1,7 @@
 import mongoose from 'mongoose';
 import { AppError, ConflictError, ForbiddenError, isDuplicateKeyError, NotFoundError } from '../../platform/errors.js';
 import type { Actor } from '../../platform/permissions.js';
-import type { LiveSessionView } from '../service.js';
 import { visibleSession } from '../service.js';
-import { roomSlides } from '../slides/service.js';
 import {
   LiveAttendance,
   LiveHand,
@@ -19,7 +17,6 @@ import {
   LiveRoom,
   type LiveRoomDoc,
   LiveUpvote,
-  type LiveUpvoteDoc,
 } from './model.js';
 
 /**
@@ -102,7 +99,7 @@ async function requireVoice(participant: Participant): Promise<void> {
 export type MessageView = { id: string; author: Person; text: string; at: string };
 export type QuestionView = MessageView & { votes: number; voted: boolean; answered: boolean };
 
-const postView = (doc: LivePostDoc): MessageView => ({
+export const postView = (doc: LivePostDoc): MessageView => ({
   id: String(doc._id),
   author: { id: String(doc.author), name: doc.authorName, role: doc.authorRole },
   text: doc.text,
@@ -182,7 +179,7 @@ export type PollView = {
 };
 export type PollResults = { id: string; counts: number[]; total: number };
 
-const pollView = (doc: LivePollDoc, myVote: number | null, results: PollResults | null, staff: boolean): PollView => ({
+export const pollView = (doc: LivePollDoc, myVote: number | null, results: PollResults | null, staff: boolean): PollView => ({
   id: String(doc._id),
   question: doc.question,
   options: doc.options,
@@ -193,7 +190,7 @@ const pollView = (doc: LivePollDoc, myVote: number | null, results: PollResults 
   total: staff || doc.resultsShown ? (results?.total ?? 0) : null,
 });
 
-const countVotes = (poll: LivePollDoc, votes: Pick<LivePollVoteDoc, 'option'>[]): PollResults => {
+export const countVotes = (poll: LivePollDoc, votes: Pick<LivePollVoteDoc, 'option'>[]): PollResults => {
   const counts = poll.options.map(() => 0);
   for (const vote of votes) if (vote.option < counts.length) counts[vote.option]! += 1;
   return { id: String(poll._id), counts, total: votes.length };
@@ -347,64 +344,3 @@ export async function recordAttendance(participant: Participant, connection: str
     if (!isDuplicateKeyError(error)) throw error;
   });
 }
-
-// --- the snapshot -----------------------------------------------------------------------------------
-
-/** Everything a (re)joining client shows, read back from the records; `present` comes from the sockets. */
-export async function roomSnapshot(participant: Participant, session: LiveSessionView, present: Person[]) {
-  const { session: id, user } = participant;
-  const [room, messages, questions, upvotes, polls, votes, hands, members] = await Promise.all([
-    LiveRoom.findById(id).lean<LiveRoomDoc>(),
-    LivePost.find({ session: id, kind: 'message' }).sort({ _id: -1 }).limit(snapshotMessages).lean<LivePostDoc[]>(),
-    LivePost.find({ session: id, kind: 'question' }).limit(1_000).lean<LivePostDoc[]>(),
-    LiveUpvote.find({ session: id }).limit(20_000).lean<LiveUpvoteDoc[]>(),
-    LivePoll.find({ session: id }).limit(200).lean<LivePollDoc[]>(),
-    LivePollVote.find({ session: id }).limit(50_000).lean<LivePollVoteDoc[]>(),
-    handQueue(id),
-    LiveMember.find({ session: id }).limit(5_000).lean<LiveMemberDoc[]>(),
-  ]);
-  const votesOf = new Map<string, { count: number; voted: boolean }>();
-  for (const upvote of upvotes) {
-    const entry = votesOf.get(String(upvote.question)) ?? { count: 0, voted: false };
-    entry.count += 1;
-    if (String(upvote.voter) === user) entry.voted = true;
-    votesOf.set(String(upvote.question), entry);
-  }
-  const muted = members.filter((member) => member.muted && !member.removed).map((member) => String(member.user));
-  return {
-    session: {
-      id: session.id,
-      title: session.title,
-      startsAt: session.startsAt.toISOString(),
-      endsAt: session.endsAt.toISOString(),
-      meetingUrl: session.meetingUrl,
-      cohort: session.cohort,
-    },
-    you: { id: user, name: participant.name, role: participant.role, staff: participant.staff, muted: muted.includes(user) },
-    present,
-    messages: messages
-      .filter((doc) => !doc.deletedAt)
-      .reverse()
-      .map(postView),
-    questions: questions
-      .filter((doc) => !doc.deletedAt)
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-      .map((doc): QuestionView => {
-        const entry = votesOf.get(String(doc._id));
-        return { ...postView(doc), votes: entry?.count ?? 0, voted: entry?.voted ?? false, answered: doc.answeredAt !== null };
-      }),
-    polls: polls
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-      .map((poll) => {
-        const own = votes.filter((vote) => String(vote.poll) === String(poll._id));
-        const mine = own.find((vote) => String(vote.voter) === user);
-        return pollView(poll, mine?.option ?? null, countVotes(poll, own), participant.staff);
-      }),
-    hands,
-    /** Only the staff need the list of who is muted; a trainee learns only of themself. */
-    muted: participant.staff ? muted : [],
-    slides: await roomSlides(id),
-    ended: Boolean(room?.endedAt),
-  };
-}
-export type RoomSnapshot = Awaited<ReturnType<typeof roomSnapshot>>;

@@ -38,12 +38,12 @@ import {
   raiseHand,
   recordAttendance,
   removeMember,
-  roomSnapshot,
   sendMessage,
   showPoll,
   upvoteQuestion,
   votePoll,
 } from './service.js';
+import { roomSnapshot } from './snapshot.js';
 
 /**
  * The live room's socket events (docs/live-room.md): thin adapters that find the participant the
