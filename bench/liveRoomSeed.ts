@@ -1,0 +1,191 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { Cohort } from '../src/cohorts/model.js';
+import { cohortSchema } from '../src/cohorts/schemas.js';
+import { createCohort } from '../src/cohorts/service.js';
+import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
+import { applyOnBehalf } from '../src/enrolment/service.js';
+import { LiveSession } from '../src/live/model.js';
+import type { Actor } from '../src/platform/permissions.js';
+import { sessionCookieName } from '../src/platform/session.js';
+import { createLesson, createModule } from '../src/programs/content.js';
+import { publishProgram } from '../src/programs/publishing.js';
+import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
+import { createProgram } from '../src/programs/service.js';
+import { User, type UserDoc } from '../src/users/model.js';
+import { createUserSchema } from '../src/users/schemas.js';
+import { createUser } from '../src/users/service.js';
+import { shapeDifferences } from './curriculumDocs.js';
+import { seatEntry } from './learningDocs.js';
+import { logIn } from './measure.js';
+
+/**
+ * The live-room benchmark's world: one cohort of `trainees` enrolled trainees at the demo
+ * coordinator's institution, with the demo instructor, and a live session under way for each run.
+ * As in examSeed.ts, the first trainee goes through the services (createUser, applyOnBehalf) and
+ * the others are copies of its documents inserted in batches, refused if their shape differs.
+ * A cohort form allows 1,000 places; a run of more clients raises the capacity in the document
+ * itself (a class that size cannot be made through the pages today; the room has no limit of its
+ * own). Each trainee's login session is written straight into the session store: the sample logs
+ * in through the login form (one argon2 check), and its stored session and signed cookie are
+ * copied for the others, checked against the real ones, instead of thousands of argon2 logins.
+ */
+
+type Id = mongoose.Types.ObjectId;
+const unit = 'J.620100.004.02';
+const insertBatch = 500;
+const samplePassword = 'kelas-langsung-1';
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const elapsed = (start: number) => (performance.now() - start) / 1000;
+
+export type LiveSeed = {
+  cohort: string;
+  instructor: string;
+  sample: { id: string; email: string };
+  trainees: string[];
+  timings: { name: string; seconds: number }[];
+};
+
+async function actorOf(email: string): Promise<Actor> {
+  const user = await User.findOne({ email }).lean<UserDoc & { _id: Id }>();
+  if (!user) throw new Error(`Seed the demo data first: no ${email}`);
+  return { id: String(user._id), role: user.role, institution: user.institution ? String(user.institution) : null };
+}
+
+async function insertInBatches(collection: mongoose.mongo.Collection, docs: Record<string, unknown>[]) {
+  for (let first = 0; first < docs.length; first += insertBatch)
+    await collection.insertMany(docs.slice(first, first + insertBatch) as never[], { ordered: false });
+}
+
+export async function seedLiveRoom(trainees: number, log: (line: string) => void): Promise<LiveSeed> {
+  const timings: LiveSeed['timings'] = [];
+  let start = performance.now();
+  const admin = await actorOf('admin@kompeten.test');
+  const coordinator = await actorOf('koordinator@kompeten.test');
+  const instructor = await actorOf('instruktur1@kompeten.test');
+  const code = `LIVE-${Date.now().toString(36).toUpperCase()}`;
+  const program = await createProgram(
+    coordinator,
+    programSchema.parse({ code, title: `Kelas langsung ${code}`, level: 2, units: [unit] }),
+  );
+  const module = await createModule(coordinator, program, moduleSchema.parse({ title: 'Modul kelas', hours: 4, units: [unit] }));
+  await createLesson(coordinator, module, lessonSchema.parse({ title: 'Materi', body: 'Isi materi.' }));
+  await publishProgram(coordinator, program);
+  const cohort = await createCohort(
+    coordinator,
+    cohortSchema.parse({
+      name: `Angkatan kelas langsung ${code}`,
+      program,
+      startsOn: day(-7),
+      endsOn: day(60),
+      enrolmentOpens: day(-30),
+      enrolmentCloses: day(-8),
+      capacity: Math.min(trainees, 1000),
+      mode: 'online',
+      status: 'open',
+      instructors: [instructor.id],
+    }),
+  );
+  if (trainees > 1000) await Cohort.updateOne({ _id: cohort }, { $set: { capacity: trainees } });
+  timings.push({ name: 'program and cohort (services)', seconds: elapsed(start) });
+
+  start = performance.now();
+  const email = (n: number) => `live.${code.toLowerCase()}.${String(n).padStart(5, '0')}@kompeten.test`;
+  const sampleView = await createUser(
+    admin,
+    createUserSchema.parse({
+      name: 'Peserta Live 00001',
+      email: email(1),
+      role: 'trainee',
+      institution: coordinator.institution,
+      password: samplePassword,
+    }),
+  );
+  await applyOnBehalf(coordinator, cohort, sampleView.id, { source: 'staff', enrolNow: true });
+  const sampleUser = await User.collection.findOne({ _id: new mongoose.Types.ObjectId(sampleView.id) });
+  const sampleEnrollment = await Enrollment.collection.findOne({ _id: enrollmentId(cohort, sampleView.id) as never });
+  if (!sampleUser || sampleEnrollment?.status !== 'enrolled') throw new Error('The sample trainee was not enrolled');
+  const users: Record<string, unknown>[] = [];
+  const enrollments: Record<string, unknown>[] = [];
+  for (let n = 2; n <= trainees; n += 1) {
+    const _id = new mongoose.Types.ObjectId();
+    users.push({ ...sampleUser, _id, email: email(n), name: `Peserta Live ${String(n).padStart(5, '0')}` });
+    enrollments.push({ ...sampleEnrollment, _id: enrollmentId(cohort, _id), trainee: _id });
+  }
+  const problems = [
+    ...shapeDifferences(sampleUser, users[0] ?? sampleUser).map((line) => `user ${line}`),
+    ...shapeDifferences(sampleEnrollment, enrollments[0] ?? sampleEnrollment).map((line) => `enrolment ${line}`),
+  ];
+  if (problems.length) throw new Error(`Copied documents differ from the services' ones:\n  ${problems.join('\n  ')}`);
+  const named = [
+    ...Object.entries(sampleUser).filter(([field]) => field !== '_id'),
+    ...Object.entries(sampleEnrollment).filter(([field]) => field !== '_id' && field !== 'trainee'),
+  ].filter(([, value]) => JSON.stringify(value)?.includes(sampleView.id));
+  if (named.length) throw new Error(`The sample names its trainee in ${named.map(([field]) => field).join(', ')}`);
+  await insertInBatches(User.collection, users);
+  await insertInBatches(Enrollment.collection, enrollments);
+  const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
+  await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
+  timings.push({ name: `${trainees} enrolled trainees (1 through the services, the rest copied)`, seconds: elapsed(start) });
+  log(`Seeded the live room: ${trainees} trainees of cohort ${cohort}`);
+  return {
+    cohort,
+    instructor: instructor.id,
+    sample: { id: sampleView.id, email: email(1) },
+    trainees: [sampleView.id, ...users.map((user) => String(user._id))],
+    timings,
+  };
+}
+
+/** A class of the cohort that began five minutes ago and lasts two hours: its room is open. */
+export async function startLiveSession(seed: LiveSeed, title: string): Promise<string> {
+  const doc = await LiveSession.create({
+    cohort: seed.cohort,
+    title,
+    startsAt: new Date(Date.now() - 5 * 60_000 + Math.floor(Math.random() * 60_000)),
+    durationMinutes: 120,
+    meetingUrl: 'https://meet.jit.si/kompeten-kelas',
+    createdBy: seed.instructor,
+  });
+  return String(doc._id);
+}
+
+/** express-session's signed cookie value (cookie-signature: HMAC-SHA256, base64 without padding). */
+const signedCookie = (sid: string, secret: string) =>
+  `${sessionCookieName}=${encodeURIComponent(`s:${sid}.${createHmac('sha256', secret).update(sid).digest('base64').replace(/=+$/, '')}`)}`;
+
+type SessionRecord = { _id: string; session: string; expires: Date; expiresOn: string };
+
+/**
+ * A logged-in session for every trainee, keyed by account id: the sample's from a real login
+ * through the app at `appUrl`, the others copies of its stored record (MongoSessionStore's shape)
+ * with their own id and account, under a cookie signed as express-session signs it.
+ */
+export async function seedLoginSessions(appUrl: string, seed: LiveSeed, secret: string): Promise<Map<string, string>> {
+  const { cookie } = await logIn(appUrl, seed.sample.email, samplePassword);
+  const value = decodeURIComponent(cookie!.slice(sessionCookieName.length + 1));
+  const sid = value.slice(2, value.lastIndexOf('.'));
+  if (signedCookie(sid, secret) !== cookie) throw new Error('The session cookie is not signed as the bench signs it');
+  const sessions = mongoose.connection.collection<SessionRecord>('sessions');
+  const record = await sessions.findOne({ _id: sid });
+  if (!record) throw new Error('The login stored no session');
+  const data = JSON.parse(record.session) as { passport?: { user?: { id?: string } } };
+  if (data.passport?.user?.id !== seed.sample.id) throw new Error(`The login's session is not the sample's: ${record.session}`);
+  const copyOf = (user: string) => {
+    const session = JSON.parse(record.session) as { passport: { user: { id: string } } };
+    session.passport.user.id = user;
+    return { ...record, _id: randomBytes(24).toString('base64url'), session: JSON.stringify(session) };
+  };
+  const probe = copyOf(seed.trainees[1] ?? seed.sample.id);
+  const problems = shapeDifferences(JSON.parse(record.session), JSON.parse(probe.session));
+  if (problems.length || record.session.split(seed.sample.id).length !== 2)
+    throw new Error(`A copied session would differ from the login's: ${problems.join(', ') || record.session}`);
+  const cookies = new Map([[seed.sample.id, cookie!]]);
+  const copies = seed.trainees.slice(1).map((user) => {
+    const copy = copyOf(user);
+    cookies.set(user, signedCookie(copy._id, secret));
+    return copy;
+  });
+  await insertInBatches(sessions as never, copies);
+  return cookies;
+}
