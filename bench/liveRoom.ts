@@ -31,6 +31,10 @@ import { type LiveSeed, seedLiveRoom, seedLoginSessions, startLiveSession } from
  * - the server's CPU time and event-loop use in the window (deliveries per CPU second is the
  *   figure "messages per second per core" is quoted in), the clients' event-loop use (near 1: the
  *   clients were the limit, not the server), and ours' database commands per message and join.
+ * Settings: BENCH_LIVE_CLIENTS (room sizes, default 1000,5000; a size the open-file limit or free
+ * memory cannot take is skipped with the reason), BENCH_LIVE_SECONDS (measured window, default 20),
+ * BENCH_LIVE_CONNECT_SECONDS (a room not connected by then is given up with its join rate, default
+ * 600), BENCH_LIVE_PROFILE (below).
  */
 
 export const liveSenders = 50;

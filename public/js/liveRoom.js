@@ -14,6 +14,7 @@
   const state = {
     you: null,
     present: new Map(),
+    presentCount: 0,
     messages: [],
     questions: new Map(),
     polls: new Map(),
@@ -281,7 +282,12 @@
     const people = [...state.present.values()].sort(
       (a, b) => Number(a.role === 'trainee') - Number(b.role === 'trainee') || a.name.localeCompare(b.name),
     );
-    $('[data-present-count]').textContent = `(${people.length})`;
+    // A big class lists its first names only (the server sends at most 200); the count is everyone.
+    const count = Math.max(state.presentCount, people.length);
+    $('[data-present-count]').textContent = `(${count})`;
+    const unlisted = $('[data-unlisted]');
+    unlisted.textContent = count > people.length ? fill(text.others, { count: count - people.length }) : '';
+    unlisted.hidden = count <= people.length;
     $('[data-people]').replaceChildren(
       ...people.map((person) => {
         const muted = state.muted.has(person.id);
@@ -368,6 +374,7 @@
   const applySnapshot = (snapshot) => {
     state.you = snapshot.you;
     state.present = new Map(snapshot.present.map((person) => [person.id, person]));
+    state.presentCount = snapshot.presentCount;
     state.messages = snapshot.messages;
     state.questions = new Map(snapshot.questions.map((question) => [question.id, question]));
     state.polls = new Map(snapshot.polls.map((poll) => [poll.id, poll]));
@@ -399,17 +406,13 @@
   const mine = (handler) => (payload) => {
     if (payload?.session === session) handler(payload);
   };
+  // Arrivals and departures, gathered by the server into one message a second at most.
   socket.on(
-    'presence:join',
-    mine(({ person }) => {
-      state.present.set(person.id, person);
-      renderPeople();
-    }),
-  );
-  socket.on(
-    'presence:leave',
-    mine(({ person }) => {
-      state.present.delete(person.id);
+    'presence',
+    mine(({ joined, left, count }) => {
+      for (const person of joined) state.present.set(person.id, person);
+      for (const id of left) state.present.delete(id);
+      if (typeof count === 'number') state.presentCount = count;
       renderPeople();
     }),
   );

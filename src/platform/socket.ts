@@ -6,7 +6,14 @@ import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { UserView } from '../users/schemas.js';
 import type { Config } from './config.js';
-import { AppError, duplicateKeyConflict, isDuplicateKeyError, TooManyRequestsError, UnauthorizedError } from './errors.js';
+import {
+  AppError,
+  duplicateKeyConflict,
+  isDuplicateKeyError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors.js';
 import { defaultLanguage, isLanguage, type Language, languageCookie, translator } from './i18n.js';
 import type { Logger } from './logger.js';
 import { type Action, type Actor, authorize } from './permissions.js';
@@ -54,22 +61,51 @@ export type LiveConnections = {
   disconnectSession(sessionId: string): void;
   /** Sends an event to a room, on every process (a page's form changed what a live room shows). */
   broadcast(room: string, event: string, data: unknown): void;
-  /** A feature's socket events: `register` runs for each new connection (with `onEvent` inside). */
-  handle(register: (socket: Socket, io: Server) => void): void;
+  /**
+   * Declares an event sockets may send, once at start (not per connection: a thousand sockets then
+   * share one table instead of each holding twenty listeners). See `handleEvent` for what every
+   * event gets: rate limit, validation, authorised handler, an answer in the user's language.
+   */
+  event<S extends z.ZodType, R>(name: string, schema: S, handler: EventHandler<S, R>): void;
+  /** Runs for each new connection (a recovered one too), and as each one is ending (its rooms still known). */
+  onConnection(listener: ConnectionListener): void;
+  onDisconnecting(listener: ConnectionListener): void;
 };
+
+export type EventHandler<S extends z.ZodType, R> = (input: z.output<S>, socket: Socket, io: Server) => R | Promise<R>;
+type ConnectionListener = (socket: Socket, io: Server) => void;
+type DeclaredEvent = { schema: z.ZodType; handler: EventHandler<z.ZodType, unknown> };
 
 export function createLiveConnections(): LiveConnections & { attach(io: Server): void; connected(socket: Socket): void } {
   let server: Server | undefined;
-  const registrations: ((socket: Socket, io: Server) => void)[] = [];
+  const events = new Map<string, DeclaredEvent>();
+  const connectionListeners: ConnectionListener[] = [];
+  const disconnectingListeners: ConnectionListener[] = [];
   return {
     attach(io) {
       server = io;
     },
-    handle(register) {
-      registrations.push(register);
+    event(name, schema, handler) {
+      if (events.has(name)) throw new Error(`The socket event ${name} is declared twice`);
+      events.set(name, { schema, handler: handler as DeclaredEvent['handler'] });
+    },
+    onConnection(listener) {
+      connectionListeners.push(listener);
+    },
+    onDisconnecting(listener) {
+      disconnectingListeners.push(listener);
     },
     connected(socket) {
-      for (const register of registrations) register(socket, server!);
+      const io = server!;
+      // One listener per socket for every event, looked up in the shared table.
+      socket.onAny((name: string, ...args: unknown[]) => {
+        handleEvent(socket, io, name, events.get(name), args);
+      });
+      if (disconnectingListeners.length)
+        socket.on('disconnecting', () => {
+          for (const listener of disconnectingListeners) listener(socket, io);
+        });
+      for (const listener of connectionListeners) listener(socket, io);
     },
     // `true`: the client is told the server ended it and does not reconnect by itself; if it
     // tried, its handshake would be refused, since its session no longer has a user.
@@ -85,9 +121,18 @@ export function createLiveConnections(): LiveConnections & { attach(io: Server):
   };
 }
 
-/** The signed-in user behind a socket (its handshake's session). Only authorised sockets exist. */
-export function userOf(socket: Socket): UserView {
-  return (socket.request as HandshakeRequest).user as UserView;
+/**
+ * Who a socket belongs to, read from its handshake's session once, at connecting, and kept on the
+ * socket: the handshake's request itself (headers, session, the whole user) is let go of then, so a
+ * thousand open sockets do not each hold one (see createSocketServer).
+ */
+export type SocketUser = Pick<UserView, 'id' | 'name' | 'role' | 'institution'>;
+type SocketIdentity = { user: SocketUser; language: Language };
+const identityOf = (socket: Pick<Socket, 'data'>) => (socket.data as { identity: SocketIdentity }).identity;
+
+/** The signed-in user behind a socket. Only authenticated sockets exist. */
+export function userOf(socket: Socket): SocketUser {
+  return identityOf(socket).user;
 }
 
 export function actorOf(socket: Socket): Actor {
@@ -108,7 +153,7 @@ function languageOfRequest(req: HandshakeRequest): Language {
   return asked.find(isLanguage) ?? defaultLanguage;
 }
 
-export const languageOf = (socket: Socket): Language => languageOfRequest(socket.request as HandshakeRequest);
+export const languageOf = (socket: Socket): Language => identityOf(socket).language;
 
 /** An error as an event's answer: its status and message in the user's language (as the API's problem+json). */
 export type EventError = { status: number; message: string; errors?: { field: string; message: string }[] };
@@ -141,40 +186,34 @@ let eventLog: Logger | undefined;
 
 /**
  * Handles one event the way every event must be: rate-limited per socket, its payload validated
- * with `schema` (the same messages as forms, control characters refused), errors caught and
- * answered, never thrown into Socket.IO. The client's acknowledgement receives
- * `{ ok: true, data }` with what `handler` returns, or `{ ok: false, error: { status, message } }`
+ * with its declared schema (the same messages as forms, control characters refused), errors
+ * caught and answered, never thrown into Socket.IO. The client's acknowledgement receives
+ * `{ ok: true, data }` with what the handler returns, or `{ ok: false, error: { status, message } }`
  * in the user's language (a ForbiddenError from `authorize` is a 403, a ValidationError a 422
- * naming its fields, too many events a 429). The handler checks permissions with
- * `authorizeSocket` (or `authorize(actorOf(socket), ...)`), as a route does.
+ * naming its fields, too many events a 429, an event nobody declared a 404). The handler checks
+ * permissions with `authorizeSocket` (or `authorize(actorOf(socket), ...)`), as a route does.
  */
-export function onEvent<S extends z.ZodType, R>(
-  socket: Socket,
-  name: string,
-  schema: S,
-  handler: (input: z.output<S>, socket: Socket) => R | Promise<R>,
-): void {
-  socket.on(name, async (...args: unknown[]) => {
-    const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: EventAck<R>) => void) : undefined;
-    const answer = (reply: EventAck<R>) => ack?.(reply);
-    try {
-      if (!takeToken(socket)) throw new TooManyRequestsError(1, 'errors.tooManyEvents');
-      const input = parseInput(schema, args[0]);
-      answer({ ok: true, data: await handler(input, socket) });
-    } catch (error) {
-      let appError: AppError;
-      if (error instanceof AppError) appError = error;
-      else if (isDuplicateKeyError(error)) appError = duplicateKeyConflict(error);
-      else {
-        eventLog?.error({ err: error, event: name, user: userOf(socket).id }, 'socket event failed');
-        appError = new AppError(500, 'errors.status.500detail');
-      }
-      answer({ ok: false, error: eventError(languageOf(socket), appError) });
+async function handleEvent(socket: Socket, io: Server, name: string, declared: DeclaredEvent | undefined, args: unknown[]) {
+  const ack = typeof args.at(-1) === 'function' ? (args.pop() as (answer: EventAck) => void) : undefined;
+  try {
+    if (!takeToken(socket)) throw new TooManyRequestsError(1, 'errors.tooManyEvents');
+    if (!declared) throw new NotFoundError();
+    const input = parseInput(declared.schema, args[0]);
+    const data = await declared.handler(input, socket, io);
+    ack?.({ ok: true, data });
+  } catch (error) {
+    let appError: AppError;
+    if (error instanceof AppError) appError = error;
+    else if (isDuplicateKeyError(error)) appError = duplicateKeyConflict(error);
+    else {
+      eventLog?.error({ err: error, event: name, user: userOf(socket).id }, 'socket event failed');
+      appError = new AppError(500, 'errors.status.500detail');
     }
-  });
+    ack?.({ ok: false, error: eventError(languageOf(socket), appError) });
+  }
 }
 
-/** Throws a ForbiddenError (answered by `onEvent` as a 403) unless the socket's user may do this. */
+/** Throws a ForbiddenError (answered as a 403) unless the socket's user may do this. */
 export function authorizeSocket<A extends Action>(
   socket: Socket,
   action: A,
@@ -267,13 +306,19 @@ export function createSocketServer(
       error.data = eventError(languageOfRequest(req), new UnauthorizedError());
       return next(error);
     }
+    const { id, name, role, institution } = req.user as UserView;
+    const identity: SocketIdentity = { user: { id, name, role, institution }, language: languageOfRequest(req) };
+    socket.data.identity = identity;
+    const rooms = [userRoom(id), ...(req.sessionID ? [sessionRoom(req.sessionID)] : [])];
+    socket.data.platformRooms = rooms;
+    // What the socket needs of its handshake is kept above; the request itself (its headers,
+    // session and user, some kilobytes) would otherwise stay with the socket as long as it lives.
+    (socket.conn as unknown as { request: unknown }).request = null;
     next();
   });
 
   io.on('connection', (socket) => {
-    const req = socket.request as HandshakeRequest;
-    socket.join(userRoom(userOf(socket).id));
-    if (req.sessionID) socket.join(sessionRoom(req.sessionID));
+    socket.join(socket.data.platformRooms as string[]);
     connections?.connected(socket);
   });
 

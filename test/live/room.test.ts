@@ -116,6 +116,12 @@ describe('the live room over Socket.IO', () => {
     const { socket: ayu } = await joined(trainees[0]!, session);
     const { socket: budi, snapshot } = await joined(trainees[1]!, session);
     expect(snapshot.present.map((person: { id: string }) => person.id)).to.include.members([trainees[0]!.id, trainees[1]!.id]);
+    expect(snapshot.presentCount).to.equal(2);
+    // Ayu hears of Budi's arrival in the room's next presence message (one a second at most).
+    const ayuPresence = collect(ayu, 'presence');
+    await until('Ayu hears who came', async () =>
+      ayuPresence.some((update) => update.joined.some((person: { id: string }) => person.id === trainees[1]!.id)),
+    );
     const budiHears = collect(budi, 'chat:message');
     const ayuHears = collect(ayu, 'chat:message');
 
@@ -266,11 +272,12 @@ describe('the live room over Socket.IO', () => {
 
     const removed = nextEvent<Payload>(budi, 'room:removed');
     const cutOff = nextEvent<Payload>(budi, 'disconnect');
-    const left = nextEvent<Payload>(teacher, 'presence:leave');
+    const presence = collect(teacher, 'presence');
     await emit(teacher, 'member:remove', { session, user: trainees[1]!.id });
     expect(await removed).to.deep.equal({ session });
     expect(await cutOff).to.equal('io server disconnect');
-    expect(await left).to.deep.include({ person: { id: trainees[1]!.id } });
+    await until('the others hear Budi left', async () => presence.some((update) => update.left.includes(trainees[1]!.id)));
+    expect(presence.at(-1)).to.deep.include({ session, count: 2 });
     const again = await connected(trainees[1]!);
     const refused = await emit(again, 'room:join', { session });
     expect((refused as { error: { status: number; message: string } }).error).to.deep.include({ status: 403 });

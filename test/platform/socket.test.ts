@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { authorizeSocket, eventBurst, onEvent, userRoom } from '../../src/platform/socket.js';
+import { authorizeSocket, eventBurst, userRoom } from '../../src/platform/socket.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
 import { connectOutcome, logInForCookie, nextEvent, postWithSession, useSocketServer } from '../support/sockets.js';
@@ -15,12 +15,12 @@ describe('Socket.IO: the same session as the pages', () => {
     trainee = await makeUser('trainee');
     other = await makeUser('trainee');
     // Events as a feature (the live room) declares them.
-    state.sockets.io.on('connection', (socket) => {
-      onEvent(socket, 'test.echo', z.object({ text: z.string().min(1).max(20) }).strict(), ({ text }) => ({ echoed: text }));
-      onEvent(socket, 'test.manage', z.object({}), (_input, socket) => {
-        authorizeSocket(socket, 'institution.manage');
-        return 'done';
-      });
+    state.connections.event('test.echo', z.object({ text: z.string().min(1).max(20) }).strict(), ({ text }) => ({
+      echoed: text,
+    }));
+    state.connections.event('test.manage', z.object({}), (_input, socket) => {
+      authorizeSocket(socket, 'institution.manage');
+      return 'done';
     });
   });
 
@@ -139,6 +139,9 @@ describe('Socket.IO: the same session as the pages', () => {
       error: { status: 403, message: 'Anda tidak berhak membuka halaman atau melakukan tindakan ini.' },
     });
 
+    const unknown = await socket.timeout(2_000).emitWithAck('test.nobody', {});
+    expect(unknown).to.deep.include({ ok: false });
+    expect(unknown.error.status).to.equal(404);
     const burst = await Promise.all(
       Array.from({ length: eventBurst + 5 }, () => socket.emitWithAck('test.echo', { text: 'spam' })),
     );

@@ -4,7 +4,7 @@ import { type Socket as ClientSocket, io as connect, type ManagerOptions, type S
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { sessionCookieName } from '../../src/platform/session.js';
-import { createSocketServer } from '../../src/platform/socket.js';
+import { createSocketServer, type LiveConnections } from '../../src/platform/socket.js';
 import { buildTestServer, testSessionSecret } from './app.js';
 
 /** Socket.IO on a test server of the app, as server.ts attaches it. */
@@ -26,6 +26,8 @@ export function useSocketServer() {
   const state = {} as {
     base: string;
     sockets: ReturnType<typeof createSocketServer>;
+    /** The app's live connections: where features declare their events (`connections.event`). */
+    connections: LiveConnections;
     server: http.Server;
     clients: ClientSocket[];
   };
@@ -43,6 +45,7 @@ export function useSocketServer() {
   };
   before(async () => {
     built = buildTestServer();
+    state.connections = built.liveConnections;
     await listen(0);
     state.clients = [];
   });

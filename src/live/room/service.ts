@@ -79,19 +79,46 @@ export async function enterRoom(actor: Actor | null, name: string, sessionId: st
   return { participant, session };
 }
 
+/**
+ * What every message and vote is checked against: whether the class has ended and who is muted.
+ * Read at most once a second per class and process (not twice per message: a busy class sends
+ * dozens a second), and read again at once after this process changes it. Another process's
+ * change shows here within that second.
+ */
+const roomStateMaxAgeMs = 1_000;
+type RoomState = { ended: boolean; muted: Set<string> };
+const roomStates = new Map<string, { at: number; state: Promise<RoomState> }>();
+
+async function readRoomState(session: string): Promise<RoomState> {
+  const [room, muted] = await Promise.all([
+    LiveRoom.findById(session, { endedAt: 1 }).lean<LiveRoomDoc>(),
+    LiveMember.find({ session, muted: true }, { user: 1 }).limit(5_000).lean<LiveMemberDoc[]>(),
+  ]);
+  return { ended: Boolean(room?.endedAt), muted: new Set(muted.map((member) => String(member.user))) };
+}
+
+function roomState(session: string, now = Date.now()): Promise<RoomState> {
+  const cached = roomStates.get(session);
+  if (cached && now - cached.at < roomStateMaxAgeMs) return cached.state;
+  if (roomStates.size > 1_000)
+    for (const [key, entry] of roomStates) if (now - entry.at >= roomStateMaxAgeMs) roomStates.delete(key);
+  const state = readRoomState(session);
+  roomStates.set(session, { at: now, state });
+  state.catch(() => roomStates.delete(session));
+  return state;
+}
+
 /** Refuses an action once the class has ended (by its staff, or its time); 409 with a clear message. */
-async function requireOpen(participant: Participant, now = new Date()): Promise<void> {
-  const room = await LiveRoom.findById(participant.session, { endedAt: 1 }).lean<LiveRoomDoc>();
-  if (room?.endedAt || now > roomClosesAt(participant.endsAt)) throw new ConflictError('live.room.errors.ended');
+async function requireOpen(participant: Participant, now = new Date()): Promise<RoomState> {
+  const state = await roomState(participant.session, now.getTime());
+  if (state.ended || now > roomClosesAt(participant.endsAt)) throw new ConflictError('live.room.errors.ended');
+  return state;
 }
 
 /** Chat and questions need a voice: refused while the staff have muted this person. */
 async function requireVoice(participant: Participant): Promise<void> {
-  const [member] = await Promise.all([
-    participant.staff ? null : LiveMember.findOne({ session: participant.session, user: participant.user }).lean<LiveMemberDoc>(),
-    requireOpen(participant),
-  ]);
-  if (member?.muted) throw new AppError(403, 'live.room.errors.muted');
+  const state = await requireOpen(participant);
+  if (!participant.staff && state.muted.has(participant.user)) throw new AppError(403, 'live.room.errors.muted');
 }
 
 // --- chat and questions -----------------------------------------------------------------------------
@@ -308,6 +335,7 @@ async function setMember(participant: Participant, user: string, change: { muted
     if (!isDuplicateKeyError(error)) throw error;
     await LiveMember.updateOne({ session: participant.session, user }, { $set: { ...change, changedBy: participant.user } });
   });
+  roomStates.delete(participant.session);
 }
 
 export const muteMember = (participant: Participant, input: { user: string; muted: boolean }) =>
@@ -323,6 +351,7 @@ export async function endRoom(participant: Participant, now = new Date()) {
     if (!isDuplicateKeyError(error)) throw error;
   });
   await LiveRoom.updateOne({ _id: participant.session, endedAt: null }, { endedAt: now, endedBy: participant.user });
+  roomStates.delete(participant.session);
 }
 
 // --- attendance -------------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ import {
 } from './service.js';
 
 /** Everything a (re)joining client shows, read back from the records; `present` comes from the sockets. */
-export async function roomSnapshot(participant: Participant, session: LiveSessionView, present: Person[]) {
+export async function roomSnapshot(
+  participant: Participant,
+  session: LiveSessionView,
+  present: { people: Person[]; count: number },
+) {
   const { session: id, user } = participant;
   const [room, messages, questions, upvotes, polls, votes, hands, members] = await Promise.all([
     LiveRoom.findById(id).lean<LiveRoomDoc>(),
@@ -56,7 +60,9 @@ export async function roomSnapshot(participant: Participant, session: LiveSessio
       cohort: session.cohort,
     },
     you: { id: user, name: participant.name, role: participant.role, staff: participant.staff, muted: muted.includes(user) },
-    present,
+    /** Who is here (staff first, at most presence.ts's listedPeople) and how many in all. */
+    present: present.people,
+    presentCount: present.count,
     messages: messages
       .filter((doc) => !doc.deletedAt)
       .reverse()

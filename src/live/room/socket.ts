@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import { ForbiddenError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { actorOf, type LiveConnections, onEvent, userOf } from '../../platform/socket.js';
+import { actorOf, type LiveConnections, userOf } from '../../platform/socket.js';
 import { summariseSession } from '../reports/service.js';
 import { turnPage } from '../slides/service.js';
+import { createPresence, personOf } from './presence.js';
 import { liveRoom, personRoom, staffRoom } from './rooms.js';
 import {
   chatSend,
@@ -33,7 +34,6 @@ import {
   lowerHand,
   muteMember,
   type Participant,
-  type Person,
   pollResults,
   raiseHand,
   recordAttendance,
@@ -59,29 +59,12 @@ type LiveSocketData = {
 };
 
 const dataOf = (socket: Pick<Socket, 'data'>) => socket.data as LiveSocketData;
-const personOf = (participant: Participant): Person => ({ id: participant.user, name: participant.name, role: participant.role });
 
 /** The participant this socket joined `session` as; an event for a room it is not in is refused. */
 function participantOf(socket: Socket, session: string): Participant {
   const participant = dataOf(socket).live?.[session];
   if (!participant || !socket.rooms.has(liveRoom(session))) throw new ForbiddenError();
   return participant;
-}
-
-/** Everyone in the class now, one entry per person however many tabs, on every process. */
-async function presentPeople(io: Server, session: string): Promise<Person[]> {
-  const people = new Map<string, Person>();
-  for (const socket of await io.in(liveRoom(session)).fetchSockets()) {
-    const participant = dataOf(socket).live?.[session];
-    if (participant) people.set(participant.user, personOf(participant));
-  }
-  return [...people.values()];
-}
-
-/** Whether the person has no connection in the class besides `except`. */
-async function aloneInClass(io: Server, participant: Participant, except: string): Promise<boolean> {
-  const sockets = await io.in(personRoom(participant.session, participant.user)).fetchSockets();
-  return sockets.every((socket) => socket.id === except);
 }
 
 /**
@@ -91,8 +74,10 @@ async function aloneInClass(io: Server, participant: Participant, except: string
  */
 const resultsDelayMs = 300;
 
-export function registerRoomEvents(connections: LiveConnections, log: Logger): void {
+export function registerRoomEvents(live: LiveConnections, log: Logger): void {
   const pendingResults = new Map<string, NodeJS.Timeout>();
+  let server: Server | undefined;
+  const presence = createPresence(() => server!, log);
 
   const announceResults = (io: Server, session: string, poll: string) => {
     if (pendingResults.has(poll)) return;
@@ -109,8 +94,7 @@ export function registerRoomEvents(connections: LiveConnections, log: Logger): v
     pendingResults.set(poll, timer);
   };
 
-  const arrive = async (io: Server, socket: Socket, participant: Participant) => {
-    const first = await aloneInClass(io, participant, socket.id);
+  const arrive = async (socket: Socket, participant: Participant) => {
     await socket.join([
       liveRoom(participant.session),
       personRoom(participant.session, participant.user),
@@ -118,156 +102,158 @@ export function registerRoomEvents(connections: LiveConnections, log: Logger): v
     ]);
     dataOf(socket).live = { ...dataOf(socket).live, [participant.session]: participant };
     await recordAttendance(participant, dataOf(socket).connection!, 'join');
-    // To the joiner too, as a broadcast: Socket.IO can only recover a dropped connection from the
-    // offset of the last broadcast it received, and a quiet room might not have sent one yet.
-    const hearers = first ? liveRoom(participant.session) : personRoom(participant.session, participant.user);
-    io.to(hearers).emit('presence:join', { session: participant.session, person: personOf(participant) });
+    presence.announce(participant.session, participant.user, personOf(participant));
+    // And to the joiner's own connections at once, as a broadcast: Socket.IO can only recover a
+    // dropped connection from the offset of the last broadcast it received, and the room's next
+    // presence message may be a second away.
+    server!
+      .to(personRoom(participant.session, participant.user))
+      .emit('presence', { session: participant.session, joined: [personOf(participant)], left: [] });
   };
 
-  const depart = async (io: Server, socket: Socket, participant: Participant) => {
+  const depart = async (socket: Socket, participant: Participant) => {
     await recordAttendance(participant, dataOf(socket).connection!, 'leave');
-    if (await aloneInClass(io, participant, socket.id))
-      socket
-        .to(liveRoom(participant.session))
-        .emit('presence:leave', { session: participant.session, person: { id: participant.user } });
+    if (await presence.alone(participant, socket.id)) presence.announce(participant.session, participant.user, null);
   };
 
-  connections.handle((socket, io) => {
+  live.onConnection((socket, io) => {
+    server = io;
     dataOf(socket).connection = randomUUID();
     // Back within the recovery window: Socket.IO gave the socket its rooms and data again and
     // replays what it missed; only its attendance starts again (the drop itself was recorded).
     if (socket.recovered)
       for (const participant of Object.values(dataOf(socket).live ?? {}))
-        arrive(io, socket, participant).catch((error) => log.warn({ err: error }, 'could not record a recovered join'));
+        arrive(socket, participant).catch((error) => log.warn({ err: error }, 'could not record a recovered join'));
+  });
 
-    socket.on('disconnecting', () => {
-      for (const participant of Object.values(dataOf(socket).live ?? {}))
-        if (socket.rooms.has(liveRoom(participant.session)))
-          depart(io, socket, participant).catch((error) => log.warn({ err: error }, 'could not record a leave'));
-    });
+  live.onDisconnecting((socket) => {
+    for (const participant of Object.values(dataOf(socket).live ?? {}))
+      if (socket.rooms.has(liveRoom(participant.session)))
+        depart(socket, participant).catch((error) => log.warn({ err: error }, 'could not record a leave'));
+  });
 
-    const to = (session: string) => io.to(liveRoom(session));
+  const to = (io: Server, session: string) => io.to(liveRoom(session));
 
-    onEvent(socket, 'room:join', inSession, async ({ session }) => {
-      const { participant, session: view } = await enterRoom(actorOf(socket), userOf(socket).name, session);
-      if (!socket.rooms.has(liveRoom(session))) await arrive(io, socket, participant);
-      return roomSnapshot(participant, view, await presentPeople(io, session));
-    });
+  live.event('room:join', inSession, async ({ session }, socket) => {
+    const { participant, session: view } = await enterRoom(actorOf(socket), userOf(socket).name, session);
+    if (!socket.rooms.has(liveRoom(session))) await arrive(socket, participant);
+    return roomSnapshot(participant, view, await presence.present(session, personOf(participant)));
+  });
 
-    onEvent(socket, 'room:leave', inSession, async ({ session }) => {
-      const participant = participantOf(socket, session);
-      await depart(io, socket, participant);
-      for (const room of [liveRoom(session), staffRoom(session), personRoom(session, participant.user)]) socket.leave(room);
-      const { [session]: _left, ...others } = dataOf(socket).live ?? {};
-      dataOf(socket).live = others;
-      return {};
-    });
+  live.event('room:leave', inSession, async ({ session }, socket) => {
+    const participant = participantOf(socket, session);
+    await depart(socket, participant);
+    for (const room of [liveRoom(session), staffRoom(session), personRoom(session, participant.user)]) socket.leave(room);
+    const { [session]: _left, ...others } = dataOf(socket).live ?? {};
+    dataOf(socket).live = others;
+    return {};
+  });
 
-    onEvent(socket, 'chat:send', chatSend, async (input) => {
-      const { post, created } = await sendMessage(participantOf(socket, input.session), input);
-      if (created) to(input.session).emit('chat:message', { session: input.session, message: post });
-      return post;
-    });
+  live.event('chat:send', chatSend, async (input, socket, io) => {
+    const { post, created } = await sendMessage(participantOf(socket, input.session), input);
+    if (created) to(io, input.session).emit('chat:message', { session: input.session, message: post });
+    return post;
+  });
 
-    onEvent(socket, 'chat:delete', onMessage, async ({ session, message }) => {
-      await deletePost(participantOf(socket, session), message, 'message');
-      to(session).emit('chat:deleted', { session, id: message });
-      return {};
-    });
+  live.event('chat:delete', onMessage, async ({ session, message }, socket, io) => {
+    await deletePost(participantOf(socket, session), message, 'message');
+    to(io, session).emit('chat:deleted', { session, id: message });
+    return {};
+  });
 
-    onEvent(socket, 'question:ask', questionAsk, async (input) => {
-      const { question, created } = await askQuestion(participantOf(socket, input.session), input);
-      if (created) to(input.session).emit('question:new', { session: input.session, question });
-      return question;
-    });
+  live.event('question:ask', questionAsk, async (input, socket, io) => {
+    const { question, created } = await askQuestion(participantOf(socket, input.session), input);
+    if (created) to(io, input.session).emit('question:new', { session: input.session, question });
+    return question;
+  });
 
-    onEvent(socket, 'question:upvote', onQuestion, async ({ session, question }) => {
-      const votes = await upvoteQuestion(participantOf(socket, session), question);
-      to(session).emit('question:votes', { session, ...votes });
-      return votes;
-    });
+  live.event('question:upvote', onQuestion, async ({ session, question }, socket, io) => {
+    const votes = await upvoteQuestion(participantOf(socket, session), question);
+    to(io, session).emit('question:votes', { session, ...votes });
+    return votes;
+  });
 
-    onEvent(socket, 'question:answer', onQuestion, async ({ session, question }) => {
-      await answerQuestion(participantOf(socket, session), question);
-      to(session).emit('question:answered', { session, id: question });
-      return {};
-    });
+  live.event('question:answer', onQuestion, async ({ session, question }, socket, io) => {
+    await answerQuestion(participantOf(socket, session), question);
+    to(io, session).emit('question:answered', { session, id: question });
+    return {};
+  });
 
-    onEvent(socket, 'question:delete', onQuestion, async ({ session, question }) => {
-      await deletePost(participantOf(socket, session), question, 'question');
-      to(session).emit('question:deleted', { session, id: question });
-      return {};
-    });
+  live.event('question:delete', onQuestion, async ({ session, question }, socket, io) => {
+    await deletePost(participantOf(socket, session), question, 'question');
+    to(io, session).emit('question:deleted', { session, id: question });
+    return {};
+  });
 
-    onEvent(socket, 'poll:launch', pollLaunch, async (input) => {
-      const { poll, created } = await launchPoll(participantOf(socket, input.session), input);
-      if (created) to(input.session).emit('poll:new', { session: input.session, poll });
-      return poll;
-    });
+  live.event('poll:launch', pollLaunch, async (input, socket, io) => {
+    const { poll, created } = await launchPoll(participantOf(socket, input.session), input);
+    if (created) to(io, input.session).emit('poll:new', { session: input.session, poll });
+    return poll;
+  });
 
-    onEvent(socket, 'poll:vote', pollVote, async (input) => {
-      const vote = await votePoll(participantOf(socket, input.session), input);
-      announceResults(io, input.session, input.poll);
-      return vote;
-    });
+  live.event('poll:vote', pollVote, async (input, socket, io) => {
+    const vote = await votePoll(participantOf(socket, input.session), input);
+    announceResults(io, input.session, input.poll);
+    return vote;
+  });
 
-    onEvent(socket, 'poll:show', pollShow, async (input) => {
-      await showPoll(participantOf(socket, input.session), input);
-      if (input.shown) {
-        const { results } = await pollResults(input.poll);
-        to(input.session).emit('poll:results', { session: input.session, ...results });
-      } else to(input.session).emit('poll:hidden', { session: input.session, id: input.poll });
-      return {};
-    });
+  live.event('poll:show', pollShow, async (input, socket, io) => {
+    await showPoll(participantOf(socket, input.session), input);
+    if (input.shown) {
+      const { results } = await pollResults(input.poll);
+      to(io, input.session).emit('poll:results', { session: input.session, ...results });
+    } else to(io, input.session).emit('poll:hidden', { session: input.session, id: input.poll });
+    return {};
+  });
 
-    onEvent(socket, 'poll:close', onPoll, async ({ session, poll }) => {
-      await closePoll(participantOf(socket, session), poll);
-      to(session).emit('poll:closed', { session, id: poll });
-      return {};
-    });
+  live.event('poll:close', onPoll, async ({ session, poll }, socket, io) => {
+    await closePoll(participantOf(socket, session), poll);
+    to(io, session).emit('poll:closed', { session, id: poll });
+    return {};
+  });
 
-    const announceHands = async (session: string) => to(session).emit('hand:queue', { session, hands: await handQueue(session) });
+  const announceHands = async (io: Server, session: string) =>
+    to(io, session).emit('hand:queue', { session, hands: await handQueue(session) });
 
-    onEvent(socket, 'hand:raise', inSession, async ({ session }) => {
-      await raiseHand(participantOf(socket, session));
-      await announceHands(session);
-      return {};
-    });
+  live.event('hand:raise', inSession, async ({ session }, socket, io) => {
+    await raiseHand(participantOf(socket, session));
+    await announceHands(io, session);
+    return {};
+  });
 
-    onEvent(socket, 'hand:lower', handLower, async ({ session, user }) => {
-      await lowerHand(participantOf(socket, session), user);
-      await announceHands(session);
-      return {};
-    });
+  live.event('hand:lower', handLower, async ({ session, user }, socket, io) => {
+    await lowerHand(participantOf(socket, session), user);
+    await announceHands(io, session);
+    return {};
+  });
 
-    onEvent(socket, 'slides:goto', slidesGoto, async ({ session, page }) => {
-      participantOf(socket, session);
-      const turned = await turnPage(actorOf(socket), session, page);
-      to(session).emit('slides:page', { session, ...turned });
-      return turned;
-    });
+  live.event('slides:goto', slidesGoto, async ({ session, page }, socket, io) => {
+    participantOf(socket, session);
+    const turned = await turnPage(actorOf(socket), session, page);
+    to(io, session).emit('slides:page', { session, ...turned });
+    return turned;
+  });
 
-    onEvent(socket, 'member:mute', memberMute, async (input) => {
-      await muteMember(participantOf(socket, input.session), input);
-      to(input.session).emit('member:muted', { session: input.session, user: input.user, muted: input.muted });
-      return {};
-    });
+  live.event('member:mute', memberMute, async (input, socket, io) => {
+    await muteMember(participantOf(socket, input.session), input);
+    to(io, input.session).emit('member:muted', { session: input.session, user: input.user, muted: input.muted });
+    return {};
+  });
 
-    onEvent(socket, 'member:remove', memberRemove, async ({ session, user }) => {
-      await removeMember(participantOf(socket, session), user);
-      // Told first, then cut off: their disconnect records the leave and tells the others.
-      io.to(personRoom(session, user)).emit('room:removed', { session });
-      io.in(personRoom(session, user)).disconnectSockets(true);
-      return {};
-    });
+  live.event('member:remove', memberRemove, async ({ session, user }, socket, io) => {
+    await removeMember(participantOf(socket, session), user);
+    // Told first, then cut off: their disconnect records the leave and tells the others.
+    io.to(personRoom(session, user)).emit('room:removed', { session });
+    io.in(personRoom(session, user)).disconnectSockets(true);
+    return {};
+  });
 
-    onEvent(socket, 'room:end', inSession, async ({ session }) => {
-      await endRoom(participantOf(socket, session));
-      to(session).emit('room:ended', { session });
-      await summariseSession(session);
-      // After this answer has gone out: everyone leaves (their leaves are recorded as they go).
-      setImmediate(() => io.in(liveRoom(session)).disconnectSockets(true));
-      return {};
-    });
+  live.event('room:end', inSession, async ({ session }, socket, io) => {
+    await endRoom(participantOf(socket, session));
+    to(io, session).emit('room:ended', { session });
+    await summariseSession(session);
+    // After this answer has gone out: everyone leaves (their leaves are recorded as they go).
+    setImmediate(() => io.in(liveRoom(session)).disconnectSockets(true));
+    return {};
   });
 }
