@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
@@ -63,6 +65,11 @@ async function main() {
   process.on('message', async (request: ServerRequest) => {
     if (request.type === 'heap') {
       for (let round = 0; round < 3; round += 1) globalThis.gc?.();
+      // BENCH_LIVE_HEAPSNAPSHOT=<folder>: a heap snapshot at each measurement, to see what a connection holds.
+      if (process.env.BENCH_LIVE_HEAPSNAPSHOT)
+        writeHeapSnapshot(
+          `${process.env.BENCH_LIVE_HEAPSNAPSHOT}/${path.basename(import.meta.filename, '.ts')}-${Date.now()}.heapsnapshot`,
+        );
       const { heapUsed, rss, external } = process.memoryUsage();
       send({ type: 'heap', heapUsed, rss, external });
     } else if (request.type === 'usage') {

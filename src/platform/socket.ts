@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type http from 'node:http';
+import http from 'node:http';
 import type { RequestHandler } from 'express';
 import type { PassportStatic } from 'passport';
 import { Server, type Socket } from 'socket.io';
@@ -42,6 +42,7 @@ type HandshakeRequest = http.IncomingMessage & {
   user?: Express.User;
   sessionID?: string;
   _query?: Record<string, string>;
+  [handshakeIdentity]?: HandshakeIdentity | null;
 };
 
 /** The room every socket of a user is in: `io.to(userRoom(id)).emit(...)` reaches all their tabs. */
@@ -259,6 +260,39 @@ export function isOwnOrigin(req: http.IncomingMessage, config: Pick<Config, 'tru
   return hosts.some((own) => own && own.toLowerCase() === host.toLowerCase());
 }
 
+const handshakeIdentity = Symbol('handshake identity');
+type HandshakeIdentity = { identity: SocketIdentity; rooms: string[] };
+
+/**
+ * The last handshake middleware: notes who the session says the user is, for the socket to keep
+ * (see createSocketServer), and lets go of the request. engine.io's stand-in response for a
+ * WebSocket upgrade stays referenced until the connection closes and would hold the request, with
+ * its session, cookie, the whole account and express-session's state: kilobytes per socket.
+ * `null`: no user.
+ */
+function keepIdentityOnly(req: HandshakeRequest, res: http.ServerResponse, next: (error?: unknown) => void): void {
+  const user = req.user as UserView | undefined;
+  req[handshakeIdentity] = user
+    ? {
+        identity: {
+          user: { id: user.id, name: user.name, role: user.role, institution: user.institution },
+          language: languageOfRequest(req),
+        },
+        rooms: [userRoom(user.id), ...(req.sessionID ? [sessionRoom(req.sessionID)] : [])],
+      }
+    : null;
+  // Only the upgrade's stand-in: a real response (a long-polling handshake) is done with soon.
+  // Its wrapped writeHead and end (express-session's, closures over the request) give way to the
+  // stand-in's own, which do nothing: the handshake writes no header and saves no session.
+  if (!(res instanceof http.ServerResponse)) {
+    const standIn = res as unknown as Record<string, unknown>;
+    delete standIn.writeHead;
+    delete standIn.end;
+    standIn.req = null;
+  }
+  next();
+}
+
 /** Engine middleware that runs on a connection's first request (its handshake) only. */
 const onHandshake =
   (middleware: RequestHandler) =>
@@ -298,21 +332,20 @@ export function createSocketServer(
   io.engine.use(onHandshake(session));
   io.engine.use(onHandshake(passport.initialize()));
   io.engine.use(onHandshake(passport.session()));
+  io.engine.use(onHandshake(keepIdentityOnly));
 
   io.use((socket, next) => {
     const req = socket.request as HandshakeRequest;
-    if (!req.user) {
+    const handshake = req[handshakeIdentity];
+    if (!handshake) {
       const error = new Error('unauthorized') as Error & { data?: EventError };
-      error.data = eventError(languageOfRequest(req), new UnauthorizedError());
+      error.data = eventError(handshake === null ? languageOfRequest(req) : defaultLanguage, new UnauthorizedError());
       return next(error);
     }
-    const { id, name, role, institution } = req.user as UserView;
-    const identity: SocketIdentity = { user: { id, name, role, institution }, language: languageOfRequest(req) };
-    socket.data.identity = identity;
-    const rooms = [userRoom(id), ...(req.sessionID ? [sessionRoom(req.sessionID)] : [])];
-    socket.data.platformRooms = rooms;
-    // What the socket needs of its handshake is kept above; the request itself (its headers,
-    // session and user, some kilobytes) would otherwise stay with the socket as long as it lives.
+    socket.data.identity = handshake.identity;
+    socket.data.platformRooms = handshake.rooms;
+    // Socket.IO would keep the handshake's request for as long as the socket lives (engine.io's
+    // upgrade keeps it too); what the socket needs of it is above.
     (socket.conn as unknown as { request: unknown }).request = null;
     next();
   });
