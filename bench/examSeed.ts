@@ -4,19 +4,14 @@ import { type QuestionContentInput, questionContentSchema } from '../src/assessm
 import { quizBody } from '../src/assessments/quizzes/schemas.js';
 import { createQuiz } from '../src/assessments/quizzes/service.js';
 import { Cohort } from '../src/cohorts/model.js';
-import { cohortSchema } from '../src/cohorts/schemas.js';
-import { createCohort } from '../src/cohorts/service.js';
 import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
 import { applyOnBehalf } from '../src/enrolment/service.js';
 import type { Actor } from '../src/platform/permissions.js';
-import { createLesson, createModule } from '../src/programs/content.js';
-import { publishProgram } from '../src/programs/publishing.js';
-import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
-import { createProgram } from '../src/programs/service.js';
 import { createToken } from '../src/tokens/service.js';
 import { User, type UserDoc } from '../src/users/model.js';
 import { createUserSchema } from '../src/users/schemas.js';
 import { createUser, sessionEpochOf } from '../src/users/service.js';
+import { benchUnit, elapsedSeconds, seedBenchCohort } from './benchCohort.js';
 import { shapeDifferences } from './curriculumDocs.js';
 import { seatEntry } from './learningDocs.js';
 
@@ -32,9 +27,7 @@ import { seatEntry } from './learningDocs.js';
  */
 
 type Id = mongoose.Types.ObjectId;
-const unit = 'J.620100.004.02';
 const insertBatch = 500;
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 const question = (content: QuestionContentInput) => questionContentSchema.parse(content);
 
 /** Twenty questions of the kinds graded automatically (no essay: every attempt is graded on submit). */
@@ -45,7 +38,7 @@ function bankContents() {
       question({
         type: 'single',
         text: `Soal ${n}: struktur data yang FIFO?`,
-        units: [unit],
+        units: [benchUnit],
         options: [
           { id: 'a', text: 'Antrian', correct: true },
           { id: 'b', text: 'Tumpukan' },
@@ -59,7 +52,7 @@ function bankContents() {
       question({
         type: 'multiple',
         text: `Soal ganda ${n}: mana yang linear?`,
-        units: [unit],
+        units: [benchUnit],
         points: 2,
         options: [
           { id: 'a', text: 'Array', correct: true },
@@ -69,13 +62,15 @@ function bankContents() {
       }),
     );
   for (let n = 1; n <= 4; n += 1)
-    contents.push(question({ type: 'trueFalse', text: `Pernyataan ${n}: array berukuran tetap.`, units: [unit], answer: true }));
+    contents.push(
+      question({ type: 'trueFalse', text: `Pernyataan ${n}: array berukuran tetap.`, units: [benchUnit], answer: true }),
+    );
   for (let n = 1; n <= 2; n += 1)
     contents.push(
       question({
         type: 'shortAnswer',
         text: `Isian ${n}: singkatan LIFO?`,
-        units: [unit],
+        units: [benchUnit],
         answers: [{ text: 'Last In First Out', fraction: 1 }],
       }),
     );
@@ -84,7 +79,7 @@ function bankContents() {
       question({
         type: 'numeric',
         text: `Angka ${n}: indeks terakhir array 10 elemen?`,
-        units: [unit],
+        units: [benchUnit],
         answers: [{ value: 9, tolerance: 0, fraction: 1 }],
       }),
     );
@@ -92,7 +87,7 @@ function bankContents() {
     question({
       type: 'matching',
       text: 'Pasangkan.',
-      units: [unit],
+      units: [benchUnit],
       pairs: [
         { id: 'p1', prompt: 'Antrian', match: 'FIFO' },
         { id: 'p2', prompt: 'Tumpukan', match: 'LIFO' },
@@ -109,43 +104,15 @@ export type ExamSeed = {
   timings: { name: string; seconds: number }[];
 };
 
-const elapsed = (start: number) => (performance.now() - start) / 1000;
-
-async function actorOf(email: string): Promise<Actor> {
-  const user = await User.findOne({ email }).lean<UserDoc & { _id: Id }>();
-  if (!user) throw new Error(`Seed the demo data first: no ${email}`);
-  return { id: String(user._id), role: user.role, institution: user.institution ? String(user.institution) : null };
-}
-
 export async function seedExam(trainees: number, log: (line: string) => void): Promise<ExamSeed> {
   const timings: ExamSeed['timings'] = [];
   let start = performance.now();
-  const admin = await actorOf('admin@kompeten.test');
-  const coordinator = await actorOf('koordinator@kompeten.test');
-  const instructor = await actorOf('instruktur1@kompeten.test');
   const code = `UJIAN-${Date.now().toString(36).toUpperCase()}`;
-  const program = await createProgram(
-    coordinator,
-    programSchema.parse({ code, title: `Ujian serentak ${code}`, level: 2, units: [unit] }),
+  const { admin, coordinator, instructor, program, cohort } = await seedBenchCohort(
+    { code, program: `Ujian serentak ${code}`, module: 'Modul ujian', cohort: `Angkatan ujian ${code}` },
+    trainees,
   );
-  const module = await createModule(coordinator, program, moduleSchema.parse({ title: 'Modul ujian', hours: 4, units: [unit] }));
-  await createLesson(coordinator, module, lessonSchema.parse({ title: 'Materi', body: 'Isi materi.' }));
-  await publishProgram(coordinator, program);
-  const cohort = await createCohort(
-    coordinator,
-    cohortSchema.parse({
-      name: `Angkatan ujian ${code}`,
-      program,
-      startsOn: day(-7),
-      endsOn: day(60),
-      enrolmentOpens: day(-30),
-      enrolmentCloses: day(-8),
-      capacity: trainees,
-      mode: 'online',
-      status: 'open',
-      instructors: [instructor.id],
-    }),
-  );
+
   const questions: string[] = [];
   for (const content of bankContents()) questions.push((await createQuestion(coordinator, program, content)).id);
   const quiz = await createQuiz(
@@ -153,7 +120,7 @@ export async function seedExam(trainees: number, log: (line: string) => void): P
     cohort,
     quizBody.parse({
       title: 'Ujian tengah pelatihan',
-      target: `unit:${unit}`,
+      target: `unit:${benchUnit}`,
       mode: 'fixed',
       questions,
       timeLimit: 60,
@@ -165,7 +132,7 @@ export async function seedExam(trainees: number, log: (line: string) => void): P
       closesAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
     }),
   );
-  timings.push({ name: 'program, cohort, 20 questions, quiz (services)', seconds: elapsed(start) });
+  timings.push({ name: 'program, cohort, 20 questions, quiz (services)', seconds: elapsedSeconds(start) });
 
   start = performance.now();
   const email = (n: number) => `ujian.${code.toLowerCase()}.${String(n).padStart(4, '0')}@kompeten.test`;
@@ -211,7 +178,10 @@ export async function seedExam(trainees: number, log: (line: string) => void): P
   }
   const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
   await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
-  timings.push({ name: `${trainees} enrolled trainees (1 through the services, the rest copied)`, seconds: elapsed(start) });
+  timings.push({
+    name: `${trainees} enrolled trainees (1 through the services, the rest copied)`,
+    seconds: elapsedSeconds(start),
+  });
 
   start = performance.now();
   const accounts = [sampleUser, ...users] as { _id: Id; sessionEpoch?: string }[];
@@ -228,7 +198,7 @@ export async function seedExam(trainees: number, log: (line: string) => void): P
       )),
     );
   }
-  timings.push({ name: `${trainees} API tokens (createToken)`, seconds: elapsed(start) });
+  timings.push({ name: `${trainees} API tokens (createToken)`, seconds: elapsedSeconds(start) });
   log(`Seeded the exam: ${trainees} trainees of cohort ${cohort}, quiz ${quiz.id} (${questions.length} questions)`);
   return { quiz: quiz.id, cohort, trainees: tokens, timings };
 }

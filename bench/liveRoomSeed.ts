@@ -1,20 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { Cohort } from '../src/cohorts/model.js';
-import { cohortSchema } from '../src/cohorts/schemas.js';
-import { createCohort } from '../src/cohorts/service.js';
 import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
 import { applyOnBehalf } from '../src/enrolment/service.js';
 import { LiveSession } from '../src/live/model.js';
-import type { Actor } from '../src/platform/permissions.js';
 import { sessionCookieName } from '../src/platform/session.js';
-import { createLesson, createModule } from '../src/programs/content.js';
-import { publishProgram } from '../src/programs/publishing.js';
-import { lessonSchema, moduleSchema, programSchema } from '../src/programs/schemas.js';
-import { createProgram } from '../src/programs/service.js';
-import { User, type UserDoc } from '../src/users/model.js';
+import { User } from '../src/users/model.js';
 import { createUserSchema } from '../src/users/schemas.js';
 import { createUser } from '../src/users/service.js';
+import { elapsedSeconds, seedBenchCohort } from './benchCohort.js';
 import { shapeDifferences } from './curriculumDocs.js';
 import { seatEntry } from './learningDocs.js';
 import { logIn } from './measure.js';
@@ -31,12 +25,8 @@ import { logIn } from './measure.js';
  * copied for the others, checked against the real ones, instead of thousands of argon2 logins.
  */
 
-type Id = mongoose.Types.ObjectId;
-const unit = 'J.620100.004.02';
 const insertBatch = 500;
 const samplePassword = 'kelas-langsung-1';
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-const elapsed = (start: number) => (performance.now() - start) / 1000;
 
 export type LiveSeed = {
   cohort: string;
@@ -46,12 +36,6 @@ export type LiveSeed = {
   timings: { name: string; seconds: number }[];
 };
 
-async function actorOf(email: string): Promise<Actor> {
-  const user = await User.findOne({ email }).lean<UserDoc & { _id: Id }>();
-  if (!user) throw new Error(`Seed the demo data first: no ${email}`);
-  return { id: String(user._id), role: user.role, institution: user.institution ? String(user.institution) : null };
-}
-
 async function insertInBatches(collection: mongoose.mongo.Collection, docs: Record<string, unknown>[]) {
   for (let first = 0; first < docs.length; first += insertBatch)
     await collection.insertMany(docs.slice(first, first + insertBatch) as never[], { ordered: false });
@@ -60,34 +44,14 @@ async function insertInBatches(collection: mongoose.mongo.Collection, docs: Reco
 export async function seedLiveRoom(trainees: number, log: (line: string) => void): Promise<LiveSeed> {
   const timings: LiveSeed['timings'] = [];
   let start = performance.now();
-  const admin = await actorOf('admin@kompeten.test');
-  const coordinator = await actorOf('koordinator@kompeten.test');
-  const instructor = await actorOf('instruktur1@kompeten.test');
   const code = `LIVE-${Date.now().toString(36).toUpperCase()}`;
-  const program = await createProgram(
-    coordinator,
-    programSchema.parse({ code, title: `Kelas langsung ${code}`, level: 2, units: [unit] }),
+  const { admin, coordinator, instructor, cohort } = await seedBenchCohort(
+    { code, program: `Kelas langsung ${code}`, module: 'Modul kelas', cohort: `Angkatan kelas langsung ${code}` },
+    Math.min(trainees, 1000),
   );
-  const module = await createModule(coordinator, program, moduleSchema.parse({ title: 'Modul kelas', hours: 4, units: [unit] }));
-  await createLesson(coordinator, module, lessonSchema.parse({ title: 'Materi', body: 'Isi materi.' }));
-  await publishProgram(coordinator, program);
-  const cohort = await createCohort(
-    coordinator,
-    cohortSchema.parse({
-      name: `Angkatan kelas langsung ${code}`,
-      program,
-      startsOn: day(-7),
-      endsOn: day(60),
-      enrolmentOpens: day(-30),
-      enrolmentCloses: day(-8),
-      capacity: Math.min(trainees, 1000),
-      mode: 'online',
-      status: 'open',
-      instructors: [instructor.id],
-    }),
-  );
+
   if (trainees > 1000) await Cohort.updateOne({ _id: cohort }, { $set: { capacity: trainees } });
-  timings.push({ name: 'program and cohort (services)', seconds: elapsed(start) });
+  timings.push({ name: 'program and cohort (services)', seconds: elapsedSeconds(start) });
 
   start = performance.now();
   const email = (n: number) => `live.${code.toLowerCase()}.${String(n).padStart(5, '0')}@kompeten.test`;
@@ -126,7 +90,10 @@ export async function seedLiveRoom(trainees: number, log: (line: string) => void
   await insertInBatches(Enrollment.collection, enrollments);
   const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
   await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
-  timings.push({ name: `${trainees} enrolled trainees (1 through the services, the rest copied)`, seconds: elapsed(start) });
+  timings.push({
+    name: `${trainees} enrolled trainees (1 through the services, the rest copied)`,
+    seconds: elapsedSeconds(start),
+  });
   log(`Seeded the live room: ${trainees} trainees of cohort ${cohort}`);
   return {
     cohort,
