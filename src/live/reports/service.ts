@@ -6,6 +6,7 @@ import { type Actor, authorize } from '../../platform/permissions.js';
 import { contactsOf } from '../../users/directory.js';
 import { LiveSession, type LiveSessionDoc } from '../model.js';
 import { LiveAttendance, type LiveAttendanceDoc, LiveHand, LivePoll, LivePollVote, LivePost, LiveRoom } from '../room/model.js';
+import { countVotes } from '../room/service.js';
 import { cohortSessions, type LiveSessionView, toSessionView, visibleSession } from '../service.js';
 import { attendanceByPerson, type ClassWindow, classWindow, windowMinutes } from './attendance.js';
 import { LiveParticipation, type LiveParticipationDoc, LiveSummary, type LiveSummaryDoc } from './model.js';
@@ -235,9 +236,10 @@ export async function pollResults(sessionId: string): Promise<PollResult[]> {
   ]);
   return polls
     .map((poll) => {
-      const counts = poll.options.map(() => 0);
-      for (const vote of votes)
-        if (String(vote.poll) === String(poll._id) && vote.option < counts.length) counts[vote.option]! += 1;
+      const { counts } = countVotes(
+        poll,
+        votes.filter((vote) => String(vote.poll) === String(poll._id)),
+      );
       return {
         id: String(poll._id),
         question: poll.question,

@@ -266,7 +266,7 @@ export async function votePoll(participant: Participant, input: { poll: string; 
 }
 
 /** The poll's votes counted now, and whether everyone may see them. */
-export async function pollResults(pollId: string) {
+export async function countPoll(pollId: string) {
   const poll = await LivePoll.findById(pollId).lean<LivePollDoc>();
   if (!poll) throw new NotFoundError();
   const votes = await LivePollVote.find({ poll: pollId }, { option: 1 }).lean<LivePollVoteDoc[]>();

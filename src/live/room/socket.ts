@@ -26,6 +26,7 @@ import {
   answerQuestion,
   askQuestion,
   closePoll,
+  countPoll,
   deletePost,
   endRoom,
   enterRoom,
@@ -34,7 +35,6 @@ import {
   lowerHand,
   muteMember,
   type Participant,
-  pollResults,
   raiseHand,
   recordAttendance,
   removeMember,
@@ -84,7 +84,7 @@ export function registerRoomEvents(live: LiveConnections, log: Logger): void {
     const timer = setTimeout(async () => {
       pendingResults.delete(poll);
       try {
-        const { results, shown } = await pollResults(poll);
+        const { results, shown } = await countPoll(poll);
         io.to(shown ? liveRoom(session) : staffRoom(session)).emit('poll:results', { session, ...results });
       } catch (error) {
         log.warn({ err: error, poll }, 'could not count poll votes');
@@ -200,7 +200,7 @@ export function registerRoomEvents(live: LiveConnections, log: Logger): void {
   live.event('poll:show', pollShow, async (input, socket, io) => {
     await showPoll(participantOf(socket, input.session), input);
     if (input.shown) {
-      const { results } = await pollResults(input.poll);
+      const { results } = await countPoll(input.poll);
       to(io, input.session).emit('poll:results', { session: input.session, ...results });
     } else to(io, input.session).emit('poll:hidden', { session: input.session, id: input.poll });
     return {};
