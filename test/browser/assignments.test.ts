@@ -104,6 +104,8 @@ describe('browser: an assignment from setting to resubmission', function () {
     expect(await staff.locator('[data-count="submitted"]').textContent()).to.include('Terkumpul: 1');
     await staff.click('text=Rina Praktik');
     expect(await staff.locator('.evidence-text').textContent()).to.include('per kategori');
+    // The photo shows (isVisible does not wait: on a busy machine the page may still be laying out).
+    await staff.locator('img.evidence-image').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await staff.locator('img.evidence-image').isVisible()).to.equal(true);
     await staff.check('input[name="met-0"][value="yes"]');
     await staff.check('input[name="met-1"][value="no"]');

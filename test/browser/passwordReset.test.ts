@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { logIn, useBrowserSession } from '../support/browser.js';
+import { logIn, until, useBrowserSession } from '../support/browser.js';
 import { makeCohortSetup } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
@@ -68,7 +68,11 @@ describe('browser: a forgotten password', function () {
       const copy = coordinatorPage.getByRole('button', { name: 'Salin tautan' });
       expect(await copy.isVisible()).to.equal(true);
       await copy.click();
-      expect(await coordinatorPage.locator('.copy-status').textContent()).to.equal('Tautan disalin.');
+      // The clipboard answers asynchronously: wait for the status it leads to.
+      await until(
+        'the copy is confirmed',
+        async () => (await coordinatorPage.locator('.copy-status').textContent()) === 'Tautan disalin.',
+      );
       // Answered: the dashboard no longer lists it.
       await coordinatorPage.goto('/dashboard');
       expect(await coordinatorPage.getByText(name).count()).to.equal(0);
