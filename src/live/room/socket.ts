@@ -76,6 +76,7 @@ const resultsDelayMs = 300;
 
 export function registerRoomEvents(live: LiveConnections, log: Logger): void {
   const pendingResults = new Map<string, NodeJS.Timeout>();
+  // The Socket.IO server, known from the first connection on (the app is built before it exists).
   let server: Server | undefined;
   const presence = createPresence(() => server!, log);
 
