@@ -1,19 +1,13 @@
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { createQuestion } from '../src/assessments/bank.js';
 import { type QuestionContentInput, questionContentSchema } from '../src/assessments/questions.js';
 import { quizBody } from '../src/assessments/quizzes/schemas.js';
 import { createQuiz } from '../src/assessments/quizzes/service.js';
-import { Cohort } from '../src/cohorts/model.js';
-import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
-import { applyOnBehalf } from '../src/enrolment/service.js';
 import type { Actor } from '../src/platform/permissions.js';
 import { createToken } from '../src/tokens/service.js';
-import { User, type UserDoc } from '../src/users/model.js';
-import { createUserSchema } from '../src/users/schemas.js';
-import { createUser, sessionEpochOf } from '../src/users/service.js';
-import { benchUnit, elapsedSeconds, seedBenchCohort } from './benchCohort.js';
-import { shapeDifferences } from './curriculumDocs.js';
-import { seatEntry } from './learningDocs.js';
+import type { UserDoc } from '../src/users/model.js';
+import { sessionEpochOf } from '../src/users/service.js';
+import { benchUnit, elapsedSeconds, enrolCopiedTrainees, seedBenchCohort } from './benchCohort.js';
 
 /**
  * The exam burst's world: a cohort of `trainees` enrolled trainees at the demo coordinator's
@@ -27,7 +21,6 @@ import { seatEntry } from './learningDocs.js';
  */
 
 type Id = mongoose.Types.ObjectId;
-const insertBatch = 500;
 const question = (content: QuestionContentInput) => questionContentSchema.parse(content);
 
 /** Twenty questions of the kinds graded automatically (no essay: every attempt is graded on submit). */
@@ -136,48 +129,11 @@ export async function seedExam(trainees: number, log: (line: string) => void): P
 
   start = performance.now();
   const email = (n: number) => `ujian.${code.toLowerCase()}.${String(n).padStart(4, '0')}@kompeten.test`;
-  const sampleView = await createUser(
-    admin,
-    createUserSchema.parse({
-      name: 'Peserta Ujian 0001',
-      email: email(1),
-      role: 'trainee',
-      institution: coordinator.institution,
-      password: 'ujian-serentak-1',
-    }),
-  );
-  await applyOnBehalf(coordinator, cohort, sampleView.id, { source: 'staff', enrolNow: true });
-  const sampleUser = await User.collection.findOne({ _id: new mongoose.Types.ObjectId(sampleView.id) });
-  const sampleEnrollment = await Enrollment.collection.findOne({ _id: enrollmentId(cohort, sampleView.id) as never });
-  if (!sampleUser || sampleEnrollment?.status !== 'enrolled') throw new Error('The sample trainee was not enrolled');
-  const users: Record<string, unknown>[] = [];
-  const enrollments: Record<string, unknown>[] = [];
-  for (let n = 2; n <= trainees; n += 1) {
-    const _id = new mongoose.Types.ObjectId();
-    users.push({ ...sampleUser, _id, email: email(n), name: `Peserta Ujian ${String(n).padStart(4, '0')}` });
-    enrollments.push({ ...sampleEnrollment, _id: enrollmentId(cohort, _id), trainee: _id });
-  }
-  // The copies may differ from the services' documents only in their values.
-  const problems = [
-    ...shapeDifferences(sampleUser, users[0]).map((line) => `user ${line}`),
-    ...shapeDifferences(sampleEnrollment, enrollments[0]).map((line) => `enrolment ${line}`),
-  ];
-  if (problems.length) throw new Error(`Copied documents differ from the services' ones:\n  ${problems.join('\n  ')}`);
-  // A field naming the trainee that the copies leave as it is would tie every copy to the sample.
-  const named = [
-    ...Object.entries(sampleUser).filter(([field]) => field !== '_id'),
-    ...Object.entries(sampleEnrollment).filter(([field]) => field !== '_id' && field !== 'trainee'),
-  ].filter(([, value]) => JSON.stringify(value)?.includes(sampleView.id));
-  if (named.length) throw new Error(`The sample names its trainee in ${named.map(([field]) => field).join(', ')}`);
-  for (const [collection, docs] of [
-    [User.collection, users],
-    [Enrollment.collection, enrollments],
-  ] as const) {
-    for (let first = 0; first < docs.length; first += insertBatch)
-      await collection.insertMany(docs.slice(first, first + insertBatch) as never[], { ordered: false });
-  }
-  const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
-  await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
+  const { sampleUser, users } = await enrolCopiedTrainees({ admin, coordinator }, cohort, trainees, {
+    email,
+    name: (n) => `Peserta Ujian ${String(n).padStart(4, '0')}`,
+    password: 'ujian-serentak-1',
+  });
   timings.push({
     name: `${trainees} enrolled trainees (1 through the services, the rest copied)`,
     seconds: elapsedSeconds(start),

@@ -1,16 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { Cohort } from '../src/cohorts/model.js';
-import { Enrollment, enrollmentId } from '../src/enrolment/model.js';
-import { applyOnBehalf } from '../src/enrolment/service.js';
 import { LiveSession } from '../src/live/model.js';
 import { sessionCookieName } from '../src/platform/session.js';
-import { User } from '../src/users/model.js';
-import { createUserSchema } from '../src/users/schemas.js';
-import { createUser } from '../src/users/service.js';
-import { elapsedSeconds, seedBenchCohort } from './benchCohort.js';
+import { elapsedSeconds, enrolCopiedTrainees, insertInBatches, seedBenchCohort } from './benchCohort.js';
 import { shapeDifferences } from './curriculumDocs.js';
-import { seatEntry } from './learningDocs.js';
 import { logIn } from './measure.js';
 
 /**
@@ -25,7 +19,6 @@ import { logIn } from './measure.js';
  * copied for the others, checked against the real ones, instead of thousands of argon2 logins.
  */
 
-const insertBatch = 500;
 const samplePassword = 'kelas-langsung-1';
 
 export type LiveSeed = {
@@ -35,11 +28,6 @@ export type LiveSeed = {
   trainees: string[];
   timings: { name: string; seconds: number }[];
 };
-
-async function insertInBatches(collection: mongoose.mongo.Collection, docs: Record<string, unknown>[]) {
-  for (let first = 0; first < docs.length; first += insertBatch)
-    await collection.insertMany(docs.slice(first, first + insertBatch) as never[], { ordered: false });
-}
 
 export async function seedLiveRoom(trainees: number, log: (line: string) => void): Promise<LiveSeed> {
   const timings: LiveSeed['timings'] = [];
@@ -55,41 +43,11 @@ export async function seedLiveRoom(trainees: number, log: (line: string) => void
 
   start = performance.now();
   const email = (n: number) => `live.${code.toLowerCase()}.${String(n).padStart(5, '0')}@kompeten.test`;
-  const sampleView = await createUser(
-    admin,
-    createUserSchema.parse({
-      name: 'Peserta Live 00001',
-      email: email(1),
-      role: 'trainee',
-      institution: coordinator.institution,
-      password: samplePassword,
-    }),
-  );
-  await applyOnBehalf(coordinator, cohort, sampleView.id, { source: 'staff', enrolNow: true });
-  const sampleUser = await User.collection.findOne({ _id: new mongoose.Types.ObjectId(sampleView.id) });
-  const sampleEnrollment = await Enrollment.collection.findOne({ _id: enrollmentId(cohort, sampleView.id) as never });
-  if (!sampleUser || sampleEnrollment?.status !== 'enrolled') throw new Error('The sample trainee was not enrolled');
-  const users: Record<string, unknown>[] = [];
-  const enrollments: Record<string, unknown>[] = [];
-  for (let n = 2; n <= trainees; n += 1) {
-    const _id = new mongoose.Types.ObjectId();
-    users.push({ ...sampleUser, _id, email: email(n), name: `Peserta Live ${String(n).padStart(5, '0')}` });
-    enrollments.push({ ...sampleEnrollment, _id: enrollmentId(cohort, _id), trainee: _id });
-  }
-  const problems = [
-    ...shapeDifferences(sampleUser, users[0] ?? sampleUser).map((line) => `user ${line}`),
-    ...shapeDifferences(sampleEnrollment, enrollments[0] ?? sampleEnrollment).map((line) => `enrolment ${line}`),
-  ];
-  if (problems.length) throw new Error(`Copied documents differ from the services' ones:\n  ${problems.join('\n  ')}`);
-  const named = [
-    ...Object.entries(sampleUser).filter(([field]) => field !== '_id'),
-    ...Object.entries(sampleEnrollment).filter(([field]) => field !== '_id' && field !== 'trainee'),
-  ].filter(([, value]) => JSON.stringify(value)?.includes(sampleView.id));
-  if (named.length) throw new Error(`The sample names its trainee in ${named.map(([field]) => field).join(', ')}`);
-  await insertInBatches(User.collection, users);
-  await insertInBatches(Enrollment.collection, enrollments);
-  const seats = enrollments.map((doc) => seatEntry(doc as { _id: string; appliedAt: Date }));
-  await Cohort.updateOne({ _id: cohort }, { $addToSet: { seats: { $each: seats } } });
+  const { sampleView, users } = await enrolCopiedTrainees({ admin, coordinator }, cohort, trainees, {
+    email,
+    name: (n) => `Peserta Live ${String(n).padStart(5, '0')}`,
+    password: samplePassword,
+  });
   timings.push({
     name: `${trainees} enrolled trainees (1 through the services, the rest copied)`,
     seconds: elapsedSeconds(start),

@@ -63,7 +63,8 @@ async function pageCount(pdfPath: string, deadline: number): Promise<number> {
   return pages;
 }
 
-const refused = (key: string, params?: Record<string, unknown>) =>
+/** An upload refused, as a message on the form's slides field (render.ts and service.ts). */
+export const refused = (key: string, params?: Record<string, unknown>) =>
   new ValidationError([{ field: slidesField, key, ...(params ? { params } : {}) }]);
 
 /**

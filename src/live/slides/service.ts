@@ -11,7 +11,7 @@ import { LiveRoom, type LiveRoomDoc } from '../room/model.js';
 import { liveRoom } from '../room/rooms.js';
 import { visibleSession } from '../service.js';
 import { LiveSlideDeck, type LiveSlideDeckDoc } from './model.js';
-import { type RenderOptions, slideLimits, slidesField, withPdfPages } from './render.js';
+import { type RenderOptions, refused, slideLimits, slidesField, withPdfPages } from './render.js';
 
 /**
  * Slides of a live class: the class's staff upload a PDF or pictures, which become a deck of
@@ -70,9 +70,6 @@ async function runSession(actor: Actor | null, sessionId: string) {
 export async function checkSlideUploader(actor: Actor | null, sessionId: string): Promise<void> {
   await runSession(actor, sessionId);
 }
-
-const refused = (key: string, params?: Record<string, unknown>) =>
-  new ValidationError([{ field: slidesField, key, ...(params ? { params } : {}) }]);
 
 /** The uploads with their sniffed types: one PDF alone, or pictures; each within its kind's size. */
 async function classify(uploads: SlideUpload[], maxMb: SlideDeps['files']['maxMb']) {
