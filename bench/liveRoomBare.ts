@@ -1,10 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
 import { Server } from 'socket.io';
-import type { ServerAnswer, ServerRequest } from './liveRoomProtocol.js';
+import { answerMeasurements, type ServerAnswer } from './liveRoomProtocol.js';
 
 /**
  * The live-room benchmark's baseline (liveRoom.ts): Socket.IO with its default options and
@@ -27,31 +24,13 @@ io.on('connection', (socket) => {
   });
 });
 
-let cpu = process.cpuUsage();
-let loop = performance.eventLoopUtilization();
-process.on('message', (request: ServerRequest) => {
-  if (request.type === 'heap') {
-    for (let round = 0; round < 3; round += 1) globalThis.gc?.();
-    // BENCH_LIVE_HEAPSNAPSHOT=<folder>: a heap snapshot at each measurement, to see what a connection holds.
-    if (process.env.BENCH_LIVE_HEAPSNAPSHOT)
-      writeHeapSnapshot(
-        `${process.env.BENCH_LIVE_HEAPSNAPSHOT}/${path.basename(import.meta.filename, '.ts')}-${Date.now()}.heapsnapshot`,
-      );
-    const { heapUsed, rss, external } = process.memoryUsage();
-    send({ type: 'heap', heapUsed, rss, external });
-  } else if (request.type === 'usage') {
-    const used = process.cpuUsage(cpu);
-    cpu = process.cpuUsage();
-    const busy = performance.eventLoopUtilization(loop).utilization;
-    loop = performance.eventLoopUtilization();
-    send({ type: 'usage', cpuMicros: used.user + used.system, eventLoop: busy });
-  } else if (request.type === 'commands') send({ type: 'commands', counts: {} });
+answerMeasurements('liveRoomBare', (request) => {
+  if (request.type === 'commands') send({ type: 'commands', counts: {} });
   else if (request.type === 'stop') {
     io.close();
     httpServer.closeAllConnections();
     process.disconnect?.();
   }
 });
-process.on('disconnect', () => process.exit(0));
 
 httpServer.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (httpServer.address() as AddressInfo).port }));

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 
 /**
  * What the live-room benchmark's processes say to each other over their IPC channel
@@ -145,4 +148,31 @@ export async function endProcess(child: ChildProcess, request: object | null, gr
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * A benchmark server's answers to the orchestrator's measurements, the same for both servers:
+ * heap after a forced GC (and a heap snapshot with BENCH_LIVE_HEAPSNAPSHOT=<folder>, to see what a
+ * connection holds), and CPU and event-loop use since the last question. `other` answers the rest.
+ */
+export function answerMeasurements(name: string, other: (request: ServerRequest) => void | Promise<void>): void {
+  const send = (answer: ServerAnswer) => process.send?.(answer);
+  let cpu = process.cpuUsage();
+  let loop = performance.eventLoopUtilization();
+  process.on('message', (request: ServerRequest) => {
+    if (request.type === 'heap') {
+      for (let round = 0; round < 3; round += 1) globalThis.gc?.();
+      const folder = process.env.BENCH_LIVE_HEAPSNAPSHOT;
+      if (folder) writeHeapSnapshot(path.join(folder, `${name}-${Date.now()}.heapsnapshot`));
+      const { heapUsed, rss, external } = process.memoryUsage();
+      send({ type: 'heap', heapUsed, rss, external });
+    } else if (request.type === 'usage') {
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      const busy = performance.eventLoopUtilization(loop).utilization;
+      loop = performance.eventLoopUtilization();
+      send({ type: 'usage', cpuMicros: used.user + used.system, eventLoop: busy });
+    } else void other(request);
+  });
+  process.on('disconnect', () => process.exit(0));
 }

@@ -1,15 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
 import { connectMongoose, databaseClients, disconnectMongoose } from '../src/platform/db/connect.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createSocketServer } from '../src/platform/socket.js';
-import type { ServerAnswer, ServerRequest } from './liveRoomProtocol.js';
+import { answerMeasurements, type ServerAnswer } from './liveRoomProtocol.js';
 
 /**
  * The app for the live-room benchmark (liveRoom.ts), in a process of its own started with
@@ -59,26 +56,9 @@ async function main() {
   for (const client of databaseClients())
     client.on('commandStarted', started).on('commandSucceeded', ended).on('commandFailed', ended);
 
-  let cpu = process.cpuUsage();
-  let loop = performance.eventLoopUtilization();
   let stopping = false;
-  process.on('message', async (request: ServerRequest) => {
-    if (request.type === 'heap') {
-      for (let round = 0; round < 3; round += 1) globalThis.gc?.();
-      // BENCH_LIVE_HEAPSNAPSHOT=<folder>: a heap snapshot at each measurement, to see what a connection holds.
-      if (process.env.BENCH_LIVE_HEAPSNAPSHOT)
-        writeHeapSnapshot(
-          `${process.env.BENCH_LIVE_HEAPSNAPSHOT}/${path.basename(import.meta.filename, '.ts')}-${Date.now()}.heapsnapshot`,
-        );
-      const { heapUsed, rss, external } = process.memoryUsage();
-      send({ type: 'heap', heapUsed, rss, external });
-    } else if (request.type === 'usage') {
-      const used = process.cpuUsage(cpu);
-      cpu = process.cpuUsage();
-      const busy = performance.eventLoopUtilization(loop).utilization;
-      loop = performance.eventLoopUtilization();
-      send({ type: 'usage', cpuMicros: used.user + used.system, eventLoop: busy });
-    } else if (request.type === 'commands') {
+  answerMeasurements('liveRoomServer', async (request) => {
+    if (request.type === 'commands') {
       send({ type: 'commands', counts });
       counts = {};
     } else if (request.type === 'stop' && !stopping) {
@@ -90,7 +70,6 @@ async function main() {
       process.disconnect?.();
     }
   });
-  process.on('disconnect', () => process.exit(0));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
