@@ -11,6 +11,7 @@ import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerPasswordResetRoutes } from './auth/passwordResetRoutes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { registerCohortRoutes } from './cohorts/routes.js';
+import { registerCompletionRoutes } from './completion/routes.js';
 import { registerCounsellingRoutes } from './counselling/routes.js';
 import { registerEnrolmentImportRoutes } from './enrolment/importRoutes.js';
 import { registerEnrolmentRoutes } from './enrolment/routes.js';
@@ -132,6 +133,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerLiveRoutes(features);
   registerLiveSlideRoutes(features);
   registerRoomRoutes(features);
+  registerCompletionRoutes(features);
   guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());

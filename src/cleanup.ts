@@ -2,6 +2,7 @@ import path from 'node:path';
 import type mongoose from 'mongoose';
 import { deleteStalePasswordResets } from './auth/passwordResetRequests.js';
 import { deleteExpiredLoginFailures } from './auth/throttle.js';
+import { settleRecords } from './completion/service.js';
 import { repairSeats } from './enrolment/seats.js';
 import { removeStaleTemporaryFiles } from './files/temporaryFiles.js';
 import { markInterruptedJobs } from './platform/jobs.js';
@@ -18,19 +19,22 @@ import { settleStoppedPublishes } from './programs/versionStore.js';
  * left behind are removed. Every process may run it: each step is idempotent.
  */
 export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date(), uploadDir?: string) {
-  const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets] = await Promise.all([
-    deleteExpiredSessions(connection, now),
-    deleteExpiredLoginFailures(now),
-    markInterruptedJobs(now.getTime()),
-    uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : 0,
-    // Every change of places a crash left half-made, however long ago (by its mark, not by its age).
-    repairSeats(now),
-    // Publishes a crash stopped half-way: whole versions finished, silent ones undone.
-    settleStoppedPublishes(now),
-    // Password-reset requests and links a week old (FerretDB has no TTL index).
-    deleteStalePasswordResets(now),
-  ]);
-  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets };
+  const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets, records] =
+    await Promise.all([
+      deleteExpiredSessions(connection, now),
+      deleteExpiredLoginFailures(now),
+      markInterruptedJobs(now.getTime()),
+      uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : 0,
+      // Every change of places a crash left half-made, however long ago (by its mark, not by its age).
+      repairSeats(now),
+      // Publishes a crash stopped half-way: whole versions finished, silent ones undone.
+      settleStoppedPublishes(now),
+      // Password-reset requests and links a week old (FerretDB has no TTL index).
+      deleteStalePasswordResets(now),
+      // Completion records a crash left between the record and its enrolment (by their mark).
+      settleRecords(now),
+    ]);
+  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets, records };
 }
 
 export function startPeriodicCleanup(

@@ -18,7 +18,6 @@ import {
   applyToCohort,
   approveEnrollment,
   cohortOfEnrollment,
-  completeEnrollment,
   decisionPreview,
   type EnrollmentView,
   enrollmentOf,
@@ -90,7 +89,6 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
   const decisions = {
     approve: (req: Request) => approveEnrollment(req.actor!, enrollmentKey(req)),
     reject: (req: Request) => rejectEnrollment(req.actor!, enrollmentKey(req), parseInput(reasonSchema, req.body).reason),
-    complete: (req: Request) => completeEnrollment(req.actor!, enrollmentKey(req)),
     withdraw: (req: Request) => withdrawEnrollment(req.actor!, enrollmentKey(req), parseInput(reasonSchema, req.body).reason),
   };
   for (const [action, decide] of Object.entries(decisions)) {
@@ -100,7 +98,7 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
       if (enrollment.trainee === req.actor!.id) return res.redirect(303, '/learning?saved=withdrawn');
       if (action === 'approve') return res.redirect(303, `/cohorts/${enrollment.cohort}?saved=${enrollment.status}`);
       // The page the decision was made on names who and what, with an Undo button (decisionNotice).
-      const onRoster = action === 'complete' || enrollment.enrolledAt !== null;
+      const onRoster = enrollment.enrolledAt !== null;
       res.redirect(303, `/cohorts/${enrollment.cohort}${onRoster ? '/roster' : ''}?changed=${enrollment.id}`);
     });
   }
@@ -108,7 +106,8 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
   // --- confirming a decision, and undoing it ---------------------------------------------------------
   // A consequential decision is asked first on a page of its own (no script needed) that says what
   // it will do; the buttons on the cohort page and the roster lead here.
-  for (const action of decisionActions) {
+  // Completing is approved on the completion feature's own page (src/completion/routes.ts), same address.
+  for (const action of decisionActions.filter((action) => action !== 'complete')) {
     web.get(`/enrolments/:enrollment/${action}`, requireLogin, async (req, res) => {
       const preview = await decisionPreview(req.actor!, enrollmentKey(req), action);
       const studying = preview.enrollment.status === 'enrolled';
@@ -152,7 +151,6 @@ export function registerEnrolmentRoutes({ web, api }: FeatureContext): void {
   const summaries: Record<keyof typeof decisions, string> = {
     approve: 'Approve an application: a place if one is free, else the waiting list',
     reject: 'Refuse an application',
-    complete: 'Mark an enrolled trainee as having completed the cohort',
     withdraw: 'Withdraw (the trainee, or staff); the place goes to the first on the waiting list',
   };
   for (const action of Object.keys(decisions) as (keyof typeof decisions)[]) {

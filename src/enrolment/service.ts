@@ -273,12 +273,34 @@ export async function withdrawEnrollment(actor: Actor | null, id: string, reason
   return readEnrollment(id);
 }
 
-/** Marks an enrolled trainee as having completed the cohort; they keep their place and their progress. */
-export async function completeEnrollment(actor: Actor | null, id: string): Promise<EnrollmentView> {
+/**
+ * Marks an enrolled trainee as having completed the cohort; they keep their place and their
+ * progress. Called by the completion feature once it has stored the completion record
+ * (src/completion/service.ts): a completion is approved there, never by this alone.
+ */
+export async function completeEnrollment(actor: Actor | null, id: string, at = new Date()): Promise<EnrollmentView> {
   const { enrollment } = await managedEnrollment(actor, id);
   if (enrollment.status === 'completed') return enrollment;
   assertStatus(enrollment, ['enrolled']);
-  await decide(actor!, id, 'complete', ['enrolled'], 'completed', { completedAt: new Date() });
+  await decide(actor!, id, 'complete', ['enrolled'], 'completed', { completedAt: at });
+  return readEnrollment(id);
+}
+
+/**
+ * Back from completed to enrolled, when the completion record is revoked and not replaced: the
+ * trainee studies on in the same place. Recorded in the history; not a decision to undo (the
+ * revocation, with its reason, is kept in the record).
+ */
+export async function reopenCompletedEnrollment(actor: Actor | null, id: string): Promise<EnrollmentView> {
+  const { enrollment } = await managedEnrollment(actor, id);
+  if (enrollment.status !== 'completed') return enrollment;
+  await Enrollment.updateOne(
+    { _id: id, status: 'completed' },
+    {
+      $set: { status: 'enrolled', completedAt: null, lastChange: null },
+      $push: { history: { action: 'revoke-completion', from: 'completed', to: 'enrolled', at: new Date(), by: actor!.id } },
+    },
+  );
   return readEnrollment(id);
 }
 
@@ -331,6 +353,8 @@ type StoredDecision = NonNullable<EnrollmentDoc['lastChange']>;
 /** Whether `change` (the enrolment's last decision) can still be undone, and if not, why (an i18n key). */
 function undoRefusal(enrollment: EnrollmentDoc, change: StoredDecision | null | undefined, now: Date): string | null {
   if (!change) return 'enrolment.undo.changedSince';
+  // A completion issued a frozen record: it is revoked with a reason (src/completion/), not undone.
+  if (change.action === 'complete') return 'enrolment.undo.completionRecord';
   // The trainee's own withdrawal is their choice: staff do not reverse it.
   if (change.by && String(change.by) === String(enrollment.trainee)) return 'enrolment.undo.traineeChoice';
   if (enrollment.status !== change.to) return 'enrolment.undo.changedSince';

@@ -60,7 +60,7 @@ export const apiSession = (session: LiveSessionView) => ({
 });
 
 /** A cohort's sessions, oldest first. Found by the indexed cohort; a cohort has at most a few hundred. */
-async function sessionsOf(cohortId: string): Promise<LiveSessionView[]> {
+export async function sessionsOf(cohortId: string): Promise<LiveSessionView[]> {
   const docs = await LiveSession.find({ cohort: cohortId }).limit(2_000).lean<LiveSessionDoc[]>();
   return docs.map(toSessionView).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
 }

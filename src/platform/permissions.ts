@@ -119,6 +119,12 @@ type Rules = {
   'live.schedule': CohortRef;
   /** Seeing a cohort's live sessions: its staff, and its enrolled (or graduated) trainees. */
   'live.view': { cohort: CohortRef; enrolment: { trainee: string; status: string } | null };
+  /** A cohort's completion standings and records: the staff teaching it (as 'cohort.view'). */
+  'completion.view': CohortRef;
+  /** Approving completion records, recording completion by hand, revoking: whoever manages the cohort. */
+  'completion.approve': CohortRef;
+  /** One completion record (and its certificate): its trainee, and the staff of its cohort. */
+  'completion.record': { trainee: string; cohort: CohortRef };
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -200,6 +206,10 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'live.view': (actor, target) =>
     target !== undefined &&
     (rules['cohort.view'](actor, target.cohort) || (target.enrolment !== null && rules['cohort.study'](actor, target.enrolment))),
+  'completion.view': (actor, cohort) => cohort !== undefined && rules['cohort.view'](actor, cohort),
+  'completion.approve': (actor, cohort) => cohort !== undefined && managesCohort(actor, cohort),
+  'completion.record': (actor, record) =>
+    record !== undefined && (record.trainee === actor.id || rules['cohort.view'](actor, record.cohort)),
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),

@@ -1,3 +1,4 @@
+import { rulesOf, rulesSummary } from './completionRules.js';
 import type { Snapshot, SnapshotLesson, SnapshotModule } from './publishing.js';
 
 /**
@@ -20,6 +21,9 @@ const shownNames = {
   // Versions stored before a field was kept may lack it: that counts as a change, not as a crash.
   instructors: (snapshot: Snapshot) => (snapshot.instructors ?? []).map((instructor) => instructor.name).join(', '),
   institution: (snapshot: Snapshot) => snapshot.institution?.name ?? '',
+  // Versions published before rules existed state the default rules (rulesOf): not a change by itself.
+  completion: (snapshot: Snapshot) =>
+    rulesSummary(rulesOf(snapshot), (id) => snapshot.modules.find((module) => module.id === id)?.title ?? id),
 } as const;
 const unitFields = ['title', 'status', 'elements'] as const;
 const moduleFields = ['title', 'description', 'hours', 'units', 'elements'] as const;

@@ -48,6 +48,18 @@ const programSchema = new mongoose.Schema(
     /** The modules in order, and the revision that guards changes of the order (order.ts). */
     moduleOrder: [{ type: ObjectId, ref: 'Module' }],
     orderRevision: { type: Number, default: 0 },
+    /** The completion rules of the draft (completionRules.ts); absent in programs saved before them. */
+    completion: {
+      type: new mongoose.Schema(
+        {
+          allUnitsCompetent: { type: Boolean, default: true },
+          minAttendancePercent: { type: Number, min: 0, max: 100, default: 80 },
+          requiredModules: [{ type: ObjectId, ref: 'Module' }],
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

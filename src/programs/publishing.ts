@@ -7,6 +7,7 @@ import { type Actor, authorize } from '../platform/permissions.js';
 import { sha256Hex } from '../platform/text.js';
 import { CompetencyUnit } from '../units/model.js';
 import { User } from '../users/model.js';
+import { type CompletionRules, draftRules, rulesOf } from './completionRules.js';
 import { diffSnapshots } from './diff.js';
 import { Lesson, Module, Program, type ProgramDoc, ProgramVersion, type VersionDoc, versionId } from './model.js';
 import { inOrder } from './order.js';
@@ -52,6 +53,8 @@ export type Snapshot = {
   instructors: { id: string; name: string }[];
   units: { code: string; title: { id: string; en: string }; status: string; elements: { no: number; title: string }[] }[];
   modules: SnapshotModule[];
+  /** What completing the program takes (completionRules.ts); absent in versions published before rules existed. */
+  completion?: CompletionRules;
 };
 
 export type LessonText = { body: string; html: string };
@@ -132,6 +135,8 @@ export async function buildDraft(program: ProgramDoc): Promise<Draft> {
       })),
     })),
   };
+  // Required modules deleted from the draft since are left out (rulesOf), so a version never names a module it lacks.
+  snapshot.completion = rulesOf({ modules: snapshot.modules, completion: draftRules(program) });
   return { snapshot, texts };
 }
 

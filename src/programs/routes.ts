@@ -14,6 +14,8 @@ import { unitRef } from '../units/refs.js';
 import { pickUnits, visibleUnitsByCode } from '../units/service.js';
 import { activeInstructorsOf } from '../users/directory.js';
 import { catalogueInstitutions, catalogueProgram, listCatalogue } from './catalogue.js';
+import { draftRules } from './completionRules.js';
+import { registerCompletionRuleRoutes } from './completionRulesRoutes.js';
 import {
   attachImage,
   attachToLesson,
@@ -143,7 +145,7 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
 
   web.get('/programs/:id', requireLogin, async (req, res) => {
     const draft = await loadDraft(req.actor!, id(req));
-    res.render('programs/show', { title: draft.program.title, draft, saved: req.query.saved });
+    res.render('programs/show', { title: draft.program.title, draft, rules: draftRules(draft.program), saved: req.query.saved });
   });
   const editLocals = async (req: Request) => {
     const program = await editableProgram(req.actor!, id(req));
@@ -158,17 +160,17 @@ export function registerProgramRoutes({ web, api, files, highlights }: FeatureCo
     };
   };
   web.get('/programs/:id/edit', requireLogin, showForm('programs/form', editLocals));
+  registerCompletionRuleRoutes(web);
   web.post('/programs/:id', requireLogin, form('programs/form', editLocals), async (req, res) => {
     if (await showUnitSearch(req, res, editLocals)) return;
     await updateProgram(req.actor!, id(req), parseInput(programSchema, req.body));
     res.redirect(303, `/programs/${id(req)}?saved=program`);
   });
 
-  const showLocals = async (req: Request) => ({
-    title: req.t('programs.title'),
-    draft: await loadDraft(req.actor!, id(req)),
-    saved: null,
-  });
+  const showLocals = async (req: Request) => {
+    const draft = await loadDraft(req.actor!, id(req));
+    return { title: req.t('programs.title'), draft, rules: draftRules(draft.program), saved: null };
+  };
   web.post('/programs/:id/publish', requireLogin, form('programs/show', showLocals), async (req, res) => {
     const version = await publishProgram(req.actor!, id(req));
     res.redirect(303, `/programs/${id(req)}?saved=published&version=${version}`);

@@ -51,81 +51,61 @@ describe('enrolment: safe decisions (confirm, say what happened, undo)', () => {
     coordinator = await loggedInAgent(app, setup.coordinatorUser.email, setup.coordinatorUser.password);
   });
 
-  it('asks before marking a trainee completed, warning how many lessons are unfinished, and changes nothing until confirmed', async () => {
+  it('asks before approving a completion, saying which rules are met and how many lessons are done, and changes nothing until confirmed', async () => {
     const rina = await trainee(setup, 'Rina Wulandari');
     await completeLesson(rina.actor, setup.cohort, setup.program.lessons[0]!);
     const roster = await coordinator.get(`/cohorts/${setup.cohort}/roster`);
-    // The roster's button leads to the confirmation, not straight to the decision.
+    // The roster's button leads to the approval page, not straight to the decision.
     expect(roster.text).to.include(`href="/enrolments/${rina.enrollment.id}/complete"`);
     expect(roster.text).not.to.include(`action="/enrolments/${rina.enrollment.id}/complete"`);
 
     const page = await coordinator.get(`/enrolments/${rina.enrollment.id}/complete`);
     expect(page.status).to.equal(200);
     const text = visibleText(page.text);
-    expect(text).to.include('Tandai Rina Wulandari selesai?');
+    expect(text).to.include('Setujui kelulusan Rina Wulandari?');
     expect(text).to.include(await cohortName(setup));
-    expect(text).to.include('6 dari 7 pelajaran belum selesai.');
-    expect(text).to.include('Ya, tandai selesai');
-    expect(page.text).to.match(new RegExp(`<a class="button secondary" href="/cohorts/${setup.cohort}/roster">Batal</a>`));
+    expect(text).to.include('1 dari 7 materi selesai.');
+    expect(text).to.include('Semua aturan kelulusan terpenuhi.');
+    expect(page.text).to.match(new RegExp(`<a class="button secondary" href="/cohorts/${setup.cohort}/completion">Batal</a>`));
     expect(await statusOf(rina.enrollment.id)).to.equal('enrolled');
-
-    // With every lesson done, no warning.
-    for (const lesson of setup.program.lessons.slice(1)) await completeLesson(rina.actor, setup.cohort, lesson);
-    const done = visibleText((await coordinator.get(`/enrolments/${rina.enrollment.id}/complete`)).text);
-    expect(done).not.to.match(/\d+ dari \d+ pelajaran belum selesai/);
-    expect(done).to.include('Semua 7 pelajaran sudah selesai.');
   });
 
-  it('says who was marked completed where, offers Undo, and Undo puts them back enrolled with the same place (twice is harmless)', async () => {
+  it('approving a completion leads to its frozen record, offers no Undo, and an undo is refused with the reason', async () => {
     const rina = await trainee(setup, 'Rina Wulandari');
     const completed = await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/complete`, {});
     expect(completed.status).to.equal(303);
-    expect(completed.headers.location).to.equal(`/cohorts/${setup.cohort}/roster?changed=${rina.enrollment.id}`);
-    const roster = await coordinator.get(completed.headers.location!);
-    expect(visibleText(roster.text)).to.include(`Rina Wulandari ditandai selesai di ${await cohortName(setup)}.`);
-    const change = undoChange(roster.text);
-    expect(change, 'an Undo button').to.be.a('string');
+    expect(completed.headers.location).to.match(/^\/completion-records\/[0-9a-f]{24}\?saved=approved$/);
+    const record = visibleText((await coordinator.get(completed.headers.location!)).text);
+    expect(record).to.include('Kelulusan disetujui dan catatannya dibekukan.');
     expect(await statusOf(rina.enrollment.id)).to.equal('completed');
     expect(await seatsTaken(setup.cohort)).to.equal(1);
+    const roster = await coordinator.get(`/cohorts/${setup.cohort}/roster?changed=${rina.enrollment.id}`);
+    expect(undoChange(roster.text), 'no Undo button').to.equal(undefined);
 
-    const undone = await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/undo`, { change: change! });
-    expect(undone.status).to.equal(303);
-    const after = await coordinator.get(undone.headers.location!);
-    expect(visibleText(after.text)).to.include(
-      `Diurungkan: Rina Wulandari kembali berstatus Diterima di ${await cohortName(setup)}.`,
-    );
-    expect(await statusOf(rina.enrollment.id)).to.equal('enrolled');
-    expect(await seatsTaken(setup.cohort)).to.equal(1);
-
-    // A retried or doubled undo changes nothing more.
-    const again = await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/undo`, { change: change! });
-    expect(again.status).to.equal(303);
-    expect(await statusOf(rina.enrollment.id)).to.equal('enrolled');
-    expect(await seatsTaken(setup.cohort)).to.equal(1);
-    // Who undid it and when is kept, once.
+    const change = (await Enrollment.findById(rina.enrollment.id).lean())!.lastChange!.id;
+    const refused = await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/undo`, { change });
+    expect(refused.status).to.equal(409);
+    expect(visibleText(refused.text)).to.include('Kelulusan Rina Wulandari sudah dicatat dalam catatan kelulusan yang dibekukan');
+    expect(await statusOf(rina.enrollment.id)).to.equal('completed');
     const stored = await Enrollment.findById(rina.enrollment.id).lean();
-    expect(String(stored!.lastChange!.undoneBy)).to.equal(setup.coordinator.id);
     expect(stored!.history.map((entry) => `${entry.action}:${entry.from}>${entry.to}`)).to.deep.equal([
       'complete:enrolled>completed',
-      'undo-complete:completed>enrolled',
     ]);
-    // The page after the undo offers no second Undo.
-    expect(undoChange(after.text)).to.equal(undefined);
   });
 
   it('refuses an undo after another change, or after the time allowed, saying why', async () => {
     const rina = await trainee(setup, 'Rina Wulandari');
-    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/complete`, {});
+    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/withdraw`, { reason: 'Pindah kota' });
     const first = undoChange((await coordinator.get(`/cohorts/${setup.cohort}/roster?changed=${rina.enrollment.id}`)).text)!;
     await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/undo`, { change: first });
-    // Completed again: the first decision's Undo is stale now.
-    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/complete`, {});
+    // Withdrawn again: the first decision's Undo is stale now.
+    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/withdraw`, { reason: 'Pindah kota lagi' });
     const stale = await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/undo`, { change: first });
     expect(stale.status).to.equal(409);
     expect(visibleText(stale.text)).to.include(
       'Keputusan tentang Rina Wulandari tidak dapat diurungkan lagi: statusnya sudah berubah',
     );
-    expect(await statusOf(rina.enrollment.id)).to.equal('completed');
+    expect(await statusOf(rina.enrollment.id)).to.equal('withdrawn');
 
     const second = (await Enrollment.findById(rina.enrollment.id).lean())!.lastChange!.id;
     const later = new Date(Date.now() + undoWindowMs + 60_000);
@@ -134,7 +114,7 @@ describe('enrolment: safe decisions (confirm, say what happened, undo)', () => {
       refusal = error;
     });
     expect(refusal).to.have.property('key', 'enrolment.undo.expired');
-    expect(await statusOf(rina.enrollment.id)).to.equal('completed');
+    expect(await statusOf(rina.enrollment.id)).to.equal('withdrawn');
   });
 
   it('asks before withdrawing, naming who waits for the place; after the place went to them, Undo is refused with the reason', async () => {
@@ -195,7 +175,7 @@ describe('enrolment: safe decisions (confirm, say what happened, undo)', () => {
 
   it("does not let another institution's coordinator undo, nor anyone without the form's CSRF token", async () => {
     const rina = await trainee(setup, 'Rina Wulandari');
-    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/complete`, {});
+    await submitForm(coordinator, `/enrolments/${rina.enrollment.id}/withdraw`, { reason: 'Pindah kota' });
     const change = undoChange((await coordinator.get(`/cohorts/${setup.cohort}/roster?changed=${rina.enrollment.id}`)).text)!;
 
     const other = await makeUser('coordinator', (await makeInstitution()).id);
@@ -214,7 +194,7 @@ describe('enrolment: safe decisions (confirm, say what happened, undo)', () => {
       .type('form')
       .send({ change, _csrf: `${await csrfTokenOf(coordinator)}x` });
     expect(wrongToken.status).to.equal(403);
-    expect(await statusOf(rina.enrollment.id)).to.equal('completed');
+    expect(await statusOf(rina.enrollment.id)).to.equal('withdrawn');
     expect(
       (await supertest(app).post(`/enrolments/${rina.enrollment.id}/undo`).type('form').send({ change })).status,
     ).to.be.oneOf([302, 403]);

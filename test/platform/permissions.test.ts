@@ -10,6 +10,7 @@ import { Observation } from '../../src/assessments/observations/model.js';
 import { questionContentSchema } from '../../src/assessments/questions.js';
 import { Quiz, QuizAttempt } from '../../src/assessments/quizzes/model.js';
 import { createCohort } from '../../src/cohorts/service.js';
+import { approveCompletion } from '../../src/completion/service.js';
 import { Intake } from '../../src/counselling/model.js';
 import { sessionSchema } from '../../src/counselling/schemas.js';
 import { recordSession } from '../../src/counselling/service.js';
@@ -544,7 +545,13 @@ webRows.push(
     body: () => ({ reason: 'Kuota' }),
     expected: cohortManagers(303),
   },
-  { method: 'post', path: (f) => `/enrolments/${f.toComplete}/complete`, body: () => ({}), expected: cohortManagers(303) },
+  // Approved by hand (the trainee has no verdicts yet): a reason is needed.
+  {
+    method: 'post',
+    path: (f) => `/enrolments/${f.toComplete}/complete`,
+    body: () => ({ reason: 'Asesmen di tempat kerja' }),
+    expected: cohortManagers(303),
+  },
   {
     method: 'post',
     path: (f) => `/enrolments/${f.toWithdraw}/withdraw`,
@@ -621,6 +628,7 @@ const apiRows: Row[] = [
   {
     method: 'post',
     path: (f) => `/api/v1/enrolments/${f.toComplete}/complete`,
+    body: () => ({ reason: 'Asesmen di tempat kerja' }),
     expected: api({ coordinatorA: 200, admin: 200 }),
   },
   {
@@ -1979,6 +1987,75 @@ webRows.push({
   prepare: livePrepare,
   expected: { ...cohortStaff, trainee: 200 },
 });
+
+// --- issue 12: completion (the cohort's staff see, its managers approve and revoke; a trainee their own) ---
+const completionFixture: { record?: string; enrollment?: string } = {};
+/** A trainee of the matrix cohort completed by hand: their record is what the record rows open and revoke. */
+async function completionPrepare(f: Fixtures): Promise<void> {
+  if (completionFixture.record) return;
+  const coordinator = await mongoose
+    .model('User')
+    .findOne({ role: 'coordinator', institution: f.institutionA })
+    .lean<{ _id: unknown }>();
+  const actor: Actor = { id: String(coordinator!._id), role: 'coordinator', institution: f.institutionA };
+  const graduate = await makeUser('trainee', f.institutionA);
+  const enrollment = await applyOnBehalf(actor, f.cohort, graduate.id, { source: 'staff', enrolNow: true });
+  completionFixture.enrollment = enrollment.id;
+  completionFixture.record = (await approveCompletion(actor, enrollment.id, { reason: 'Fixture matriks' })).id;
+}
+const recordOf = (f: Fixtures) => completionFixture.record ?? f.cohort;
+webRows.push(
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/completion`, expected: cohortStaff },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/completion/approve`,
+    body: (f) => ({ enrollments: `${f.cohort}:${f.applicant}` }),
+    expected: cohortManagers(422), // past the permission, refused: that trainee meets no rule yet
+  },
+  { method: 'get', path: (f) => `/completion-records/${recordOf(f)}`, prepare: completionPrepare, expected: cohortStaff },
+  {
+    method: 'get',
+    path: (f) => `/completion-records/${recordOf(f)}/revoke`,
+    prepare: completionPrepare,
+    expected: cohortManagers(200),
+  },
+  {
+    method: 'post',
+    path: (f) => `/completion-records/${recordOf(f)}/revoke`,
+    prepare: completionPrepare,
+    body: () => ({ reason: 'Matriks izin', reissue: 'true' }),
+    expected: cohortManagers(303),
+  },
+  { method: 'get', path: () => '/completion', expected: traineeDoes(200) },
+  { method: 'get', path: (f) => `/programs/${f.program}/completion-rules`, expected: programEditors },
+  {
+    method: 'post',
+    path: (f) => `/programs/${f.program}/completion-rules`,
+    body: () => ({ allUnitsCompetent: 'true', minAttendancePercent: '75' }),
+    expected: programEditorsDo(303),
+  },
+);
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/completion`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'get',
+    path: (f) => `/api/v1/completion-records/${recordOf(f)}`,
+    prepare: completionPrepare,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  {
+    method: 'post',
+    path: (f) => `/api/v1/completion-records/${recordOf(f)}/revoke`,
+    prepare: completionPrepare,
+    body: () => ({ reason: 'Matriks izin', reissue: true }),
+    expected: api({ coordinatorA: 200, admin: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/me/completion-records', expected: api({ trainee: 200 }) },
+);
 
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);

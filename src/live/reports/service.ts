@@ -7,7 +7,7 @@ import { contactsOf } from '../../users/directory.js';
 import { LiveSession, type LiveSessionDoc } from '../model.js';
 import { LiveAttendance, type LiveAttendanceDoc, LiveHand, LivePoll, LivePollVote, LivePost, LiveRoom } from '../room/model.js';
 import { countVotes } from '../room/service.js';
-import { cohortSessions, type LiveSessionView, toSessionView, visibleSession } from '../service.js';
+import { type LiveSessionView, sessionsOf, toSessionView, visibleSession } from '../service.js';
 import { attendanceByPerson, type ClassWindow, classWindow, windowMinutes } from './attendance.js';
 import { LiveParticipation, type LiveParticipationDoc, LiveSummary, type LiveSummaryDoc } from './model.js';
 
@@ -284,15 +284,12 @@ export async function sessionReport(actor: Actor | null, id: string, now = new D
 export type SessionReport = Awaited<ReturnType<typeof sessionReport>>;
 
 /**
- * The cohort's trainees × its held sessions (past their end and not cancelled, oldest first):
- * minutes in each, their total, and sessions attended of those held. Summaries missing or stale
- * are made first (a class nobody ended is summarised here, once).
+ * The live classes a cohort has held (scheduled, not cancelled, over), each summarised, and every
+ * stored participation row of the cohort: what the cohort's report and the completion rules
+ * (src/completion/) read. No permission check: callers decide who may see it.
  */
-export async function cohortReport(actor: Actor | null, cohortId: string, now = new Date()) {
-  const cohort = await findCohort(cohortId);
-  authorize(actor, 'live.schedule', cohortRef(cohort));
-  const { past } = await cohortSessions(actor, cohort.id, now);
-  const held = past.filter((session) => session.status === 'scheduled').reverse();
+export async function cohortAttendance(cohort: CohortView, now = new Date()) {
+  const held = (await sessionsOf(cohort.id)).filter((session) => session.endsAt <= now && session.status === 'scheduled');
   const ids = held.map((session) => session.id);
   const [rooms, summaries] = await Promise.all([
     ids.length ? LiveRoom.find({ _id: { $in: ids } }, { endedAt: 1 }).lean() : [],
@@ -309,11 +306,27 @@ export async function cohortReport(actor: Actor | null, cohortId: string, now = 
   }
   const stored = await LiveParticipation.find({ cohort: cohort.id }).limit(maxCohortRows).lean<LiveParticipationDoc[]>();
   const shown = new Set(sessions.map((session) => session.id));
+  return {
+    sessions,
+    rows: stored.filter((row) => shown.has(String(row.session))),
+    duration: sessions.reduce((sum, s) => sum + s.duration, 0),
+  };
+}
+
+/**
+ * The cohort's trainees × its held sessions (past their end and not cancelled, oldest first):
+ * minutes in each, their total, and sessions attended of those held. Summaries missing or stale
+ * are made first (a class nobody ended is summarised here, once).
+ */
+export async function cohortReport(actor: Actor | null, cohortId: string, now = new Date()) {
+  const cohort = await findCohort(cohortId);
+  authorize(actor, 'live.schedule', cohortRef(cohort));
+  const { sessions, rows: stored, duration } = await cohortAttendance(cohort, now);
   const byKey = new Map(stored.map((row) => [`${row.session}:${row.user}`, row]));
   const people = await rowsWithRoster(
     cohort,
     // The people: anyone with a row in a shown session (their own per-session rows are looked up below).
-    [...new Map(stored.filter((row) => shown.has(String(row.session))).map((row) => [String(row.user), row])).values()],
+    [...new Map(stored.map((row) => [String(row.user), row])).values()],
     now,
   );
   const rows = people.map((person) => {
@@ -334,6 +347,6 @@ export async function cohortReport(actor: Actor | null, cohortId: string, now = 
       attended: cells.filter((cell) => cell.present).length,
     };
   });
-  return { cohort, sessions, rows, held: sessions.length, duration: sessions.reduce((sum, s) => sum + s.duration, 0) };
+  return { cohort, sessions, rows, held: sessions.length, duration };
 }
 export type CohortReport = Awaited<ReturnType<typeof cohortReport>>;
