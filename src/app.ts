@@ -10,6 +10,9 @@ import { registerFirstLoginRoutes } from './auth/firstLoginRoutes.js';
 import { configurePassport, resolveActor } from './auth/passport.js';
 import { registerPasswordResetRoutes } from './auth/passwordResetRoutes.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { registerCertificateRoutes } from './certificates/routes.js';
+import { registerDeliveryRoutes } from './certification/delivery/routes.js';
+import { registerCertificationRoutes } from './certification/routes.js';
 import { registerCohortRoutes } from './cohorts/routes.js';
 import { registerCompletionRoutes } from './completion/routes.js';
 import { registerCounsellingRoutes } from './counselling/routes.js';
@@ -33,6 +36,7 @@ import { guardRouteParams } from './platform/http/params.js';
 import { requestLogOptions } from './platform/http/requestLog.js';
 import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
+import { createLinkSlots, type LinkSlots } from './platform/linkSlots.js';
 import type { Logger } from './platform/logger.js';
 import { publicDir, socketIoClientFile, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
@@ -40,6 +44,7 @@ import { createSessionMiddleware } from './platform/session.js';
 import { createLiveConnections, type LiveConnections } from './platform/socket.js';
 import { registerProgramRoutes } from './programs/routes.js';
 import { registerTokenRoutes } from './tokens/routes.js';
+import { registerTracerRoutes } from './tracer/routes.js';
 import { registerUnitRoutes } from './units/routes.js';
 import { registerUserRoutes } from './users/routes.js';
 
@@ -110,6 +115,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
     sessionSecret,
     secureCookie: config.cookieSecure,
     highlights: createHighlights(),
+    linkSlots: createLinkSlots(),
     liveConnections,
   };
   registerHomeRoutes(features);
@@ -134,6 +140,10 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerLiveSlideRoutes(features);
   registerRoomRoutes(features);
   registerCompletionRoutes(features);
+  registerTracerRoutes(features);
+  registerCertificateRoutes({ ...features, publicUrl: config.publicUrl });
+  registerCertificationRoutes(features); // certification hand-off: LSP register, trainee request, batches, exports
+  registerDeliveryRoutes(features); // certification: LSP credentials, webhook pushes, results API
   guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());
@@ -157,6 +167,8 @@ export type FeatureContext = {
   secureCookie: boolean;
   /** What the landing page says each feature does (platform/highlights.ts). */
   highlights: Highlights;
+  /** Links later features add to earlier features' pages (platform/linkSlots.ts). */
+  linkSlots: LinkSlots;
   /** Ends a user's or a session's live sockets (platform/socket.ts), e.g. at logout. */
   liveConnections: LiveConnections;
 };

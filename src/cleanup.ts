@@ -10,6 +10,7 @@ import type { Logger } from './platform/logger.js';
 import { runPeriodically } from './platform/periodic.js';
 import { deleteExpiredSessions } from './platform/session.js';
 import { settleStoppedPublishes } from './programs/versionStore.js';
+import { createTracerSurveys } from './tracer/creation.js';
 
 /**
  * Periodic clean-up, composed here (like the app in app.ts) from each feature's own step.
@@ -19,22 +20,32 @@ import { settleStoppedPublishes } from './programs/versionStore.js';
  * left behind are removed. Every process may run it: each step is idempotent.
  */
 export async function deleteExpiredRecords(connection: mongoose.Connection, now = new Date(), uploadDir?: string) {
-  const [sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets, records] =
-    await Promise.all([
-      deleteExpiredSessions(connection, now),
-      deleteExpiredLoginFailures(now),
-      markInterruptedJobs(now.getTime()),
-      uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : 0,
-      // Every change of places a crash left half-made, however long ago (by its mark, not by its age).
-      repairSeats(now),
-      // Publishes a crash stopped half-way: whole versions finished, silent ones undone.
-      settleStoppedPublishes(now),
-      // Password-reset requests and links a week old (FerretDB has no TTL index).
-      deleteStalePasswordResets(now),
-      // Completion records a crash left between the record and its enrolment (by their mark).
-      settleRecords(now),
-    ]);
-  return { sessions, loginFailures, interruptedJobs, temporaryFiles, seatsRepaired, publishes, passwordResets, records };
+  return allOf({
+    sessions: deleteExpiredSessions(connection, now),
+    loginFailures: deleteExpiredLoginFailures(now),
+    interruptedJobs: markInterruptedJobs(now.getTime()),
+    temporaryFiles: uploadDir ? removeStaleTemporaryFiles(path.join(uploadDir, '.tmp'), now.getTime()) : Promise.resolve(0),
+    // Every change of places a crash left half-made, however long ago (by its mark, not by its age).
+    seatsRepaired: repairSeats(now),
+    // Publishes a crash stopped half-way: whole versions finished, silent ones undone.
+    publishes: settleStoppedPublishes(now),
+    // Password-reset requests and links a week old (FerretDB has no TTL index).
+    passwordResets: deleteStalePasswordResets(now),
+    // Employment surveys of new graduates made, and those of revoked records stopped (a share of the cohorts each run).
+    tracerSurveys: createTracerSurveys(now),
+    // Completion records a crash left between the record and its enrolment (by their mark).
+    records: settleRecords(now),
+  });
+}
+
+/** Runs the steps at once and names each one's result as the step is named. */
+async function allOf<Steps extends Record<string, Promise<unknown>>>(
+  steps: Steps,
+): Promise<{ [Name in keyof Steps]: Awaited<Steps[Name]> }> {
+  const results = await Promise.all(Object.values(steps));
+  return Object.fromEntries(Object.keys(steps).map((name, index) => [name, results[index]])) as {
+    [Name in keyof Steps]: Awaited<Steps[Name]>;
+  };
 }
 
 export function startPeriodicCleanup(

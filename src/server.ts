@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { closeExpiredAttempts } from './assessments/quizzes/scoring.js';
+import { startDeliveryWorker } from './certification/delivery/start.js';
 import { startPeriodicCleanup } from './cleanup.js';
 import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db/connect.js';
@@ -53,12 +54,15 @@ export async function startServer(config: Config, log: Logger) {
     const stopCleanup = startPeriodicCleanup(database.connection, log, config.uploadDir);
     // Quiz attempts left open are ended and graded at their deadline, even if nobody comes back.
     const stopQuizDeadlines = runPeriodically(() => closeExpiredAttempts(), 30_000, log, 'quiz deadlines');
+    // Webhook pushes of handed batches to certification bodies, from the outbox (every process runs one).
+    const stopDeliveries = startDeliveryWorker(log);
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         stopCleanup();
         stopQuizDeadlines();
+        const deliveriesStopped = stopDeliveries();
         // Sockets first: an open WebSocket would hold the server open. Their clients reconnect
         // (to this server once restarted, or another process) and recover or resync.
         const socketsClosed = sockets.close().catch((error: unknown) => log.warn({ err: error }, 'Redis did not close'));
@@ -69,6 +73,7 @@ export async function startServer(config: Config, log: Logger) {
         await closed;
         clearTimeout(force);
         await socketsClosed;
+        await deliveriesStopped; // its pushes end within their 10 s timeout; an unfinished one is retried
         await database.close();
       })();
       return stopping;

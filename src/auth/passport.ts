@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import passport from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { type IVerifyOptions, Strategy as LocalStrategy } from 'passport-local';
+import { isClientToken } from '../platform/api.js';
 import { AppError, ForbiddenError, UnauthorizedError } from '../platform/errors.js';
 import { type Action, authorize } from '../platform/permissions.js';
 import { userForToken } from '../tokens/service.js';
@@ -79,6 +80,14 @@ export function resolveActor(req: Request, res: Response, next: NextFunction): v
     next();
   };
   if (!/^Bearer\s/i.test(req.headers.authorization ?? '')) {
+    finish();
+    return;
+  }
+  // A machine client's token (a certification body's: platform/api.ts ClientAccess) is no user's:
+  // the request acts as nobody, its session ignored, and the endpoint resolves the token itself.
+  if (isClientToken((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''))) {
+    req.user = undefined;
+    req.authenticatedByToken = true;
     finish();
     return;
   }

@@ -1,21 +1,7 @@
 import mongoose, { type InferSchemaType } from 'mongoose';
+import type { CompletionRules } from '../programs/completionRules.js';
 
 const { ObjectId } = mongoose.Schema.Types;
-
-/**
- * A program version's completion rules (programs/publishing.ts copies them into the snapshot, so
- * a cohort keeps the rules of the version it runs). Each rule can be off: `allUnitsCompetent`
- * false, `minAttendancePercent` 0, `requiredModules` empty.
- */
-export type CompletionRules = {
-  /** Every competency unit of the program with the verdict K. */
-  allUnitsCompetent: boolean;
-  /** Minutes attended at or above this percent of the minutes of live classes held (0: no rule). */
-  minAttendancePercent: number;
-  /** Module ids of the version whose every lesson the trainee has completed. */
-  requiredModules: string[];
-};
-export const defaultCompletionRules: CompletionRules = { allUnitsCompetent: true, minAttendancePercent: 0, requiredModules: [] };
 
 /** One unit as the record freezes it: the verdict that stood at approval, when and by whom. */
 export type RecordedUnit = {

@@ -26,6 +26,9 @@ export type RecordView = {
   replacedBy: string | null;
 };
 
+/** The slot on a record's page where later features add links (certificates: the PDF, the credential, the verification page). */
+export const recordLinksSlot = 'completion.record';
+
 export function toRecordView(record: CompletionRecordDoc): RecordView {
   return {
     id: String(record._id),

@@ -5,7 +5,7 @@ import { requireLogin, requirePermission } from '../auth/passport.js';
 import { ForbiddenError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import { checkboxField, parseInput } from '../platform/validation.js';
-import { formatCode, intact, type RecordView } from './records.js';
+import { formatCode, intact, type RecordView, recordLinksSlot } from './records.js';
 import {
   approveCompletion,
   approveProposed,
@@ -66,7 +66,8 @@ const standingOut = z.object({
   record: z.string().nullable(),
 });
 
-export function registerCompletionRoutes({ web, api }: FeatureContext): void {
+export function registerCompletionRoutes({ web, api, linkSlots, highlights }: FeatureContext): void {
+  highlights.add('coordinators', 'completion.highlight');
   // --- a cohort's completion: proposals, by hand, records ------------------------------------------------
   const cohortLocals = async (req: Request) => {
     const page = await cohortCompletion(req.actor!, param(req, 'id'));
@@ -104,6 +105,7 @@ export function registerCompletionRoutes({ web, api }: FeatureContext): void {
       record,
       intact: intact(record),
       manages,
+      links: linkSlots.links(recordLinksSlot, record, req.t),
       saved: req.query.saved,
     });
   });

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
-import { type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
+import { type CohortView, cohortRef, dayOf, findCohort } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc, enrollmentIdPattern } from '../enrolment/model.js';
 import { completeEnrollment, reopenCompletedEnrollment } from '../enrolment/service.js';
 import { AppError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
@@ -21,8 +21,6 @@ import { cohortStandings, type Standing } from './standing.js';
 export const statusListLength = 131_072;
 const codeLength = 12;
 const randomCode = () => Array.from({ length: codeLength }, () => codeAlphabet[randomInt(codeAlphabet.length)]).join('');
-
-const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 
 async function enrollmentCohort(enrollmentId: string): Promise<{ enrollment: EnrollmentDoc; cohort: CohortView }> {
   if (!enrollmentIdPattern.test(enrollmentId)) throw new NotFoundError();
@@ -98,7 +96,7 @@ function recordContent(
       level: snapshot.level,
       sector: snapshot.sector,
     },
-    cohort: { id: cohort.id, name: cohort.name, startsOn: isoDay(cohort.startsOn), endsOn: isoDay(cohort.endsOn) },
+    cohort: { id: cohort.id, name: cohort.name, startsOn: dayOf(cohort.startsOn), endsOn: dayOf(cohort.endsOn) },
     institution: { id: cohort.institution, name: snapshot.institution.name, province: snapshot.institution.province },
     units: standing.units.map((unit) => ({
       code: unit.code,

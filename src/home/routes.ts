@@ -9,6 +9,7 @@ import { languageCookie } from '../platform/i18n.js';
 import { renderMarkdown } from '../platform/markdown.js';
 import { projectRoot } from '../platform/paths.js';
 import { parseInput } from '../platform/validation.js';
+import { dueSurveysFor } from '../tracer/service.js';
 import { languageSchema } from '../users/schemas.js';
 import { setLanguage } from '../users/service.js';
 import { dashboardFor } from './service.js';
@@ -31,7 +32,14 @@ export function registerHomeRoutes({ web, api, secureCookie, highlights }: Featu
   web.get('/dashboard', requireLogin, async (req, res) => {
     const dashboard = await dashboardFor(req.actor!);
     const live = await traineeLive(req.actor!); // a trainee's next live classes, reminders and changes
-    res.render('home/dashboard', { title: req.t('dashboard.title'), dashboard, live, welcome: req.query.welcome === '1' });
+    const tracerDue = await dueSurveysFor(req.actor!); // a graduate's employment surveys waiting for an answer
+    res.render('home/dashboard', {
+      title: req.t('dashboard.title'),
+      dashboard,
+      live,
+      tracerDue,
+      welcome: req.query.welcome === '1',
+    });
   });
 
   web.post('/language', async (req, res) => {

@@ -14,6 +14,8 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export type EndpointContext<Body, Query> = {
   actor: Actor | null;
+  /** The machine client a `ClientAccess` endpoint's token resolved to; null on other endpoints. */
+  client: unknown;
   body: Body;
   query: Query;
   params: Record<string, string>;
@@ -27,8 +29,11 @@ export type Endpoint<B extends z.ZodType, Q extends z.ZodType> = {
   path: string;
   summary: string;
   tag: string;
-  /** `public` endpoints need no login; the rest need a session or a bearer token. */
-  access: 'public' | 'user';
+  /**
+   * `public` endpoints need no login; `user` ones a session or a user's bearer token; a
+   * `ClientAccess` one the bearer token of a machine client that is not a user.
+   */
+  access: 'public' | 'user' | ClientAccess;
   /** A coarse gate checked before the handler; services still check the resource. */
   permission?: Action;
   body?: B;
@@ -36,6 +41,30 @@ export type Endpoint<B extends z.ZodType, Q extends z.ZodType> = {
   response?: z.ZodType;
   status?: number;
 };
+
+/**
+ * A machine client that is not a user (a certification body's system: certification/results/):
+ * it sends a bearer token of its own kind, told apart from user tokens (`kpt_`) by its prefix, and
+ * the feature that issues such tokens resolves them. auth/passport.ts leaves a request with such a
+ * token anonymous (isClientToken), so it can never act as a user; the endpoint answers 401 when
+ * `resolve` finds no client.
+ */
+export type ClientAccess = {
+  /** The security scheme's name in the OpenAPI document, e.g. `lspToken`. */
+  scheme: string;
+  description: string;
+  tokenPrefix: string;
+  resolve: (token: string) => Promise<unknown>;
+};
+
+/** Prefixes of the machine clients' tokens declared by endpoints (see ClientAccess). */
+const clientTokenPrefixes = new Set<string>();
+
+/** Whether a bearer token is a machine client's rather than a user's. */
+export function isClientToken(token: string): boolean {
+  for (const prefix of clientTokenPrefixes) if (token.startsWith(prefix)) return true;
+  return false;
+}
 
 export type ApiRegistry = ReturnType<typeof createApiRegistry>;
 
@@ -66,16 +95,25 @@ export function createApiRegistry() {
     handler: (context: EndpointContext<z.output<B>, z.output<Q>>) => Promise<unknown>,
   ): void {
     endpoints.push(spec as unknown as Endpoint<z.ZodType, z.ZodType>);
+    const clientAccess = typeof spec.access === 'object' ? spec.access : null;
+    if (clientAccess) clientTokenPrefixes.add(clientAccess.tokenPrefix);
     for (const name of pathParams(spec.path)) guardParam(router, name);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     router[spec.method](expressPath, async (req: Request, res: Response) => {
       const actor = req.actor ?? null;
       if (spec.access === 'user' && !actor) throw new UnauthorizedError();
+      let client: unknown = null;
+      if (clientAccess) {
+        const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+        client = token.startsWith(clientAccess.tokenPrefix) ? await clientAccess.resolve(token) : null;
+        if (!client) throw new UnauthorizedError('auth.token.invalid');
+      }
       if (spec.permission) authorize(actor, spec.permission);
       const body = spec.body ? parseInput(spec.body, req.body ?? {}) : undefined;
       const query = spec.query ? parseInput(spec.query, req.query) : undefined;
       const result = await handler({
         actor,
+        client,
         body: body as z.output<B>,
         query: query as z.output<Q>,
         params: req.params as Record<string, string>,
@@ -91,6 +129,7 @@ export function createApiRegistry() {
   function openapiDocument(): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     const problem = { 'application/problem+json': { schema: z.toJSONSchema(problemSchema) } };
+    const clientSchemes: Record<string, unknown> = {};
     for (const spec of endpoints) {
       const parameters: unknown[] = pathParams(spec.path).map((name) => ({
         name,
@@ -120,6 +159,10 @@ export function createApiRegistry() {
       };
       if (spec.body || spec.query) responses['422'] = { description: 'Invalid input', content: problem };
       if (spec.access === 'user') responses['401'] = { description: 'Not logged in', content: problem };
+      if (typeof spec.access === 'object') {
+        responses['401'] = { description: 'No valid token of this kind of client', content: problem };
+        clientSchemes[spec.access.scheme] = { type: 'http', scheme: 'bearer', description: spec.access.description };
+      }
       if (spec.permission || spec.path.includes('{')) responses['403'] = { description: 'Not allowed', content: problem };
       if (spec.path.includes('{')) responses['404'] = { description: 'Not found', content: problem };
       // Whatever else may happen: a broken address (400), a conflict (409), too much (413), too
@@ -129,7 +172,12 @@ export function createApiRegistry() {
       (paths[spec.path] as Record<string, unknown>)[spec.method] = {
         summary: spec.summary,
         tags: [spec.tag],
-        security: spec.access === 'user' ? [{ bearerAuth: [] }, { sessionCookie: [] }] : [],
+        security:
+          spec.access === 'user'
+            ? [{ bearerAuth: [] }, { sessionCookie: [] }]
+            : typeof spec.access === 'object'
+              ? [{ [spec.access.scheme]: [] }]
+              : [],
         parameters,
         ...(spec.body
           ? {
@@ -155,6 +203,7 @@ export function createApiRegistry() {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kompeten.sid' },
+          ...clientSchemes,
         },
       },
       paths,

@@ -38,6 +38,14 @@ const environmentSchema = z.object({
   UPLOAD_MAX_VIDEO_MB: z.coerce.number().positive().default(500),
   UPLOAD_MAX_DOCUMENT_MB: z.coerce.number().positive().default(25),
   UPLOAD_MAX_IMAGE_MB: z.coerce.number().positive().default(10),
+  // Where people reach the app (https://lms.example.id): the address printed on certificates and
+  // signed into their credentials. Absent, each request's own origin is used.
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'must be an http:// or https:// address without ?query or #fragment')
+    .refine((value) => URL.canParse(value), 'is not a valid URL (e.g. https://lms.example.id)')
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
 });
 
 export type Config = {
@@ -60,6 +68,8 @@ export type Config = {
   uploadDir: string;
   /** The largest accepted upload of each kind of file, in megabytes (MiB). */
   uploadMaxMb: { video: number; document: number; image: number };
+  /** The app's public address without a trailing slash (certificates, credentials); undefined: the request's origin. */
+  publicUrl: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -93,5 +103,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     uploadDir: path.resolve(projectRoot, env.UPLOAD_DIR),
     uploadMaxMb: { video: env.UPLOAD_MAX_VIDEO_MB, document: env.UPLOAD_MAX_DOCUMENT_MB, image: env.UPLOAD_MAX_IMAGE_MB },
+    publicUrl: env.PUBLIC_URL,
   };
 }

@@ -113,6 +113,11 @@ type Rules = {
   'observation.record': CohortRef;
   /** Confirming or overriding a K/BK verdict: the cohort's own instructors, who assessed. */
   'verdict.decide': CohortRef;
+  /**
+   * Reopening a unit for re-assessment after an outside finding (the certification body found it
+   * not yet competent): the cohort's managers, who route the trainee back to training.
+   */
+  'verdict.reopen': CohortRef;
   /** The cohort's gradebook and each trainee's results in it. */
   'gradebook.view': CohortRef;
   /** Scheduling, moving and cancelling a cohort's live sessions: the staff teaching it (as 'cohort.view'). */
@@ -125,6 +130,27 @@ type Rules = {
   'completion.approve': CohortRef;
   /** One completion record (and its certificate): its trainee, and the staff of its cohort. */
   'completion.record': { trainee: string; cohort: CohortRef };
+  // Certification hand-off (certification/): LSPs, trainees' personal data, hand-off batches.
+  /** Certification bodies are national: admins register and edit them. */
+  'lsp.manage': undefined;
+  /** Picking an LSP when handing off: the staff who hand off (coordinators, admins). */
+  'lsp.list': undefined;
+  /** Asking for certification (giving NIK, birth data, photo with consent): a trainee, for themself. */
+  'certification.request': undefined;
+  /**
+   * Seeing a trainee's NIK, birth data and photo unmasked: the trainee, and the coordinators of the
+   * institutions of their completion records (`institutions`). Everyone else sees them masked.
+   */
+  'certification.personalData': { trainee: string; institutions: string[] };
+  /** Making, handing over and exporting an institution's batches (the LSP's files carry full NIKs): its coordinators. */
+  'handoff.manage': { institution: string } | undefined;
+  /** Seeing an institution's batches (personal data masked unless 'certification.personalData'): its coordinators, admins. */
+  'handoff.view': { institution: string } | undefined;
+  // Employment tracer (tracer/): the graduates' surveys, their reminders and the report.
+  /** Answering an employment survey in the app: its own graduate. */
+  'tracer.answer': { trainee: string } | undefined;
+  /** An institution's response rates and outcomes, and reminding its graduates: its coordinators, admins. */
+  'tracer.report': { institution: string } | undefined;
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -201,6 +227,7 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'observation.record': (actor, cohort) => rules['cohort.view'](actor, cohort),
   'verdict.decide': (actor, cohort) =>
     actor.role === 'instructor' && cohort !== undefined && cohort.instructors.includes(actor.id),
+  'verdict.reopen': (actor, cohort) => cohort !== undefined && managesCohort(actor, cohort),
   'gradebook.view': (actor, cohort) => rules['cohort.view'](actor, cohort),
   'live.schedule': (actor, cohort) => cohort !== undefined && rules['cohort.view'](actor, cohort),
   'live.view': (actor, target) =>
@@ -213,6 +240,22 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'unit.edit': (actor, unit) =>
     canApproveUnits(actor) ||
     (actor.role === 'instructor' && (unit === undefined || (unit.status === 'proposed' && unit.proposedBy === actor.id))),
+  // Certification hand-off (certification/).
+  'lsp.manage': (actor) => isAdmin(actor),
+  'lsp.list': (actor) => isAdmin(actor) || actor.role === 'coordinator',
+  'certification.request': (actor) => actor.role === 'trainee',
+  'certification.personalData': (actor, data) =>
+    data !== undefined &&
+    (data.trainee === actor.id ||
+      (actor.role === 'coordinator' && data.institutions.some((institution) => sameInstitution(actor, institution)))),
+  'handoff.manage': (actor, batch) =>
+    actor.role === 'coordinator' && (batch === undefined || sameInstitution(actor, batch.institution)),
+  'handoff.view': (actor, batch) =>
+    isAdmin(actor) || (actor.role === 'coordinator' && (batch === undefined || sameInstitution(actor, batch.institution))),
+  // Employment tracer (tracer/).
+  'tracer.answer': (actor, survey) => actor.role === 'trainee' && (survey === undefined || survey.trainee === actor.id),
+  'tracer.report': (actor, target) =>
+    isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
 };
 
 export function can<A extends Action>(actor: Actor | null | undefined, action: A, resource?: Rules[A]): boolean {
@@ -237,7 +280,8 @@ export type Scoped =
   | 'programs'
   | 'cohorts'
   | 'enrolments'
-  | 'passwordResets';
+  | 'passwordResets'
+  | 'tracerSurveys';
 
 /** A filter no document matches (`_id` is never null): for lists a role has no part of. */
 const nothing = { _id: null } as const;
@@ -266,6 +310,10 @@ export function scope(actor: Actor, collection: Scoped): Record<string, unknown>
     // A trainee's request for a password reset goes to every centre they belong to.
     case 'passwordResets':
       return actor.role === 'coordinator' && actor.institution !== null ? { institutions: actor.institution } : nothing;
+    // Employment surveys (tracer/): an institution's for its coordinators, a graduate's own for them.
+    case 'tracerSurveys':
+      if (actor.role === 'coordinator') return ownInstitution;
+      return actor.role === 'trainee' ? { trainee: actor.id } : nothing;
     // Accounts and intakes belong to an institution.
     default:
       return ownInstitution;

@@ -8,6 +8,7 @@ import { unitInput } from '../units/schemas.js';
 import { saveUnits } from '../units/service.js';
 import { User } from '../users/model.js';
 import { seedDemoAssessments } from './demoAssessments.js';
+import { seedDemoCompletion } from './demoCompletion.js';
 import { seedDemoLearning } from './demoLearning.js';
 import { seedDemoLive } from './demoLive.js';
 
@@ -126,10 +127,12 @@ export async function seedDemo(): Promise<{ created: number; summary: string }> 
   created += await seedDemoLearning();
   created += await seedDemoAssessments();
   created += await seedDemoLive();
+  created += await seedDemoCompletion();
   const lines = [
     `Demo data ready (${created} records created). Log in with password "${demoPassword}":`,
     ...demoUsers.slice(0, 5).map((user) => `  ${user.role.padEnd(12)} ${user.email}`),
     `  trainee      peserta2@kompeten.test ... peserta${demoUsers.length - 4}@kompeten.test`,
+    '  graduate     peserta6@kompeten.test (JWP Dasar angkatan 0: completion record, certificate, LSP result, employment survey)',
   ];
   return { created, summary: lines.join('\n') };
 }

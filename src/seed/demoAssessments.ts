@@ -20,6 +20,7 @@ import type { Actor } from '../platform/permissions.js';
 import { Program } from '../programs/model.js';
 import { User } from '../users/model.js';
 import { toActor } from '../users/service.js';
+import { demoCohortName } from './demoLearning.js';
 
 /**
  * Demo assessments for the JWP Dasar cohort (demoLearning.ts): a question bank on its SKKNI units,
@@ -190,7 +191,7 @@ function wrongResponse(content: QuestionContent): QuestionResponse | null {
  */
 export async function seedDemoAssessments(): Promise<number> {
   const program = await Program.findOne({ code: 'JWP-DASAR' }).lean();
-  const cohortDoc = program ? await Cohort.findOne({ program: program._id }).lean() : null;
+  const cohortDoc = program ? await Cohort.findOne({ program: program._id, name: demoCohortName }).lean() : null;
   const instructorUser = await User.findOne({ email: 'instruktur1@kompeten.test' }).lean();
   const traineeUsers = await User.find({
     email: { $in: ['peserta1', 'peserta2', 'peserta3'].map((name) => `${name}@kompeten.test`) },

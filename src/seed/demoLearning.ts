@@ -16,6 +16,9 @@ import { toActor } from '../users/service.js';
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
+/** The demo's cohort under way (demoCompletion.ts adds a finished one of the same program). */
+export const demoCohortName = 'JWP Dasar angkatan 1';
+
 /** A short demo curriculum: modules of real SKKNI units with a few lessons each. */
 const demoModules = [
   {
@@ -95,7 +98,7 @@ export async function seedDemoLearning(): Promise<number> {
   const cohort = await createCohort(
     coordinator,
     cohortSchema.parse({
-      name: 'JWP Dasar angkatan 1',
+      name: demoCohortName,
       program,
       startsOn: day(-7),
       endsOn: day(60),

@@ -5,6 +5,7 @@ import { summariseSession } from '../live/reports/service.js';
 import { LiveAttendance, LiveHand, LivePoll, LivePollVote, LivePost, LiveRoom, LiveUpvote } from '../live/room/model.js';
 import { Program } from '../programs/model.js';
 import { User } from '../users/model.js';
+import { demoCohortName } from './demoLearning.js';
 
 const minute = 60_000;
 const day = 86_400_000;
@@ -17,7 +18,7 @@ const day = 86_400_000;
  */
 export async function seedDemoLive(now = Date.now()): Promise<number> {
   const program = await Program.findOne({ code: 'JWP-DASAR' }).lean();
-  const cohort = program ? await Cohort.findOne({ program: program._id }).lean() : null;
+  const cohort = program ? await Cohort.findOne({ program: program._id, name: demoCohortName }).lean() : null;
   const instructor = await User.findOne({ email: 'instruktur1@kompeten.test' }).lean();
   const trainees = await User.find({
     email: { $in: ['peserta1', 'peserta2', 'peserta3'].map((name) => `${name}@kompeten.test`) },

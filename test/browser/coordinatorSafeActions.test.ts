@@ -26,13 +26,13 @@ async function headerOnOneLine(page: Page): Promise<boolean> {
   });
 }
 
-describe('browser: a coordinator’s consequential actions ask first and can be undone; the menu fits a phone', function () {
+describe('browser: a coordinator’s consequential actions ask first, and a completion is revoked, not undone; the menu fits a phone', function () {
   this.timeout(90_000);
   useTestDatabase(import.meta.url);
   const session = useBrowserSession();
 
   for (const viewport of viewports) {
-    it(`marks a trainee completed only after a warning, and undoes it (${viewport.width} px)`, async () => {
+    it(`approves a completion only after saying what it records, and a mistake is revoked with a reason (${viewport.width} px)`, async () => {
       const { page, context } = session;
       await context.clearCookies();
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
@@ -49,35 +49,34 @@ describe('browser: a coordinator’s consequential actions ask first and can be 
       await logIn(page, setup.coordinatorUser.email, setup.coordinatorUser.password);
       await page.goto(`/cohorts/${setup.cohort}/roster`);
       const row = page.locator('tr', { hasText: `Rina Wulandari ${viewport.name}` });
-      await row.getByRole('link', { name: /^Tandai selesai/ }).click();
+      await row.getByRole('link', { name: /^Setujui kelulusan/ }).click();
 
       await page.waitForURL(`**/enrolments/${enrollment.id}/complete`);
       expect(await page.getByRole('heading', { level: 1 }).innerText()).to.equal(
-        `Tandai Rina Wulandari ${viewport.name} selesai?`,
+        `Setujui kelulusan Rina Wulandari ${viewport.name}?`,
       );
-      expect(await page.getByRole('alert').innerText()).to.equal('6 dari 7 pelajaran belum selesai.');
-      // Cancel: back to the roster, nothing changed.
+      expect(await page.locator('[data-lessons]').innerText()).to.equal('1 dari 7 materi selesai.');
+      // Cancel: back to the cohort's completion page, nothing changed.
       await page.getByRole('link', { name: 'Batal' }).click();
-      await page.waitForURL(`**/cohorts/${setup.cohort}/roster`);
+      await page.waitForURL(`**/cohorts/${setup.cohort}/completion`);
       expect(await status()).to.equal('enrolled');
-      expect(await row.innerText()).to.include('Diterima');
 
-      await row.getByRole('link', { name: /^Tandai selesai/ }).click();
-      await page.getByRole('button', { name: 'Ya, tandai selesai' }).click();
-      await page.waitForURL(/\/roster\?changed=/);
-      const notice = page.locator('[data-notice="changed"]');
-      expect(await notice.innerText()).to.include(`Rina Wulandari ${viewport.name} ditandai selesai di Angkatan`);
-      expect(await row.innerText()).to.include('Selesai');
+      await page.goto(`/enrolments/${enrollment.id}/complete`);
+      await page.getByRole('button', { name: 'Setujui kelulusan' }).click();
+      await page.waitForURL(/\/completion-records\/[0-9a-f]{24}\?saved=approved/);
+      expect(await page.getByRole('status').first().innerText()).to.include('Kelulusan disetujui dan catatannya dibekukan.');
       expect(await status()).to.equal('completed');
 
-      await notice.getByRole('button', { name: 'Urungkan' }).click();
-      await page.waitForURL(/\/roster\?undone=/);
-      expect(await page.locator('[data-notice="undone"]').innerText()).to.include(
-        `Diurungkan: Rina Wulandari ${viewport.name} kembali berstatus Diterima`,
-      );
-      expect(await row.innerText()).to.include('Diterima');
-      expect(await row.getByRole('link', { name: /^Tandai selesai/ }).isVisible()).to.equal(true);
+      await page.getByRole('link', { name: 'Cabut catatan ini' }).click();
+      await page.getByLabel('Alasan pencabutan').fill('Salah pilih peserta');
+      await page.getByLabel('Terbitkan catatan pengganti dari data saat ini').uncheck();
+      await page.getByRole('button', { name: 'Cabut catatan' }).click();
+      await page.waitForURL(/\?saved=revoked/);
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).to.include('dicabut');
+      expect(await page.locator('main').innerText()).to.include('Salah pilih peserta');
       expect(await status()).to.equal('enrolled');
+      await page.goto(`/cohorts/${setup.cohort}/roster`);
+      expect(await row.getByRole('link', { name: /^Setujui kelulusan/ }).isVisible()).to.equal(true);
     });
   }
 

@@ -55,6 +55,7 @@ describe('completion: pages and API', () => {
     expect(after).to.include('2 catatan kelulusan disetujui.');
     expect(after).to.include('Catatan kelulusan (2)');
     expect(after).to.include('Diusulkan lulus (0)');
+    expect(after, 'what comes next is one click away').to.include('Serahkan ke LSP');
 
     const trainee = await loggedInAgent(app, ani!.email, ani!.password);
     const mine = await trainee.get('/completion');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import supertest from 'supertest';
+import { issueLspToken } from '../../src/certification/delivery/credentials.js';
 import { apiBasePath } from '../../src/platform/api.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { demoUnits } from '../../src/seed/demo.js';
@@ -25,7 +26,7 @@ describe('the OpenAPI document declares what the API answers', () => {
     const demo = await seedDemoRecords();
     const server = buildTestServer();
     const tokens: Record<string, string> = {};
-    for (const role of ['admin', 'coordinator', 'trainee'] as const) {
+    for (const role of ['admin', 'coordinator', 'trainee', 'graduate'] as const) {
       const issued = await supertest(server.app)
         .post(`${apiBasePath}/auth/token`)
         .send({ email: demoLogins[role], password: demoPassword })
@@ -34,6 +35,8 @@ describe('the OpenAPI document declares what the API answers', () => {
     }
     // Import jobs, so their progress endpoints have something to report.
     const admin = await User.findOne({ email: demoLogins.admin }).lean();
+    // The certification body's own token (issued by an admin on its credentials page), for its pull API.
+    tokens.lsp = await issueLspToken({ id: String(admin?._id), role: 'admin', institution: null }, String(demo.lsp._id));
     const unitJob = await startUnitImport(
       { id: String(admin?._id), role: 'admin', institution: null },
       'units.json',
@@ -62,6 +65,15 @@ describe('the OpenAPI document declares what the API answers', () => {
       '/quiz-attempts/{attempt}': 'trainee',
       '/counselling/queue': 'coordinator',
       '/cohorts/{id}/enrolment-imports/{jobId}': 'coordinator',
+      // Issue 12 (src/seed/demoCompletion.ts): the graduate's own records and surveys, the
+      // coordinator's hand-off JSON (full NIKs) and tracer report, the LSP's pull API.
+      '/me/completion-records': 'graduate',
+      '/tracer/surveys': 'graduate',
+      '/completion-records/{id}': 'graduate',
+      '/handoff-batches/{id}': 'coordinator',
+      '/tracer/report': 'coordinator',
+      '/lsp/batches': 'lsp',
+      '/lsp/batches/{id}': 'lsp',
     };
     const ids: Record<string, string> = { jobId: enrolmentJob.body.id };
     const document = server.api.openapiDocument() as OpenApiDocument;
@@ -73,7 +85,9 @@ describe('the OpenAPI document declares what the API answers', () => {
           ? { ...ids, id: unitJob }
           : path === '/questions/{id}'
             ? { ...ids, id: question.body.id }
-            : ids;
+            : path === '/cohorts/{id}/completion'
+              ? { ...ids, id: String(demo.finishedCohort._id) } // the finished cohort, with its graduates
+              : ids;
       const url = `${apiBasePath}${demo.fill(path, given)}`;
       const token = tokens[reader[path] ?? 'admin'];
       try {

@@ -27,12 +27,21 @@ import { Lesson, Module } from '../../src/programs/model.js';
 import { publishProgram } from '../../src/programs/publishing.js';
 import { lessonSchema, moduleSchema, programSchema } from '../../src/programs/schemas.js';
 import { createProgram } from '../../src/programs/service.js';
+import { surveyToken } from '../../src/tracer/links.js';
 import { startUnitImport } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
 import { filesWith, samples } from '../files/samples.js';
-import { type Agent, buildTestApp, buildTestServer, csrfTokenOf, loggedInAgent, submitForm } from '../support/app.js';
+import {
+  type Agent,
+  buildTestApp,
+  buildTestServer,
+  csrfTokenOf,
+  loggedInAgent,
+  submitForm,
+  testSessionSecret,
+} from '../support/app.js';
 import { cohortFields, cohortForm } from '../support/cohorts.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
@@ -1988,6 +1997,202 @@ webRows.push({
   expected: { ...cohortStaff, trainee: 200 },
 });
 
+// --- issue 12: certification delivery (certification/delivery/, results/). An LSP's credentials:
+// admins. A batch's webhook pushes and route-back: coordinator A (its institution; admins see but
+// do not hand off: 403; anyone else is told it does not exist: 404). The results API takes an LSP's
+// token only: every user's token is 401. A handed batch of institution A, a push of it and a "not
+// certified" result under ids fixed here (models by name: this block is one edit). ---
+const deliveryLsp = String(new mongoose.Types.ObjectId());
+const deliveryBatch = String(new mongoose.Types.ObjectId());
+const deliveryPush = String(new mongoose.Types.ObjectId());
+const deliveryRecord = String(new mongoose.Types.ObjectId());
+const deliveryResult = `${deliveryBatch}:${deliveryRecord}`;
+const deliveryPrepare = async (f: Fixtures) => {
+  const upsert = (model: string, id: string, fields: Record<string, unknown>) =>
+    mongoose.model(model).updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true });
+  await upsert('Lsp', deliveryLsp, {
+    name: 'LSP Matriks',
+    licenceNumber: `BNSP-MATRIKS-${deliveryLsp}`,
+    schemes: [],
+    webhookUrl: 'http://127.0.0.1:9/hook',
+    active: true,
+  });
+  await upsert('HandoffBatch', deliveryBatch, {
+    institution: f.institutionA,
+    lsp: deliveryLsp,
+    scheme: 'MATRIKS',
+    records: [deliveryRecord],
+    items: [],
+    status: 'handed',
+    createdBy: f.owner,
+    handedAt: new Date(),
+    requestKey: `matrix-${deliveryBatch}`,
+  });
+  // A push waiting for its next attempt (no worker runs here), so "retry now" and "send again" find it.
+  await mongoose.model('WebhookDelivery').updateOne(
+    { _id: deliveryPush },
+    {
+      $set: { status: 'pending', activeKey: deliveryBatch },
+      $setOnInsert: {
+        batch: deliveryBatch,
+        lsp: deliveryLsp,
+        institution: f.institutionA,
+        url: 'http://127.0.0.1:9/hook',
+        nextAttemptAt: new Date(Date.now() + 3_600_000),
+        giveUpAt: new Date(Date.now() + 86_400_000),
+        queuedBy: f.owner,
+      },
+    },
+    { upsert: true },
+  );
+  await upsert('CertificationResult', deliveryResult, {
+    batch: deliveryBatch,
+    lsp: deliveryLsp,
+    institution: f.institutionA,
+    cohort: f.cohort,
+    trainee: f.applicant,
+    record: deliveryRecord,
+    recordCode: 'MATRIKS00001',
+    outcome: 'notCertified',
+    units: [{ code: f.unitCode, title: { id: 'Unit', en: 'Unit' } }],
+    at: new Date(),
+  });
+};
+const lspAdminPage = (status: number): Expected => ({ ...everyone(403), anonymous: 302, admin: status });
+const batchCoordinator = (status: number): Expected => ({ ...everyone(404), anonymous: 302, coordinatorA: status, admin: 403 });
+webRows.push(
+  { method: 'get', path: () => `/lsps/${deliveryLsp}/credentials`, prepare: deliveryPrepare, expected: lspAdminPage(200) },
+  { method: 'post', path: () => `/lsps/${deliveryLsp}/credentials/token`, prepare: deliveryPrepare, expected: lspAdminPage(200) },
+  {
+    method: 'post',
+    path: () => `/lsps/${deliveryLsp}/credentials/token/revoke`,
+    prepare: deliveryPrepare,
+    expected: lspAdminPage(303),
+  },
+  {
+    method: 'post',
+    path: () => `/lsps/${deliveryLsp}/credentials/secret`,
+    prepare: deliveryPrepare,
+    expected: lspAdminPage(200),
+  },
+  {
+    method: 'post',
+    path: () => `/certification/batches/${deliveryBatch}/deliveries`,
+    prepare: deliveryPrepare,
+    expected: batchCoordinator(303),
+  },
+  {
+    method: 'post',
+    path: () => `/certification/deliveries/${deliveryPush}/retry`,
+    prepare: deliveryPrepare,
+    expected: batchCoordinator(303),
+  },
+  {
+    method: 'post',
+    path: () => `/certification/results/${deliveryResult}/route-back`,
+    prepare: deliveryPrepare,
+    expected: batchCoordinator(303),
+  },
+);
+apiRows.push(
+  { method: 'get', path: () => '/api/v1/lsp/batches', expected: everyone(401) },
+  { method: 'get', path: () => `/api/v1/lsp/batches/${deliveryBatch}`, prepare: deliveryPrepare, expected: everyone(401) },
+  {
+    method: 'post',
+    path: () => `/api/v1/lsp/batches/${deliveryBatch}/results`,
+    prepare: deliveryPrepare,
+    body: () => ({ results: [{ recordCode: 'MATRIKS00001', outcome: 'notCertified', units: ['X'] }] }),
+    expected: everyone(401),
+  },
+);
+
+// --- issue 12: certificates (certificates/). The PDF and credential of a record: its trainee and
+// its cohort's staff (the matrix trainee is another trainee: 403). The verification page, the
+// issuer profile and the status list: everyone, logged in or not. A record of the matrix cohort
+// under an id fixed here (models by name: this block is one edit). ---
+const certificateRecord = String(new mongoose.Types.ObjectId());
+const certificateCode = 'MATR1XCERT01';
+const certificatePrepare = async (f: Fixtures) => {
+  const day = new Date().toISOString().slice(0, 10);
+  await mongoose.model('CompletionRecord').updateOne(
+    { _id: certificateRecord },
+    {
+      $setOnInsert: {
+        enrollment: `${f.cohort}:${f.traineeA}`,
+        cohort: f.cohort,
+        trainee: f.traineeA,
+        institution: f.institutionA,
+        program: f.program,
+        status: 'approved',
+        activeKey: `matrix-certificate-${certificateRecord}`,
+        code: certificateCode,
+        statusIndex: 4242,
+        content: {
+          schema: 1,
+          trainee: { id: f.traineeA, name: 'Peserta Matriks', email: 'matriks@example.test' },
+          program: { id: f.program, code: 'PRG-A', title: 'Program A', version: 1, level: 2, sector: '' },
+          cohort: { id: f.cohort, name: 'Angkatan Matriks', startsOn: day, endsOn: day },
+          institution: { id: f.institutionA, name: 'BLK A', province: '32' },
+          units: [
+            {
+              code: f.unitCode,
+              title: { id: 'Menggunakan Struktur Data', en: 'Using Data Structures' },
+              verdict: 'K',
+              at: null,
+              assessor: '',
+            },
+          ],
+          hours: 8,
+          attendance: { minutes: 0, scheduledMinutes: 0, percent: null, sessionsHeld: 0, sessionsAttended: 0 },
+          modules: [],
+          rules: { allUnitsCompetent: true, minAttendancePercent: 0, requiredModules: [] },
+          basis: 'manual',
+          reason: 'Matriks izin',
+          approvedBy: { id: f.owner, name: 'Koordinator' },
+          approvedAt: new Date().toISOString(),
+        },
+        hash: 'matrix',
+        approvedAt: new Date(),
+        approvedBy: f.owner,
+        settled: true,
+      },
+    },
+    { upsert: true },
+  );
+};
+/** The row's own path after `prepare` (the named form, for the route check, without an actor). */
+const certificatePath = (f: Fixtures, actor: ActorName | undefined, tail: string) =>
+  `/certificates/${actor ? certificateRecord : f.cohort}${tail}`;
+webRows.push(
+  { method: 'get', path: () => '/verify', prepare: certificatePrepare, expected: everyone(200) },
+  {
+    method: 'get',
+    path: (f, actor) => `/verify/${actor ? certificateCode : f.unitCode}`,
+    prepare: certificatePrepare,
+    expected: everyone(200),
+  },
+  {
+    method: 'post',
+    path: () => '/verify/credential',
+    // Multipart, as the page's form sends it: the CSRF token rides in the form's action.
+    send: async ({ agent }) => {
+      const action = /action="(\/verify\/credential\?_csrf=[^"]+)"/.exec((await agent.get('/verify')).text)?.[1];
+      return agent.post(action ?? '/verify/credential').field('credential', '{"id": "urn:example:matrix"}');
+    },
+    expected: everyone(200),
+  },
+  { method: 'get', path: (f, actor) => certificatePath(f, actor, '.pdf'), prepare: certificatePrepare, expected: cohortStaff },
+  {
+    method: 'get',
+    path: (f, actor) => certificatePath(f, actor, '/credential.json'),
+    prepare: certificatePrepare,
+    expected: cohortStaff,
+  },
+  // Published once the institution has signed (the credential row above made its key).
+  { method: 'get', path: (f) => `/institutions/${f.institutionA}/issuer`, expected: everyone(200) },
+  { method: 'get', path: (f) => `/institutions/${f.institutionA}/status/revocation`, expected: everyone(200) },
+);
+
 // --- issue 12: completion (the cohort's staff see, its managers approve and revoke; a trainee their own) ---
 const completionFixture: { record?: string; enrollment?: string } = {};
 /** A trainee of the matrix cohort completed by hand: their record is what the record rows open and revoke. */
@@ -2055,6 +2260,289 @@ apiRows.push(
     expected: api({ coordinatorA: 200, admin: 200 }),
   },
   { method: 'get', path: () => '/api/v1/me/completion-records', expected: api({ trainee: 200 }) },
+);
+
+// --- issue 12: employment tracer (tracer/). A graduate's survey: only its own trainee, in the app;
+// through its link anyone holding it, logged in or not. The report and the reminders: an
+// institution's coordinators (coordinator B sees its own, empty) and admins (who name the
+// institution: the page asks, the CSV and the API refuse without one). A record and the two
+// surveys of the matrix trainee in a cohort id fixed here, apart from the matrix cohort so no
+// other row sees a completion (models by name; the link's token made as the app makes it). ---
+const tracerCohort = String(new mongoose.Types.ObjectId());
+const tracerFixture: { token?: string } = {};
+const tracerSurvey = (f: Fixtures) => `${tracerCohort}:${f.applicant}:3`;
+const tracerPrepare = async (f: Fixtures) => {
+  const enrollment = `${tracerCohort}:${f.applicant}`;
+  const day = 86_400_000;
+  const startsOn = new Date(Date.now() - 200 * day);
+  const approvedAt = new Date(Date.now() - 95 * day);
+  await mongoose.model('CompletionRecord').updateOne(
+    { activeKey: enrollment },
+    {
+      $setOnInsert: {
+        enrollment,
+        cohort: tracerCohort,
+        trainee: f.applicant,
+        institution: f.institutionA,
+        program: f.program,
+        status: 'approved',
+        code: 'TRACERMATR1X',
+        statusIndex: 4343,
+        content: {
+          schema: 1,
+          trainee: { id: f.applicant, name: 'Peserta Matriks', email: 'matriks@example.test' },
+          program: { id: f.program, code: 'PRG-A', title: 'Program A', version: 1, level: 2, sector: '' },
+          cohort: {
+            id: tracerCohort,
+            name: 'Angkatan Jejak',
+            startsOn: startsOn.toISOString(),
+            endsOn: approvedAt.toISOString(),
+          },
+          institution: { id: f.institutionA, name: 'BLK A', province: '32' },
+          units: [],
+          hours: 8,
+          attendance: { minutes: 0, scheduledMinutes: 0, percent: null, sessionsHeld: 0, sessionsAttended: 0 },
+          modules: [],
+          rules: { allUnitsCompetent: true, minAttendancePercent: 0, requiredModules: [] },
+          basis: 'manual',
+          reason: 'Matriks jejak',
+          approvedBy: { id: f.owner, name: 'Koordinator' },
+          approvedAt: approvedAt.toISOString(),
+        },
+        hash: 'matrix',
+        approvedAt,
+        approvedBy: f.owner,
+        settled: true,
+      },
+    },
+    { upsert: true },
+  );
+  for (const wave of [3, 6]) {
+    await mongoose.model('TracerSurvey').updateOne(
+      { _id: `${enrollment}:${wave}` },
+      {
+        $setOnInsert: {
+          enrollment,
+          wave,
+          cohort: tracerCohort,
+          trainee: f.applicant,
+          institution: f.institutionA,
+          program: f.program,
+          cohortName: 'Angkatan Jejak',
+          programTitle: 'Program A',
+          trainingStartedOn: startsOn,
+          completedAt: approvedAt,
+          completionYear: approvedAt.getUTCFullYear(),
+          dueAt: new Date(approvedAt.getTime() + (wave === 3 ? 91 : 182) * day),
+          dueMonth: approvedAt.toISOString().slice(0, 7),
+          editableUntil: new Date(approvedAt.getTime() + (wave === 3 ? 182 : 365) * day),
+        },
+      },
+      { upsert: true },
+    );
+  }
+  tracerFixture.token ??= await surveyToken(testSessionSecret, { _id: tracerSurvey(f), linkKey: null });
+};
+const today = () => new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+const tracerAnswers = () => ({ situation: 'seeking', seekingSince: today(), helpNeeded: '' });
+/** The row's own path after `prepare` (the named form, for the route check, without an actor). */
+const tracerSurveyPath = (f: Fixtures, actor: ActorName | undefined) => `/tracer/surveys/${actor ? tracerSurvey(f) : f.cohort}`;
+const tracerLinkPath = (f: Fixtures, actor: ActorName | undefined) => `/tracer/s/${actor ? tracerFixture.token : f.cohort}`;
+/** Coordinators see their own institution's (B: its own, empty); admins pick one. */
+const tracerStaff = (status: number, admin = status): Expected => ({
+  ...everyone(403),
+  anonymous: 302,
+  coordinatorA: status,
+  coordinatorB: status,
+  admin,
+});
+webRows.push(
+  { method: 'get', path: () => '/tracer', prepare: tracerPrepare, expected: traineePage },
+  { method: 'get', path: tracerSurveyPath, prepare: tracerPrepare, expected: traineePage },
+  { method: 'post', path: tracerSurveyPath, prepare: tracerPrepare, body: tracerAnswers, expected: traineeDoes(303) },
+  { method: 'get', path: tracerLinkPath, prepare: tracerPrepare, expected: everyone(200) },
+  { method: 'post', path: tracerLinkPath, prepare: tracerPrepare, body: tracerAnswers, expected: everyone(303) },
+  { method: 'get', path: () => '/tracer/report', prepare: tracerPrepare, expected: tracerStaff(200) },
+  { method: 'get', path: () => '/tracer/report.csv', prepare: tracerPrepare, expected: tracerStaff(200, 422) },
+  { method: 'get', path: () => '/tracer/reminders', prepare: tracerPrepare, expected: tracerStaff(200) },
+  {
+    method: 'post',
+    path: (f, actor) => `/tracer/reminders/${actor ? tracerSurvey(f) : f.cohort}`,
+    prepare: tracerPrepare,
+    expected: cohortManagers(303),
+  },
+);
+apiRows.push(
+  { method: 'get', path: () => '/api/v1/tracer/surveys', prepare: tracerPrepare, expected: api({ trainee: 200 }) },
+  {
+    method: 'put',
+    path: (f) => `/api/v1/tracer/surveys/${tracerSurvey(f)}`,
+    prepare: tracerPrepare,
+    body: tracerAnswers,
+    expected: api({ trainee: 200 }),
+  },
+  {
+    method: 'get',
+    path: () => '/api/v1/tracer/report',
+    prepare: tracerPrepare,
+    expected: api({ coordinatorA: 200, coordinatorB: 200, admin: 422 }),
+  },
+);
+
+// --- issue 12: certification hand-off (certification/). The LSP register: admins (coordinators list
+// LSPs through the API). Asking for certification: a trainee (the matrix's has no approved record:
+// the form is refused, 422). Batches: coordinator A makes, hands over and exports its institution's;
+// admins see them (masked) but do not hand off; anyone else 403. A trainee's photo: the trainee and
+// their records' coordinators (the matrix's trainee has no record and no photo). Fixed ids here. ---
+const handoffLsp = String(new mongoose.Types.ObjectId());
+const handoffDraft = String(new mongoose.Types.ObjectId());
+const handoffHanded = String(new mongoose.Types.ObjectId());
+const handoffPrepare = async (f: Fixtures) => {
+  const upsert = (model: string, id: string, fields: Record<string, unknown>) =>
+    mongoose.model(model).updateOne({ _id: id }, { $setOnInsert: fields }, { upsert: true });
+  await upsert('Lsp', handoffLsp, {
+    name: 'LSP Matriks Serah Terima',
+    licenceNumber: `BNSP-HANDOFF-${handoffLsp}`,
+    schemes: [{ code: 'MTX', name: 'Skema Matriks', units: [f.unitCode] }],
+    webhookUrl: '',
+    active: true,
+  });
+  const batch = {
+    institution: f.institutionA,
+    lsp: handoffLsp,
+    scheme: 'MTX',
+    schemeName: 'Skema Matriks',
+    schemeUnits: [f.unitCode],
+  };
+  // Drafts without records: hand-over freezes nothing, cancelling drops it; each try starts from a draft.
+  await mongoose.model('HandoffBatch').updateOne(
+    { _id: handoffDraft },
+    {
+      $set: { status: 'draft', items: [] },
+      $setOnInsert: { ...batch, records: [], createdBy: f.owner, requestKey: `matrix-${handoffDraft}` },
+    },
+    { upsert: true },
+  );
+  await upsert('HandoffBatch', handoffHanded, {
+    ...batch,
+    records: [],
+    items: [],
+    status: 'handed',
+    createdBy: f.owner,
+    handedAt: new Date(),
+    requestKey: `matrix-${handoffHanded}`,
+  });
+};
+const lspForm = (f: Fixtures) => ({
+  name: 'LSP Baru Matriks',
+  licenceNumber: `BNSP-FORM-${unique()}`,
+  schemeCode: 'MTX',
+  schemeName: 'Skema Matriks',
+  schemeUnits: f.unitCode,
+  webhookUrl: '',
+});
+const handoffStaff = (status: number, admin = 200): Expected => ({
+  ...everyone(403),
+  anonymous: 302,
+  coordinatorA: status,
+  admin,
+});
+webRows.push(
+  { method: 'get', path: () => '/lsps', expected: lspAdminPage(200) },
+  { method: 'get', path: () => '/lsps/new', expected: lspAdminPage(200) },
+  { method: 'post', path: () => '/lsps', body: lspForm, expected: lspAdminPage(303) },
+  { method: 'get', path: () => `/lsps/${handoffLsp}`, prepare: handoffPrepare, expected: lspAdminPage(200) },
+  {
+    method: 'post',
+    path: () => `/lsps/${handoffLsp}`,
+    prepare: handoffPrepare,
+    body: (f) => ({ ...lspForm(f), licenceNumber: `BNSP-HANDOFF-${handoffLsp}` }),
+    expected: lspAdminPage(303),
+  },
+  { method: 'get', path: () => '/certification', expected: traineePage },
+  {
+    method: 'post',
+    path: () => '/certification/profile',
+    body: () => ({ nik: '12' }),
+    expected: { ...traineePage, trainee: 422 },
+  },
+  { method: 'post', path: () => '/certification/profile/withdraw', expected: { ...traineePage, trainee: 303 } },
+  {
+    method: 'get',
+    path: (f) => `/certification/profiles/${f.traineeA}/photo`,
+    // Trainee A has a record of institution A (certificates' rows): its coordinator may look, finds no photo.
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 404 },
+  },
+  { method: 'get', path: () => '/certification/batches', expected: { ...handoffStaff(200), coordinatorB: 200 } },
+  { method: 'get', path: () => '/certification/batches/new', expected: { ...handoffStaff(200, 403), coordinatorB: 200 } },
+  {
+    method: 'post',
+    path: () => '/certification/batches',
+    body: () => ({ target: `${handoffLsp}:MTX`, records: [], requestKey: randomBytes(16).toString('hex') }),
+    prepare: handoffPrepare,
+    expected: { ...handoffStaff(422, 403), coordinatorB: 422 },
+  },
+  { method: 'get', path: () => `/certification/batches/${handoffDraft}`, prepare: handoffPrepare, expected: handoffStaff(200) },
+  {
+    method: 'post',
+    path: () => `/certification/batches/${handoffDraft}/hand-over`,
+    prepare: handoffPrepare,
+    expected: handoffStaff(303, 403),
+  },
+  {
+    method: 'post',
+    path: () => `/certification/batches/${handoffDraft}/cancel`,
+    prepare: handoffPrepare,
+    expected: handoffStaff(303, 403),
+  },
+  {
+    method: 'get',
+    path: () => `/certification/batches/${handoffHanded}/assessees.xlsx`,
+    prepare: handoffPrepare,
+    expected: handoffStaff(200, 403),
+  },
+  {
+    method: 'get',
+    path: () => `/certification/batches/${handoffHanded}/handoff.json`,
+    prepare: handoffPrepare,
+    expected: handoffStaff(200, 403),
+  },
+  {
+    method: 'get',
+    path: () => `/certification/batches/${handoffHanded}/apl02.zip`,
+    prepare: handoffPrepare,
+    expected: handoffStaff(200, 403),
+  },
+  {
+    method: 'get',
+    path: (f) => `/certification/batches/${handoffHanded}/apl02/${f.cohort}`,
+    prepare: handoffPrepare,
+    // Coordinator A may, but the batch holds no such record.
+    expected: handoffStaff(404, 403),
+  },
+);
+apiRows.push(
+  { method: 'get', path: () => '/api/v1/lsps', expected: api({ coordinatorA: 200, coordinatorB: 200, admin: 200 }) },
+  {
+    method: 'post',
+    path: () => '/api/v1/lsps',
+    body: () => ({ name: 'LSP API Matriks', licenceNumber: `BNSP-API-${unique()}`, schemes: [] }),
+    expected: api({ admin: 201 }),
+  },
+  {
+    method: 'put',
+    path: () => `/api/v1/lsps/${handoffLsp}`,
+    prepare: handoffPrepare,
+    body: () => ({ name: 'LSP Matriks Serah Terima', licenceNumber: `BNSP-HANDOFF-${handoffLsp}`, schemes: [] }),
+    expected: api({ admin: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/schemas/handoff-batch-1.json', expected: everyone(200) },
+  {
+    method: 'get',
+    path: () => `/api/v1/handoff-batches/${handoffHanded}`,
+    prepare: handoffPrepare,
+    expected: api({ coordinatorA: 200 }),
+  },
 );
 
 describe('permission matrix', () => {

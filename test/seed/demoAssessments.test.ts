@@ -9,6 +9,7 @@ import { VerdictEvent } from '../../src/assessments/results/verdictModel.js';
 import { Cohort } from '../../src/cohorts/model.js';
 import { Program } from '../../src/programs/model.js';
 import { demoPassword, seedDemo } from '../../src/seed/demo.js';
+import { demoCohortName } from '../../src/seed/demoLearning.js';
 import { buildTestApp, loggedInAgent } from '../support/app.js';
 import { useTestDatabase } from '../support/database.js';
 
@@ -53,7 +54,7 @@ describe('demo assessments', () => {
     await seedDemo();
     const program = await Program.findOne({ code: 'JWP-DASAR' }).lean();
     programId = String(program?._id);
-    cohortId = String((await Cohort.findOne({ program: program?._id }).lean())?._id);
+    cohortId = String((await Cohort.findOne({ program: program?._id, name: demoCohortName }).lean())?._id);
   });
 
   it('gives the program a bank of every question type, tagged with its SKKNI units and criteria', async () => {

@@ -64,13 +64,13 @@ export async function decidingCohort(actor: Actor | null, cohortId: string): Pro
 }
 
 /** The cohort, the trainee (one of its enrolments), the unit (one of its program's) and the stored result. */
-async function locate(actor: Actor | null, target: Target, action: 'gradebook.view' | 'verdict.decide') {
+async function locate(actor: Actor | null, target: Target, action: 'gradebook.view' | 'verdict.decide' | 'verdict.reopen') {
   const cohort: CohortView = await findCohort(target.cohortId);
   authorize(actor, action, cohortRef(cohort));
   const enrollment = mongoose.isValidObjectId(target.traineeId) ? await enrollmentOf(target.traineeId, cohort.id) : null;
   if (!enrollment) throw new NotFoundError();
   // Verdicts are for the cohort's trainees; one who left keeps what was decided, readable.
-  if (action === 'verdict.decide' && enrollment.status !== 'enrolled' && enrollment.status !== 'completed')
+  if (action !== 'gradebook.view' && enrollment.status !== 'enrolled' && enrollment.status !== 'completed')
     throw new AppError(409, 'assessments.verdicts.errors.notTrainee');
   const assessments = await cohortAssessments(cohort);
   const unit = assessments.units.find((candidate) => candidate.code === target.unit);
@@ -259,23 +259,50 @@ export async function openReassessment(actor: Actor | null, target: Target, inpu
   if (current?.verdict?.status !== 'BK' || current.reassessment)
     throw new AppError(409, 'assessments.verdicts.errors.reassessOnlyBk');
   if (!note) throw new ValidationError([{ field: 'note', key: 'assessments.verdicts.errors.noteRequired' }]);
-  const byName = (await namesOfUsers([actor!.id])).get(actor!.id) ?? '';
-  const state: State = {
-    status: current.verdict.status,
-    proposed: current.verdict.proposed ?? null,
-    reason: current.verdict.reason ?? '',
-  };
-  const reassessment = { note, by: actor!.id, byName, at: now };
+  await reassess(actor!, found, target, input.revision, note, now);
+  return unitDrillDown(actor, target);
+}
+
+/**
+ * Opens the re-assessment: the verdict stays as it is (before and after alike in the trail), the
+ * note tells the trainee what to show again; one conditional write on the revision read.
+ */
+async function reassess(
+  actor: Actor,
+  found: Awaited<ReturnType<typeof locate>>,
+  target: Target,
+  revision: number,
+  note: string,
+  now: Date,
+) {
+  const byName = (await namesOfUsers([actor.id])).get(actor.id) ?? '';
+  const verdict = found.result?.verdict;
+  const state: State | null = verdict
+    ? { status: verdict.status, proposed: verdict.proposed ?? null, reason: verdict.reason ?? '' }
+    : null;
   const change: NewChange = {
-    revision: input.revision + 1,
+    revision: revision + 1,
     kind: 'reassess',
     before: state,
     after: state,
     note,
-    by: actor!.id,
+    by: actor.id,
     byName,
     at: now,
   };
-  await applyChange(found, target, input.revision, { reassessment }, change);
+  await applyChange(found, target, revision, { reassessment: { note, by: actor.id, byName, at: now } }, change);
+}
+
+/**
+ * Routes a trainee back for a unit an outside assessment (the certification body) found not yet
+ * competent: opens a re-assessment with `note` whatever the verdict (a K stands until the next
+ * verdict, which closes it, as after a BK). An open re-assessment is left as it is. The cohort's
+ * managers do this (they route trainees back); its instructors then assess again.
+ */
+export async function reopenForReassessment(actor: Actor | null, target: Target, note: string, now = new Date()) {
+  const found = await locate(actor, target, 'verdict.reopen');
+  const current = found.result;
+  if (current?.reassessment) return unitDrillDown(actor, target);
+  await reassess(actor!, found, target, current?.verdictRevision ?? 0, note, now);
   return unitDrillDown(actor, target);
 }

@@ -1,11 +1,10 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Request } from 'express';
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import type { FeatureContext } from '../../app.js';
 import { wibParts, wibText } from '../../assessments/assignments/schemas.js';
 import { requireLogin } from '../../auth/passport.js';
-import { spreadsheetSafe } from '../../platform/text.js';
+import { csvFile } from '../../platform/csv.js';
 import { type CohortReport, cohortReport, type SessionReport, sessionReport } from './service.js';
 import { type SessionTranscript, sessionTranscript } from './transcript.js';
 
@@ -15,16 +14,6 @@ const param = (req: Request, name: string) => String(req.params[name]);
 
 // --- CSV ------------------------------------------------------------------------------------------
 
-/**
- * A CSV file as the app's other exports make it (gradebook): UTF-8 with a byte-order mark and CRLF,
- * as Excel opens it; every text cell through spreadsheetSafe, so a name typed as "=HYPERLINK(...)"
- * stays text; numbers as numbers.
- */
-const csvFile = (lines: (string | number)[][]) =>
-  `\uFEFF${stringify(
-    lines.map((line) => line.map((cell) => (typeof cell === 'string' ? spreadsheetSafe(cell) : cell))),
-    { record_delimiter: 'windows' },
-  )}`;
 const when = (date: Date | null) => (date ? wibText(date) : '');
 
 function reportCsv(report: SessionReport, t: TFunction): string {

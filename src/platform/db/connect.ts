@@ -77,9 +77,25 @@ export async function connectMongoose(uri: string, options: ConnectOptions = {})
       },
     });
   }
-  await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
+  await Promise.all(mongoose.modelNames().map((name) => ensureModel(mongoose.model(name))));
   if (options.postgresUrl) await sweepGinTwins(options.postgresUrl);
   return mongoose.connection;
+}
+
+/**
+ * Creates a model's collection and indexes. Each model starts this by itself when it is compiled
+ * (`init`), and waits for the connection only Mongoose's buffering time (10 s): a model imported
+ * long before the database was up (every import, when starting an embedded server takes longer)
+ * has had that attempt time out, and Mongoose keeps the failure. It is made again here, on the
+ * open connection.
+ */
+async function ensureModel(model: Pick<mongoose.Model<object>, 'init' | 'createCollection' | 'ensureIndexes'>): Promise<void> {
+  try {
+    await model.init();
+  } catch {
+    await model.createCollection();
+    await model.ensureIndexes();
+  }
 }
 
 /** Closes what connectMongoose opened. */

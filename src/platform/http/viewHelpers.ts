@@ -20,6 +20,10 @@ function navigation(req: Request): NavItem[] {
     { href: '/users', label: t('nav.users'), action: 'user.list' },
     { href: '/institutions', label: t('nav.institutions'), action: 'institution.manage' },
     { href: '/sectors', label: t('nav.sectors'), action: 'sector.manage' },
+    // Certification hand-off (certification/): the trainee's request, batches, the LSP register.
+    { href: '/certification', label: t('certification.nav.request'), action: 'certification.request' },
+    { href: '/certification/batches', label: t('certification.nav.batches'), action: 'handoff.manage' },
+    { href: '/lsps', label: t('certification.nav.lsps'), action: 'lsp.manage' },
     { href: '/profile', label: t('nav.profile') },
   ];
   return items.filter((item) => !item.action || can(req.actor, item.action));
