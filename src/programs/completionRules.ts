@@ -3,7 +3,6 @@ import { ValidationError } from '../platform/errors.js';
 import type { Actor } from '../platform/permissions.js';
 import { checkboxField, objectIdField } from '../platform/validation.js';
 import { Module, Program } from './model.js';
-import type { Snapshot } from './publishing.js';
 import { editableProgram, touchDraft } from './service.js';
 
 /**
@@ -40,7 +39,7 @@ export const completionRulesSchema = z.object({
 export type CompletionRulesInput = z.output<typeof completionRulesSchema>;
 
 /** The rules a draft or version states: stored ones, with modules no longer in it left out. */
-export function rulesOf(snapshot: Pick<Snapshot, 'modules'> & { completion?: CompletionRules }): CompletionRules {
+export function rulesOf(snapshot: { modules: { id: string }[]; completion?: CompletionRules }): CompletionRules {
   const stored = snapshot.completion ?? defaultCompletionRules;
   const modules = new Set(snapshot.modules.map((module) => module.id));
   return {
