@@ -25,6 +25,7 @@ import { registerLearningRoutes } from './learning/routes.js';
 import { registerRoomRoutes } from './live/room/routes.js';
 import { registerLiveRoutes } from './live/routes.js';
 import { registerLiveSlideRoutes } from './live/slides/routes.js';
+import { registerMonitoringRoutes } from './monitoring/routes.js';
 import { apiBasePath, createApiRegistry } from './platform/api.js';
 import type { Config } from './platform/config.js';
 import { databaseIsUp } from './platform/db/connect.js';
@@ -140,6 +141,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerLiveSlideRoutes(features);
   registerRoomRoutes(features);
   registerCompletionRoutes(features);
+  registerMonitoringRoutes(features); // coordinator monitoring: trainees at risk
   registerTracerRoutes(features);
   registerCertificateRoutes({ ...features, publicUrl: config.publicUrl });
   registerCertificationRoutes(features); // certification hand-off: LSP register, trainee request, batches, exports

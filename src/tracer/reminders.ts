@@ -129,13 +129,3 @@ export async function markReminded(actor: Actor | null, id: string, now = new Da
   await TracerSurvey.updateOne({ _id: id }, { $set: { remindedAt: now, remindedBy: actor.id } });
   return institution;
 }
-
-/**
- * A phone number as wa.me takes it: digits with the country code (Indonesian numbers are typed
- * 08..., +62 8... or 62 8...); null when it does not look like a mobile number.
- */
-export function whatsAppNumber(phone: string): string | null {
-  const digits = phone.replace(/[^\d+]/g, '');
-  const international = digits.startsWith('+') ? digits.slice(1) : digits.startsWith('0') ? `62${digits.slice(1)}` : digits;
-  return /^\d{9,15}$/.test(international) ? international : null;
-}

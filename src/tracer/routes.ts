@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin, requirePermission } from '../auth/passport.js';
 import { listInstitutions } from '../institutions/service.js';
+import { messageLinks } from '../platform/contactLinks.js';
 import { csvFile } from '../platform/csv.js';
 import { form } from '../platform/http/forms.js';
 import { objectIdField, parseInput } from '../platform/validation.js';
 import { apiReport, apiSurvey, reportCsv, reportView, surveyView } from './exports.js';
-import { markReminded, type ReminderEntry, reminderList, whatsAppNumber } from './reminders.js';
+import { markReminded, type ReminderEntry, reminderList } from './reminders.js';
 import { tracerReport } from './report.js';
 import { answersInput, formValuesOf, incomeBands, otherSector, situations } from './schemas.js';
 import {
@@ -210,15 +211,6 @@ function readyMessage(req: Request, entry: ReminderEntry, link: string, institut
     program: entry.programTitle,
     link,
   });
-  const number = whatsAppNumber(entry.phone);
   const subject = req.t(`${T}reminders.subject`, { wave: entry.wave });
-  return {
-    ...entry,
-    link,
-    text,
-    whatsApp: number ? `https://wa.me/${number}?text=${encodeURIComponent(text)}` : null,
-    mailto: entry.email
-      ? `mailto:${encodeURIComponent(entry.email).replace('%40', '@')}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(text)}`
-      : null,
-  };
+  return { ...entry, link, text, ...messageLinks(entry, { subject, text }) };
 }

@@ -2545,6 +2545,14 @@ apiRows.push(
   },
 );
 
+// Monitoring: a cohort's trainees at risk, for its staff.
+webRows.push({ method: 'get', path: (f) => `/cohorts/${f.cohort}/at-risk`, expected: cohortStaff });
+apiRows.push({
+  method: 'get',
+  path: (f) => `/api/v1/cohorts/${f.cohort}/at-risk`,
+  expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+});
+
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);
   let app: ReturnType<typeof buildTestApp>;

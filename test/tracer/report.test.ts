@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { whatsAppNumber } from '../../src/platform/contactLinks.js';
 import { ForbiddenError } from '../../src/platform/errors.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { syncTrainee } from '../../src/tracer/creation.js';
-import { markReminded, reminderList, whatsAppNumber } from '../../src/tracer/reminders.js';
+import { markReminded, reminderList } from '../../src/tracer/reminders.js';
 import { tracerReport } from '../../src/tracer/report.js';
 import { addMonths, reminderAfterDays } from '../../src/tracer/schedule.js';
 import { answerSurvey, dueSurveysFor, linkedSurvey } from '../../src/tracer/service.js';
