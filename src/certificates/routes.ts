@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.js';
 import { form } from '../platform/http/forms.js';
 import { issuerProfile } from './issuer.js';
 import { certificateLinks } from './links.js';
-import { certificateOf, credentialOf, downloadName } from './service.js';
+import { certificateFileName, certificateOf, credentialOf } from './service.js';
 import { statusListOf, statusListTtlSeconds } from './statusList.js';
 import { publicBase, verifyPath } from './urls.js';
 import { checkCode, checkCredential, credentialLimitBytes, type Revoked } from './verify.js';
@@ -73,7 +73,7 @@ export function registerCertificateRoutes({
       return;
     }
     res.setHeader('Cache-Control', 'private, no-store');
-    res.attachment(downloadName(download.record, 'pdf')).type('application/pdf').send(download.file);
+    res.attachment(certificateFileName(download.record, 'pdf')).type('application/pdf').send(download.file);
   });
   web.get('/certificates/:recordId/credential.json', requireLogin, async (req, res) => {
     const download = await credentialOf(req.actor!, param(req, 'recordId'), base(req), sessionSecret);
@@ -82,7 +82,7 @@ export function registerCertificateRoutes({
       return;
     }
     res.setHeader('Cache-Control', 'private, no-store');
-    res.attachment(downloadName(download.record, 'json')).type('application/json').send(download.file);
+    res.attachment(certificateFileName(download.record, 'json')).type('application/json').send(download.file);
   });
 
   // --- the public verification page ----------------------------------------------------------------

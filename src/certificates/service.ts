@@ -16,7 +16,7 @@ export type Download<T> =
   | { kind: 'revoked'; record: RecordView; revoked: Revoked };
 
 /** Files are named after the program and the code, which the trainee will recognise later. */
-export const downloadName = (record: RecordView, extension: string) =>
+export const certificateFileName = (record: RecordView, extension: string) =>
   `sertifikat-${record.content.program.code}-${formatCode(record.code)}.${extension}`.replace(/[^\w.-]+/g, '-');
 
 export async function certificateOf(actor: Actor | null, recordId: string, base: string): Promise<Download<Buffer>> {

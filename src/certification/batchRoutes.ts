@@ -38,7 +38,7 @@ const batchForm = z.object({
 });
 
 /** The cohorts a coordinator may pick records from: their institution's, newest first (a few pages). */
-async function cohortChoices(actor: Actor) {
+async function batchCohortChoices(actor: Actor) {
   const cohorts = [];
   for (let page = 1; page <= 4; page += 1) {
     const found = await listCohorts(actor, { status: '', page });
@@ -64,7 +64,7 @@ export function registerBatchRoutes({ web, files }: Pick<FeatureContext, 'web' |
     const actor = req.actor!;
     const asked = req.method === 'POST' ? req.body : req.query;
     const query = parseInput(newBatchQuery, { target: asked?.target ?? '', cohort: asked?.cohort ?? '' });
-    const [lsps, cohorts] = await Promise.all([listLsps(actor, { activeOnly: true }), cohortChoices(actor)]);
+    const [lsps, cohorts] = await Promise.all([listLsps(actor, { activeOnly: true }), batchCohortChoices(actor)]);
     const target = parseTarget(query.target);
     const candidates = target && query.cohort ? await batchCandidates(actor, { ...target, cohort: query.cohort }) : null;
     const chosen = ([] as unknown[]).concat(req.method === 'POST' ? (req.body?.records ?? []) : []).map(String);

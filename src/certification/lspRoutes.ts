@@ -11,7 +11,7 @@ import { createLsp, getLsp, listLsps, updateLsp } from './lsps.js';
 const blankSchemeRows = 2;
 
 /** The form's values for an LSP (or the values posted back), with its scheme rows as parallel lists. */
-function formValues(values: Record<string, unknown>) {
+function lspFormValues(values: Record<string, unknown>) {
   const schemes = (values.schemes as { code: string; name: string; units: string[] }[] | undefined) ?? [];
   const fromPost = values.schemeCode !== undefined;
   const list = (value: unknown) => (value === undefined ? [] : ([] as unknown[]).concat(value).map(String));
@@ -38,7 +38,7 @@ export function registerLspRoutes({ web, api }: Pick<FeatureContext, 'web' | 'ap
     title: req.t('certification.lsps.new'),
     styles: ['/css/certification.css'],
     lsp: null,
-    values: formValues({ ...req.body, active: req.body?.active ?? true }),
+    values: lspFormValues({ ...req.body, active: req.body?.active ?? true }),
   });
   web.get('/lsps/new', requirePermission('lsp.manage'), showForm('certification/lspForm', newLocals));
   web.post('/lsps', requirePermission('lsp.manage'), form('certification/lspForm', newLocals), async (req, res) => {
@@ -50,8 +50,8 @@ export function registerLspRoutes({ web, api }: Pick<FeatureContext, 'web' | 'ap
     const lsp = await getLsp(req.actor!, String(req.params.id));
     const values =
       req.method === 'POST'
-        ? formValues(req.body)
-        : formValues({
+        ? lspFormValues(req.body)
+        : lspFormValues({
             ...lsp,
             contactName: lsp.contact.name,
             contactEmail: lsp.contact.email,

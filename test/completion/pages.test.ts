@@ -4,20 +4,10 @@ import { CompletionRecord } from '../../src/completion/model.js';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { versionSnapshot } from '../../src/programs/publishing.js';
 import { User } from '../../src/users/model.js';
-import { buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
+import { buildTestApp, loggedInAgent, submitForm, visibleText } from '../support/app.js';
 import { completionCohort, giveVerdicts } from '../support/completion.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeUser } from '../support/factories.js';
-
-/** The text a person reads on a page: tags dropped, entities and spaces folded. */
-const visible = (html: string) =>
-  html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&#34;|&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 describe('completion: pages and API', () => {
   useTestDatabase(import.meta.url);
@@ -32,7 +22,7 @@ describe('completion: pages and API', () => {
 
     const page = await coordinator.get(`/cohorts/${setup.cohort}/completion`);
     expect(page.status).to.equal(200);
-    const text = visible(page.text);
+    const text = visibleText(page.text);
     expect(text).to.include('Diusulkan lulus (2)');
     expect(text).to.include('Belum memenuhi aturan (1)');
     expect(text).to.include('Unit kompeten: 2 dari 2');
@@ -44,14 +34,14 @@ describe('completion: pages and API', () => {
       enrollments: [ani!.enrollment, citra!.enrollment],
     });
     expect(slipped.status).to.equal(422);
-    expect(visible(slipped.text)).to.include('Hanya peserta yang diusulkan');
+    expect(visibleText(slipped.text)).to.include('Hanya peserta yang diusulkan');
     expect(await CompletionRecord.countDocuments({ cohort: setup.cohort })).to.equal(0);
 
     const approved = await submitForm(coordinator, `/cohorts/${setup.cohort}/completion/approve`, {
       enrollments: [ani!.enrollment, budi!.enrollment],
     });
     expect(approved.status).to.equal(303);
-    const after = visible((await coordinator.get(approved.headers.location!)).text);
+    const after = visibleText((await coordinator.get(approved.headers.location!)).text);
     expect(after).to.include('2 catatan kelulusan disetujui.');
     expect(after).to.include('Catatan kelulusan (2)');
     expect(after).to.include('Diusulkan lulus (0)');
@@ -59,9 +49,9 @@ describe('completion: pages and API', () => {
 
     const trainee = await loggedInAgent(app, ani!.email, ani!.password);
     const mine = await trainee.get('/completion');
-    expect(visible(mine.text)).to.include('Junior Web Programmer');
+    expect(visibleText(mine.text)).to.include('Junior Web Programmer');
     const recordPath = /href="(\/completion-records\/[0-9a-f]{24})"/.exec(mine.text)![1]!;
-    const record = visible((await trainee.get(recordPath)).text);
+    const record = visibleText((await trainee.get(recordPath)).text);
     expect(record).to.include('Catatan kelulusan Peserta Uji 1');
     expect(record).to.include('J.620100.004.02');
     expect(record).to.include('Kompeten (K)');
@@ -76,17 +66,17 @@ describe('completion: pages and API', () => {
     const setup = await completionCohort({ trainees: 1 });
     const trainee = setup.trainees[0]!;
     const coordinator = await loggedInAgent(app, setup.coordinator.email, setup.coordinator.password);
-    const form = visible((await coordinator.get(`/enrolments/${trainee.enrollment}/complete`)).text);
+    const form = visibleText((await coordinator.get(`/enrolments/${trainee.enrollment}/complete`)).text);
     expect(form).to.include('Belum semua aturan kelulusan terpenuhi.');
     expect(form).to.include('0 dari 3 materi selesai.');
 
     const refused = await submitForm(coordinator, `/enrolments/${trainee.enrollment}/complete`, { reason: 'ok' });
     expect(refused.status).to.equal(422);
-    expect(visible(refused.text)).to.include('Tulis alasan (minimal 5 karakter)');
+    expect(visibleText(refused.text)).to.include('Tulis alasan (minimal 5 karakter)');
     // A coordinator who reads English (their saved choice) is told in English.
     await User.updateOne({ _id: setup.coordinator.id }, { $set: { language: 'en' } });
     const english = await submitForm(coordinator, `/enrolments/${trainee.enrollment}/complete`, { reason: '' });
-    expect(visible(english.text)).to.include('Give a reason (at least 5 characters)');
+    expect(visibleText(english.text)).to.include('Give a reason (at least 5 characters)');
     expect((await Enrollment.findById(trainee.enrollment).lean())!.status).to.equal('enrolled');
     await User.updateOne({ _id: setup.coordinator.id }, { $set: { language: 'id' } });
 
@@ -94,7 +84,7 @@ describe('completion: pages and API', () => {
       reason: 'Lulus uji kompetensi di industri',
     });
     expect(done.status).to.equal(303);
-    const record = visible((await coordinator.get(done.headers.location!)).text);
+    const record = visibleText((await coordinator.get(done.headers.location!)).text);
     expect(record).to.include('dicatat dengan alasan');
     expect(record).to.include('Lulus uji kompetensi di industri');
   });
@@ -106,20 +96,20 @@ describe('completion: pages and API', () => {
     const coordinator = await loggedInAgent(app, setup.coordinator.email, setup.coordinator.password);
     const approved = await submitForm(coordinator, `/enrolments/${trainee.enrollment}/complete`, {});
     const recordPath = approved.headers.location!.split('?')[0]!;
-    expect(visible((await coordinator.get(recordPath)).text)).to.include('Cabut catatan ini');
+    expect(visibleText((await coordinator.get(recordPath)).text)).to.include('Cabut catatan ini');
     const noReason = await submitForm(coordinator, `${recordPath}/revoke`, { reason: '', reissue: 'true' });
     expect(noReason.status).to.equal(422);
-    expect(visible(noReason.text)).to.include('Tulis alasan pencabutan');
+    expect(visibleText(noReason.text)).to.include('Tulis alasan pencabutan');
 
     const revoked = await submitForm(coordinator, `${recordPath}/revoke`, {
       reason: 'Nama peserta salah ketik',
       reissue: ['false', 'true'],
     });
     expect(revoked.status).to.equal(303);
-    const replacement = visible((await coordinator.get(revoked.headers.location!)).text);
+    const replacement = visibleText((await coordinator.get(revoked.headers.location!)).text);
     expect(replacement).to.include('Catatan lama dicabut dan catatan pengganti diterbitkan.');
     expect(replacement).to.include('Catatan ini menggantikan catatan yang dicabut');
-    const old = visible((await coordinator.get(recordPath)).text);
+    const old = visibleText((await coordinator.get(recordPath)).text);
     expect(old).to.include('dicabut');
     expect(old).to.include('Nama peserta salah ketik');
     expect(old).to.include('Lihat catatan pengganti');
@@ -182,9 +172,9 @@ describe('completion: pages and API', () => {
       requiredModules: setup.modules.advanced,
     });
     expect(saved.status).to.equal(303);
-    const program = visible((await editor.get(`/programs/${setup.program}`)).text);
+    const program = visibleText((await editor.get(`/programs/${setup.program}`)).text);
     expect(program).to.include('Semua unit K: tidak · kehadiran minimal 75% · modul wajib: Lanjutan');
-    const changes = visible((await editor.get(`/programs/${setup.program}/changes`)).text);
+    const changes = visibleText((await editor.get(`/programs/${setup.program}/changes`)).text);
     expect(changes).to.include('Aturan kelulusan diubah:');
     expect((await versionSnapshot(setup.program, 1)).completion, 'version 1 keeps its own').to.deep.equal({
       allUnitsCompetent: true,

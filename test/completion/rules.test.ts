@@ -8,9 +8,7 @@ import { cohortStandings } from '../../src/completion/standing.js';
 import { Enrollment } from '../../src/enrolment/model.js';
 import { undoDecision } from '../../src/enrolment/service.js';
 import { completeLesson } from '../../src/learning/service.js';
-import { LiveSession } from '../../src/live/model.js';
-import { LiveAttendance } from '../../src/live/room/model.js';
-import { type CompletionCohort, completionCohort, completionUnits, giveVerdicts } from '../support/completion.js';
+import { type CompletionCohort, completionCohort, completionUnits, giveVerdicts, heldClass } from '../support/completion.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 
@@ -21,40 +19,6 @@ const failure = (promise: Promise<unknown>) =>
     () => null,
     (error) => error as { status: number; key: string; fields?: { field: string; key: string }[] },
   );
-
-/** A 100-minute live class of the cohort that ended an hour ago, attended by each trainee for the minutes given. */
-async function heldClass(setup: CompletionCohort, minutesByTrainee: Map<string, number>) {
-  const startsAt = new Date(Math.floor((Date.now() - 3 * 3600_000) / minute) * minute);
-  const session = await LiveSession.create({
-    cohort: setup.cohort,
-    title: 'Praktik',
-    startsAt,
-    durationMinutes: 100,
-    createdBy: setup.instructor.id,
-  });
-  for (const [trainee, minutes] of minutesByTrainee) {
-    await LiveAttendance.insertMany([
-      {
-        session: session._id,
-        user: trainee,
-        userName: 'x',
-        role: 'trainee',
-        connection: `c-${trainee}`,
-        kind: 'join',
-        at: startsAt,
-      },
-      {
-        session: session._id,
-        user: trainee,
-        userName: 'x',
-        role: 'trainee',
-        connection: `c-${trainee}`,
-        kind: 'leave',
-        at: new Date(startsAt.getTime() + minutes * minute),
-      },
-    ]);
-  }
-}
 
 async function standingOf(setup: CompletionCohort, trainee: string) {
   const { standings } = await cohortStandings(await findCohort(setup.cohort), { only: trainee });

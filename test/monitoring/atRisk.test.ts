@@ -3,28 +3,16 @@ import { UnitResult, unitResultId } from '../../src/assessments/results/model.js
 import { Cohort } from '../../src/cohorts/model.js';
 import { findCohort } from '../../src/cohorts/service.js';
 import { Enrollment } from '../../src/enrolment/model.js';
-import { LiveSession } from '../../src/live/model.js';
-import { LiveAttendance } from '../../src/live/room/model.js';
 import { atRiskTrainees, type CohortRisk, inactiveAfterDays, type RiskRule } from '../../src/monitoring/atRisk.js';
 import { forgetContact } from '../../src/users/directory.js';
 import { User } from '../../src/users/model.js';
-import { buildTestApp, loggedInAgent } from '../support/app.js';
-import { type CompletionCohort, completionCohort, completionUnits, giveVerdicts } from '../support/completion.js';
+import { buildTestApp, loggedInAgent, visibleText } from '../support/app.js';
+import { type CompletionCohort, completionCohort, completionUnits, giveVerdicts, heldClass } from '../support/completion.js';
 import { useTestDatabase } from '../support/database.js';
 import { makeInstitution, makeUser } from '../support/factories.js';
 
 const minute = 60_000;
 const day = 24 * 3600_000;
-
-/** The text a person reads on a page: tags dropped, entities and spaces folded. */
-const visible = (html: string) =>
-  html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&#34;|&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
@@ -49,25 +37,6 @@ async function progress(enrollment: string, completed: string[], lastActivityAt:
     { _id: enrollment },
     { $set: { 'progress.completed': completed, 'progress.lastActivityAt': lastActivityAt } },
   );
-}
-
-/** A 100-minute live class of the cohort that ended an hour ago, attended by each trainee for the minutes given. */
-async function heldClass(setup: CompletionCohort, minutesByTrainee: Map<string, number>) {
-  const startsAt = new Date(Math.floor((Date.now() - 3 * 3600_000) / minute) * minute);
-  const session = await LiveSession.create({
-    cohort: setup.cohort,
-    title: 'Praktik',
-    startsAt,
-    durationMinutes: 100,
-    createdBy: setup.instructor.id,
-  });
-  for (const [trainee, minutes] of minutesByTrainee) {
-    const entry = { session: session._id, user: trainee, userName: 'x', role: 'trainee', connection: `c-${trainee}` };
-    await LiveAttendance.insertMany([
-      { ...entry, kind: 'join', at: startsAt },
-      { ...entry, kind: 'leave', at: new Date(startsAt.getTime() + minutes * minute) },
-    ]);
-  }
 }
 
 describe('monitoring: trainees at risk', () => {
@@ -224,7 +193,7 @@ describe('monitoring: trainees at risk', () => {
 
       const page = await coordinator.get(`/cohorts/${setup.cohort}/at-risk`);
       expect(page.status).to.equal(200);
-      const text = visible(page.text);
+      const text = visibleText(page.text);
       expect(text).to.include('Perlu perhatian (2)');
       expect(text).to.include('Sesuai jadwal (1)');
       expect(text).to.include('Tidak aktif 12 hari');

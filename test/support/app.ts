@@ -64,3 +64,13 @@ export async function loggedInAgent(app: Parameters<typeof supertest.agent>[0], 
   if (response.status !== 303) throw new Error(`Login of ${email} failed with ${response.status}`);
   return agent;
 }
+
+/** The text a person reads on a page: scripts and tags dropped, entities and spaces folded. */
+export const visibleText = (html: string) =>
+  html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');

@@ -5,6 +5,8 @@ import { approveCompletion } from '../../src/completion/service.js';
 import { Intake } from '../../src/counselling/model.js';
 import { enrollmentId } from '../../src/enrolment/model.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
+import { LiveSession } from '../../src/live/model.js';
+import { LiveAttendance } from '../../src/live/room/model.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { type CompletionRulesInput, setCompletionRules } from '../../src/programs/completionRules.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -123,4 +125,23 @@ export async function makeApprovedRecord(options: { institutionName?: string } =
   await giveVerdicts(setup, trainee.id);
   const record = await approveCompletion(setup.coordinator.actor, trainee.enrollment);
   return { ...setup, trainee, record };
+}
+
+/** A 100-minute live class of the cohort that ended an hour ago, attended by each trainee for the minutes given. */
+export async function heldClass(setup: CompletionCohort, minutesByTrainee: Map<string, number>) {
+  const startsAt = new Date(Math.floor((Date.now() - 3 * 3600_000) / 60_000) * 60_000);
+  const session = await LiveSession.create({
+    cohort: setup.cohort,
+    title: 'Praktik',
+    startsAt,
+    durationMinutes: 100,
+    createdBy: setup.instructor.id,
+  });
+  for (const [trainee, minutes] of minutesByTrainee) {
+    const entry = { session: session._id, user: trainee, userName: 'x', role: 'trainee', connection: `c-${trainee}` };
+    await LiveAttendance.insertMany([
+      { ...entry, kind: 'join', at: startsAt },
+      { ...entry, kind: 'leave', at: new Date(startsAt.getTime() + minutes * 60_000) },
+    ]);
+  }
 }
