@@ -1,3 +1,4 @@
+import { publish } from '../platform/events.js';
 import { randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, dayOf, findCohort } from '../cohorts/service.js';
@@ -191,6 +192,7 @@ export async function approveCompletion(
     replacedBy: null,
   });
   await settle(actor, record);
+  await publishRecord('completion.approved', actor, record, now);
   return (await recordById(record.id)) ?? record;
 }
 
@@ -220,6 +222,19 @@ async function settle(actor: Actor, record: RecordView): Promise<void> {
     if (!standing) await reopenCompletedEnrollment(actor, record.enrollment);
   }
   await CompletionRecord.updateOne({ _id: record.id }, { $set: { settled: true } });
+}
+
+/** Tells the other features that a record was approved or revoked. */
+async function publishRecord(name: 'completion.approved' | 'completion.revoked', actor: Actor, record: RecordView, at: Date) {
+  await publish(name, {
+    actor: actor.id,
+    record: record.id,
+    enrollment: record.enrollment,
+    trainee: record.trainee,
+    cohort: record.cohort,
+    institution: record.institution,
+    at,
+  });
 }
 
 export type Revocation = { revoked: RecordView; issued: RecordView | null };
@@ -268,6 +283,7 @@ export async function revokeCompletion(
   }
   const revoked = (await recordById(record.id))!;
   await settle(actor, revoked);
+  await publishRecord('completion.revoked', actor, revoked, now);
   return { revoked: (await recordById(record.id))!, issued };
 }
 

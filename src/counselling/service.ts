@@ -1,3 +1,4 @@
+import { publish } from '../platform/events.js';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recommendableCohorts } from '../cohorts/service.js';
@@ -171,14 +172,14 @@ export async function applicantRecord(actor: Actor | null, applicantId: string) 
 }
 
 /** The cohort a session recommends: required for the outcomes that send to training, refused for the others. */
-async function recommendedCohort(input: SessionInput, institution: string): Promise<Named | null> {
+async function recommendedCohort(input: SessionInput, institution: string): Promise<(Named & { program: string }) | null> {
   const needsCohort = opensApplication(input.outcome);
   if (needsCohort && !input.cohort) throw new ValidationError([{ field: 'cohort', key: 'counselling.errors.cohortRequired' }]);
   if (!needsCohort && input.cohort) throw new ValidationError([{ field: 'cohort', key: 'counselling.errors.cohortRefused' }]);
   if (!input.cohort) return null;
   const cohort = (await recommendableCohorts(institution)).find((candidate) => candidate.id === input.cohort);
   if (!cohort) throw new ValidationError([{ field: 'cohort', key: 'validation.choice' }]);
-  return { id: cohort.id, name: cohort.name };
+  return { id: cohort.id, name: cohort.name, program: cohort.program };
 }
 
 /**
@@ -261,6 +262,16 @@ export async function recordSession(actor: Actor | null, applicantId: string, in
     if (!raced) throw error;
     return finish(actor, sameRequest(raced, actor, applicantId), true);
   }
+  // The first session makes the applicant "counselled" in the funnel; later ones are follow-ups.
+  const sessions = await CounsellingSession.find({ applicant: applicantId }, { _id: 1 }).limit(2).lean();
+  await publish('counselling.recorded', {
+    actor: actor.id,
+    applicant: applicantId,
+    institution,
+    program: cohort?.program ?? null,
+    first: sessions.length === 1,
+    at: session.createdAt ?? new Date(),
+  });
   return finish(actor, session, false);
 }
 

@@ -1,3 +1,4 @@
+import { publishEnrolments } from './events.js';
 import type mongoose from 'mongoose';
 import { Cohort } from '../cohorts/model.js';
 import { Enrollment, type EnrollmentStatus, LegacySeat, SeatChange, seatedStatuses } from './model.js';
@@ -29,7 +30,8 @@ import { Enrollment, type EnrollmentStatus, LegacySeat, SeatChange, seatedStatus
  * first to after the last, and the periodic clean-up finishes what one left (repairSeats).
  */
 
-export type Applicant = { id: string; appliedAt: Date };
+/** An application to seat; its status, where known, is what the change is told as coming from. */
+export type Applicant = { id: string; appliedAt: Date; status?: string };
 
 /** The entry of the place an application holds. */
 export const seatOf = (applicant: Applicant) => `${applicant.id}@${applicant.appliedAt.getTime()}`;
@@ -174,6 +176,10 @@ export async function takeSeats(cohortId: string, applicants: Applicant[], decid
       for (const applicant of placed) if (!settled.has(applicant)) await reconcileSeat(cohortId, applicant.id);
     }
     for (const applicant of settled) enrolled.add(applicant.id);
+    await publishEnrolments(
+      decidedBy ?? null,
+      [...settled].map((applicant) => ({ id: applicant.id, from: applicant.status ?? null })),
+    );
   }
   await endChange(change);
   return enrolled;
@@ -207,7 +213,10 @@ export async function reconcileSeat(cohortId: string, enrollmentId: string): Pro
       { _id: enrollmentId, appliedAt: enrollment.appliedAt, status: enrollment.status },
       { $set: { status: 'enrolled', enrolledAt: new Date() } },
     );
-    if (matchedCount) return repaired + 1;
+    if (matchedCount) {
+      await publishEnrolments(null, [{ id: enrollmentId, from: enrollment.status }]);
+      return repaired + 1;
+    }
     // Its status changed meanwhile: look again.
   }
 }

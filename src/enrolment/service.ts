@@ -1,3 +1,4 @@
+import { publishEnrolments } from './events.js';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
@@ -88,6 +89,7 @@ async function openApplication(
   };
   if (existing) {
     await Enrollment.updateOne({ _id: existing.id, status: { $in: ['withdrawn', 'rejected'] } }, { $set: opened });
+    await publishEnrolments(null, [{ id: existing.id, from: existing.status }]);
     return readEnrollment(existing.id);
   }
   try {
@@ -98,6 +100,7 @@ async function openApplication(
       trainee: traineeId,
       institution: cohort.institution,
     });
+    await publishEnrolments(null, [{ id: String(created._id), from: null }]);
     return toEnrollmentView(created.toObject() as EnrollmentDoc);
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -113,10 +116,11 @@ async function openApplication(
 async function place(cohort: CohortView, enrollment: EnrollmentView, decidedBy: string | null): Promise<EnrollmentView> {
   if (enrollment.status === 'enrolled' || enrollment.status === 'completed') return enrollment;
   if (!(await takeSeats(cohort.id, [enrollment], decidedBy)).size) {
-    await Enrollment.updateOne(
+    const { matchedCount } = await Enrollment.updateOne(
       { _id: enrollment.id, status: 'applied' },
       { $set: { status: 'waitlisted', waitlistedAt: new Date(), decidedBy } },
     );
+    if (matchedCount) await publishEnrolments(decidedBy, [{ id: enrollment.id, from: 'applied' }]);
     // A place freed or the capacity grew since we looked: whoever waits longest moves up.
     await promoteWaitlisted(cohort.id);
   }
@@ -187,6 +191,7 @@ export async function enrolMany(
       ]),
     );
   let existing = await find();
+  const before = new Map([...existing].map(([trainee, enrollment]) => [trainee, enrollment.status as string]));
   const now = new Date();
   const opened = { status: 'applied' as const, source, appliedAt: now, waitlistedAt: null, withdrawnAt: null, reason: '' };
   const reopen = [...existing.values()].filter((e) => e.status === 'withdrawn' || e.status === 'rejected').map((e) => e.id);
@@ -225,7 +230,15 @@ export async function enrolMany(
   }
   // A place freed or the capacity grew while we waitlisted: whoever waits longest moves up.
   if (waiting.length > seated.size) await promoteWaitlisted(cohortId);
-  return find();
+  const after = await find();
+  // Those takeSeats enrolled were told there; the rest as they stand now (applied, waiting, reopened).
+  await publishEnrolments(
+    actor.id,
+    [...after.values()]
+      .filter((enrollment) => !seated.has(enrollment.id))
+      .map((enrollment) => ({ id: enrollment.id, from: before.get(enrollment.trainee) ?? null })),
+  );
+  return after;
 }
 
 /** An enrolment with its cohort, for a decision by whoever manages the cohort. */
@@ -294,13 +307,14 @@ export async function completeEnrollment(actor: Actor | null, id: string, at = n
 export async function reopenCompletedEnrollment(actor: Actor | null, id: string): Promise<EnrollmentView> {
   const { enrollment } = await managedEnrollment(actor, id);
   if (enrollment.status !== 'completed') return enrollment;
-  await Enrollment.updateOne(
+  const { matchedCount } = await Enrollment.updateOne(
     { _id: id, status: 'completed' },
     {
       $set: { status: 'enrolled', completedAt: null, lastChange: null },
       $push: { history: { action: 'revoke-completion', from: 'completed', to: 'enrolled', at: new Date(), by: actor!.id } },
     },
   );
+  if (matchedCount) await publishEnrolments(actor!.id, [{ id, from: 'completed' }]);
   return readEnrollment(id);
 }
 
@@ -341,7 +355,7 @@ async function decide(
         $push: { history: { action, from: current.status, to, at, by: actor.id } },
       },
     );
-    if (matchedCount) return;
+    if (matchedCount) return publishEnrolments(actor.id, [{ id, from: current.status }]);
   }
 }
 
@@ -400,7 +414,7 @@ export async function undoDecision(actor: Actor | null, id: string, changeId: st
     if (!claimed.matchedCount) return again();
     const seated = await takeSeats(
       cohort.id,
-      [{ id, appliedAt: doc.appliedAt }],
+      [{ id, appliedAt: doc.appliedAt, status: decision.to }],
       restored.decidedBy ? String(restored.decidedBy) : null,
     );
     if (seated.has(id)) {
@@ -433,6 +447,7 @@ export async function undoDecision(actor: Actor | null, id: string, changeId: st
       : { status: decision.from, ...restored, ...(action === 'withdraw' ? { withdrawnAt: null } : {}) };
   const { matchedCount } = await Enrollment.updateOne(guard, { $set: { ...set, ...undone }, $push: audit });
   if (!matchedCount) return again();
+  await publishEnrolments(actor!.id, [{ id, from: decision.to }]);
   // Back on the waiting list, where a place may be free by now.
   if (decision.from === 'waitlisted') await promoteWaitlisted(cohort.id);
   return { enrollment: await readEnrollment(id), action, already: false };

@@ -10,6 +10,8 @@ import { ForbiddenError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize, runsOwnProgram } from '../platform/permissions.js';
 import { lessonFileIds, lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
 import { contactsOf } from '../users/directory.js';
+import { publish } from '../platform/events.js';
+import { publishCompletions, publishReopened } from './events.js';
 import { courseOutline, resumeOf } from './outline.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';
 import { type ProgressEvent, type ProgressRefusal, progressEvent } from './schemas.js';
@@ -114,6 +116,14 @@ export async function studyLesson(actor: Actor | null, cohortId: string, lessonI
   } else {
     await movePlace(String(enrollment._id), lessonId, 0, now, now);
   }
+  await publish('lesson.opened', {
+    trainee: actor!.id,
+    cohort: cohort.id,
+    institution: cohort.institution,
+    lesson: lessonId,
+    title: place.lesson.title,
+    at: now,
+  });
   const completed = new Set(enrollment.progress?.completed ?? []);
   return {
     cohort,
@@ -155,10 +165,14 @@ export async function studyOutline(actor: Actor | null, cohortId: string) {
 }
 
 /** The trainee's enrolment and program in the cohort, or null when they may not record progress in it. */
-async function studyPlace(actor: Actor, cohortId: string): Promise<{ enrollment: EnrollmentDoc; snapshot: Snapshot } | null> {
+async function studyPlace(
+  actor: Actor,
+  cohortId: string,
+): Promise<{ enrollment: EnrollmentDoc; snapshot: Snapshot; cohort: CohortView } | null> {
   try {
     const enrollment = await studyingEnrollment(actor, cohortId);
-    return { enrollment, snapshot: await cohortSnapshot(await findCohort(cohortId)) };
+    const cohort = await findCohort(cohortId);
+    return { enrollment, snapshot: await cohortSnapshot(cohort), cohort };
   } catch (error) {
     // Not enrolled (withdrawn meanwhile, never), or the cohort is gone: for good, so the device may
     // drop the events. Anything else (the database did not answer) must reach the device as an
@@ -252,6 +266,8 @@ export async function recordProgress(
     // Older positions of the batch are stored as far as they matter: a newer one supersedes them.
     for (const event of valid) stored.add(event.id);
     const completed = updated.progress?.completed ?? [];
+    const before = place.enrollment.progress?.completed ?? [];
+    await publishCompletions({ cohort: place.cohort, snapshot: place.snapshot, trainee: actor.id }, before, completed, now);
     cohorts.push({ cohort: cohortId, ...computeProgress(place.snapshot, completed).overall, completed });
   }
   return { stored: [...stored], refused: [...refused].map(([id, reason]) => ({ id, reason })), cohorts };
@@ -271,7 +287,15 @@ export async function completeLesson(actor: Actor | null, cohortId: string, less
 /** Marks a lesson not done again (a trainee who ticked it by mistake). */
 export async function markIncomplete(actor: Actor | null, cohortId: string, lessonId: string): Promise<void> {
   const enrollment = await studyingEnrollment(actor, cohortId);
-  await Enrollment.updateOne({ _id: enrollment._id }, { $pull: { 'progress.completed': lessonId } });
+  const updated = await Enrollment.findOneAndUpdate(
+    { _id: enrollment._id },
+    { $pull: { 'progress.completed': lessonId } },
+    { returnDocument: 'after' },
+  ).lean<EnrollmentDoc>();
+  if (!updated || !(enrollment.progress?.completed ?? []).includes(lessonId)) return;
+  const cohort = await findCohort(cohortId);
+  const place = { cohort, snapshot: await cohortSnapshot(cohort), trainee: actor!.id };
+  await publishReopened(place, lessonId, updated.progress?.completed ?? [], new Date());
 }
 
 /**
@@ -289,13 +313,19 @@ export async function studyFile(actor: Actor | null, cohortId: string, fileId: s
   if (download && lesson.files.some((file) => file.id === fileId)) {
     const downloaded = new Set([...(enrollment.progress?.files ?? []), fileId]);
     const done = completesBy(lesson) === 'files' && lesson.files.every((file) => downloaded.has(file.id));
-    await Enrollment.updateOne(
+    const at = new Date();
+    const updated = await Enrollment.findOneAndUpdate(
       { _id: enrollment._id },
       {
         $addToSet: { 'progress.files': fileId, ...(done ? { 'progress.completed': lesson.id } : {}) },
-        $set: { 'progress.lastActivityAt': new Date() },
+        $set: { 'progress.lastActivityAt': at },
       },
-    );
+      { returnDocument: 'after' },
+    ).lean<EnrollmentDoc>();
+    if (done && updated) {
+      const place = { cohort, snapshot, trainee: actor!.id };
+      await publishCompletions(place, enrollment.progress?.completed ?? [], updated.progress?.completed ?? [], at);
+    }
   }
   return fileId;
 }

@@ -1,3 +1,4 @@
+import { publish } from '../platform/events.js';
 import { listSectors } from '../institutions/service.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
@@ -113,6 +114,16 @@ async function saveAnswers(survey: SurveyView, input: unknown, via: 'app' | 'lin
   ).lean<TracerSurveyDoc>();
   if (!saved) throw new ConflictError('tracer.errors.closed');
   await markChanged([{ cohort: saved.cohort, institution: saved.institution }]);
+  const working = (found: Answers | null) => found?.situation === 'employed' || found?.situation === 'selfEmployed';
+  await publish('employment.reported', {
+    trainee: String(saved.trainee),
+    cohort: String(saved.cohort),
+    institution: String(saved.institution),
+    wave: survey.wave,
+    employed: working(answers),
+    previous: survey.answers ? working(survey.answers) : null,
+    at: now,
+  });
   return toSurveyView(saved, now);
 }
 

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { CohortView } from '../../cohorts/service.js';
 import { ConflictError, ForbiddenError, isDuplicateKeyError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { Actor } from '../../platform/permissions.js';
+import { publish } from '../../platform/events.js';
 import { namesOfUsers } from '../../users/directory.js';
 import { recordEvidence } from '../results/record.js';
 import { cohortTrainee, cohortTrainees } from './listing.js';
@@ -79,7 +80,7 @@ export async function submissionForStaff(actor: Actor | null, id: string, traine
  * a second grader, or a trainee's new submit meanwhile, makes it a 409 instead of an overwrite.
  */
 export async function gradeSubmission(actor: Actor | null, id: string, traineeId: string, input: GradeInput, now = new Date()) {
-  const { assignment } = await managedAssignment(actor, id);
+  const { assignment, cohort } = await managedAssignment(actor, id);
   const key = submissionId(id, traineeId);
   const current = mongoose.isValidObjectId(traineeId) ? await Submission.findById(key).lean<SubmissionDoc>() : null;
   if (!current || current.status === 'none') throw new NotFoundError();
@@ -120,6 +121,19 @@ export async function gradeSubmission(actor: Actor | null, id: string, traineeId
     title: assignment.title,
     criteria: criteria.map((item) => ({ ref: item.ref, met: item.met })),
     by: actor!.id,
+    at: now,
+  });
+  await publish('assessment.graded', {
+    actor: actor!.id,
+    trainee: traineeId,
+    cohort: cohort.id,
+    institution: cohort.institution,
+    kind: 'assignment',
+    assessment: id,
+    title: assignment.title,
+    score: criteria.filter((item) => item.met).length,
+    maxScore: criteria.length,
+    passed: input.decision === 'accepted',
     at: now,
   });
   return toSubmissionView(assignment, traineeId, await Submission.findById(key).lean<SubmissionDoc>());

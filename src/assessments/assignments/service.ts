@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
+import { publish } from '../../platform/events.js';
 import { enrollmentOf } from '../../enrolment/service.js';
 import type { StoredFileRecord } from '../../files/index.js';
 import {
@@ -368,6 +369,19 @@ export async function submitEvidence(
       if (result.matchedCount === 0) continue; // changed since read (a grade, another tab): read again
     }
     const stored = await Submission.findById(key).lean<SubmissionDoc>();
+    // A first hand-in or a new round is news; a file added to a waiting submission is not.
+    if (status !== 'submitted') {
+      const cohort = await findCohort(assignment.cohort);
+      await publish('assessment.submitted', {
+        trainee: actor!.id,
+        cohort: cohort.id,
+        institution: cohort.institution,
+        kind: 'assignment',
+        assessment: id,
+        title: assignment.title,
+        at: now,
+      });
+    }
     return { submission: toSubmissionView(assignment, actor!.id, stored), unusedFile: duplicate ? file! : null };
   }
   throw new ConflictError('assessments.assignments.errors.changedMeanwhile');

@@ -1,5 +1,7 @@
 import { gradeResponse, type QuestionResponse, scoreOf } from '../grading.js';
 import type { QuestionContent } from '../questions.js';
+import { findCohort } from '../../cohorts/service.js';
+import { publish } from '../../platform/events.js';
 import { recordQuizResult } from '../results/record.js';
 import { type AnswerDoc, type AttemptDoc, Quiz, QuizAnswer, QuizAttempt, type QuizDoc } from './model.js';
 
@@ -41,8 +43,12 @@ export function resultsOf(attempt: Pick<AttemptDoc, 'questions' | 'marks'>, answ
 
 const round2 = (value: number) => Math.round((value + Number.EPSILON) * 100) / 100;
 
-/** Grades a submitted attempt from its answers and records the quiz's counting result for its units. */
-export async function gradeAttempt(id: string): Promise<void> {
+/**
+ * Grades a submitted attempt from its answers and records the quiz's counting result for its units.
+ * `actor` is the grader whose mark completed it (null: graded automatically). A graded attempt is
+ * told to the other features (monitoring, logs, xAPI); one still waiting for an essay mark is not.
+ */
+export async function gradeAttempt(id: string, actor: string | null = null): Promise<void> {
   const attempt = await QuizAttempt.findById(id).lean<AttemptDoc>();
   if (!attempt || attempt.status === 'open') return;
   const results = resultsOf(attempt, await QuizAnswer.find({ attempt: id }).limit(1_000).lean<AnswerDoc[]>());
@@ -50,32 +56,57 @@ export async function gradeAttempt(id: string): Promise<void> {
   const score = round2(results.reduce((sum, result) => sum + (result.score ?? 0), 0));
   const maxScore = round2(results.reduce((sum, result) => sum + result.max, 0));
   const percent = pending ? null : maxScore ? round2((score / maxScore) * 100) : 0;
+  const passed = percent === null ? null : percent >= attempt.passMark;
   await QuizAttempt.updateOne(
     { _id: id, status: { $ne: 'open' } },
-    {
-      $set: {
-        status: pending ? 'needsGrading' : 'graded',
-        score,
-        maxScore,
-        percent,
-        passed: percent === null ? null : percent >= attempt.passMark,
-      },
-    },
+    { $set: { status: pending ? 'needsGrading' : 'graded', score, maxScore, percent, passed } },
   );
-  await recordCountingResult(String(attempt.quiz), String(attempt.trainee));
+  const quiz = await recordCountingResult(String(attempt.quiz), String(attempt.trainee));
+  if (!quiz || pending) return;
+  const cohort = await findCohort(String(quiz.cohort));
+  await publish('assessment.graded', {
+    actor,
+    trainee: String(attempt.trainee),
+    cohort: cohort.id,
+    institution: cohort.institution,
+    kind: 'quiz',
+    assessment: String(quiz._id),
+    title: quiz.title,
+    score,
+    maxScore,
+    passed,
+    at: attempt.submittedAt ?? new Date(),
+  });
+}
+
+/** Tells the other features that a trainee handed in a quiz attempt (before it is graded). */
+async function publishSubmitted(attemptId: string, at: Date): Promise<void> {
+  const attempt = await QuizAttempt.findById(attemptId).lean<AttemptDoc>();
+  const quiz = attempt && (await Quiz.findById(attempt.quiz).lean<QuizDoc>());
+  if (!attempt || !quiz) return;
+  const cohort = await findCohort(String(quiz.cohort));
+  await publish('assessment.submitted', {
+    trainee: String(attempt.trainee),
+    cohort: cohort.id,
+    institution: cohort.institution,
+    kind: 'quiz',
+    assessment: String(quiz._id),
+    title: quiz.title,
+    at,
+  });
 }
 
 /**
  * Records the attempt that counts (the best graded one; else the latest waiting for an essay mark)
  * on each unit of the quiz, for the gradebook and the verdict proposal.
  */
-export async function recordCountingResult(quizId: string, traineeId: string): Promise<void> {
+export async function recordCountingResult(quizId: string, traineeId: string): Promise<QuizDoc | null> {
   const quiz = await Quiz.findById(quizId).lean<QuizDoc>();
-  if (!quiz) return;
+  if (!quiz) return null;
   const attempts = (await QuizAttempt.find({ trainee: traineeId }).limit(5_000).lean<AttemptDoc[]>()).filter(
     (attempt) => String(attempt.quiz) === quizId && attempt.status !== 'open' && attempt.status !== 'submitting',
   );
-  if (!attempts.length) return;
+  if (!attempts.length) return quiz;
   const graded = attempts.filter((attempt) => attempt.status === 'graded');
   const counting = graded.length
     ? graded.reduce((best, attempt) => ((attempt.percent ?? 0) > (best.percent ?? 0) ? attempt : best))
@@ -92,6 +123,7 @@ export async function recordCountingResult(quizId: string, traineeId: string): P
     attempts: attempts.length,
     at: counting.submittedAt ?? new Date(),
   });
+  return quiz;
 }
 
 /**
@@ -109,7 +141,10 @@ export async function closeAttempt(
     { _id: id, status: 'open' },
     { $set: { status: 'submitting', submittedAt: at, closedBy: by, submission: submission ? { ...submission, at } : null } },
   );
-  if (ended.matchedCount) await gradeAttempt(id);
+  if (ended.matchedCount) {
+    await publishSubmitted(id, at);
+    await gradeAttempt(id);
+  }
   return ended.matchedCount === 1;
 }
 

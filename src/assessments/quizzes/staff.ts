@@ -110,7 +110,7 @@ export async function markEssay(
     { $set: { [path]: { points: input.points, comment: input.comment, by: actor!.id, byName, at: now } } },
   );
   if (result.matchedCount === 0) throw new ConflictError('assessments.quizzes.errors.markedMeanwhile');
-  await gradeAttempt(attemptId);
+  await gradeAttempt(attemptId, actor!.id);
 }
 
 /**

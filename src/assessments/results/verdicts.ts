@@ -1,3 +1,4 @@
+import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
 import { enrollmentOf } from '../../enrolment/service.js';
@@ -242,6 +243,17 @@ export async function decideVerdict(actor: Actor | null, target: Target, input: 
   const verdict = { ...after, evidence, by: actor!.id, byName, at: now };
   const change: NewChange = { revision: input.revision + 1, kind, before, after, note: '', by: actor!.id, byName, at: now };
   await applyChange(found, target, input.revision, { verdict, reassessment: null }, change);
+  await publish('verdict.given', {
+    actor: actor!.id,
+    trainee: target.traineeId,
+    cohort: found.cohort.id,
+    institution: found.cohort.institution,
+    unit: found.unit.code,
+    unitTitle: found.unit.title,
+    verdict: input.status,
+    previous: (before?.status as 'K' | 'BK' | undefined) ?? null,
+    at: now,
+  });
   return unitDrillDown(actor, target);
 }
 

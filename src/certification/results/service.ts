@@ -1,3 +1,4 @@
+import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { formatCode, normaliseCode } from '../../completion/records.js';
 import { AppError, type FieldIssue, isDuplicateKeyError, NotFoundError, ValidationError } from '../../platform/errors.js';
@@ -121,6 +122,20 @@ function matchItems(batch: HandoffBatchDoc, results: ResultInput[]) {
 
 type Change = 'recorded' | 'updated' | 'unchanged';
 
+/** Tells the other features an LSP's result for a trainee (a new one, or one that replaced another). */
+async function publishResult(batch: HandoffBatchDoc, item: HandoffItem, outcome: string, previous: boolean | null, at: Date) {
+  await publish('certification.result', {
+    trainee: String(item.trainee.id),
+    cohort: String(item.cohort.id),
+    institution: String(batch.institution),
+    lsp: String(batch.lsp),
+    result: outcome,
+    certified: outcome === 'certified',
+    previous,
+    at,
+  });
+}
+
 /** Stores one report: a first one inserted, a different one replacing the last (kept in history), the same one left. */
 async function store(batch: HandoffBatchDoc, item: HandoffItem, report: Omit<Report, 'at'>, now: Date): Promise<Change> {
   const id = resultId(String(batch._id), item.record);
@@ -140,6 +155,7 @@ async function store(batch: HandoffBatchDoc, item: HandoffItem, report: Omit<Rep
           ...report,
           at: now,
         });
+        await publishResult(batch, item, report.outcome, null, now);
         return 'recorded';
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
@@ -162,7 +178,10 @@ async function store(batch: HandoffBatchDoc, item: HandoffItem, report: Omit<Rep
         $inc: { revision: 1 },
       },
     );
-    if (updated.modifiedCount === 1) return 'updated';
+    if (updated.modifiedCount === 1) {
+      await publishResult(batch, item, report.outcome, current.outcome === 'certified', now);
+      return 'updated';
+    }
   }
   throw new AppError(409, 'certificationDelivery.results.errors.busy');
 }

@@ -1,3 +1,4 @@
+import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
 import { cohortRoster } from '../../learning/service.js';
@@ -177,6 +178,19 @@ export async function summariseSession(sessionId: string, now = new Date()) {
     if (!isDuplicateKeyError(error)) throw error;
     await LiveSummary.updateOne({ _id: session.id }, { $set: summary });
   });
+  // Summarised again later (a report read after the room ended), the same figures are told again.
+  for (const row of rows)
+    if (row.enrolled || row.minutes > 0)
+      await publish('live.attended', {
+        trainee: row.user,
+        cohort: cohort.id,
+        institution: cohort.institution,
+        session: session.id,
+        title: session.title,
+        minutes: row.minutes,
+        heldMinutes: summary.minutes,
+        at: window.end,
+      });
   return { session, window, rows, staff };
 }
 
