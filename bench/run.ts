@@ -14,6 +14,7 @@ import { User } from '../src/users/model.js';
 import { createBaselineApp } from './baseline.js';
 import { type CompletionCheck, prepareCompletions, progressPath, tokenConcurrency } from './completions.js';
 import { printExamBurst, runExamBurst } from './examBurst.js';
+import { printExportsBench, runExportsBench } from './exports.js';
 import { floorClients, measureFloor, recordCommands } from './floor.js';
 import { type ImportTiming, timeImports } from './importTiming.js';
 import { printLiveRoom, runLiveRoom } from './liveRoom.js';
@@ -255,6 +256,7 @@ async function main(): Promise<void> {
   say(`Lessons measured: ${seed.lesson.url} (published), /learn/${studied.cohort}/lessons/${studied.next.id} (enrolled)`);
   printExamBurst(exam, say);
   printLiveRoom(live, say);
+  printExportsBench(await runExportsBench(say), say); // 100,000 rows as CSV and XLSX (see exports.ts)
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');

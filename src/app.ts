@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import type mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
+import { registerActivityRoutes } from './activity/routes.js';
 import { registerAssignmentRoutes } from './assessments/assignments/routes.js';
 import { registerObservationRoutes } from './assessments/observations/routes.js';
 import { registerQuizRoutes } from './assessments/quizzes/routes.js';
@@ -18,6 +19,7 @@ import { registerCompletionRoutes } from './completion/routes.js';
 import { registerCounsellingRoutes } from './counselling/routes.js';
 import { registerEnrolmentImportRoutes } from './enrolment/importRoutes.js';
 import { registerEnrolmentRoutes } from './enrolment/routes.js';
+import { registerExportRoutes } from './exports/routes.js';
 import { createFiles, type Files } from './files/index.js';
 import { registerHomeRoutes } from './home/routes.js';
 import { registerInstitutionRoutes } from './institutions/routes.js';
@@ -39,7 +41,7 @@ import { viewHelpers } from './platform/http/viewHelpers.js';
 import { languageMiddleware } from './platform/i18n.js';
 import { createLinkSlots, type LinkSlots } from './platform/linkSlots.js';
 import type { Logger } from './platform/logger.js';
-import { publicDir, socketIoClientFile, viewsDir } from './platform/paths.js';
+import { chartJsFile, publicDir, socketIoClientFile, viewsDir } from './platform/paths.js';
 import { csrfProtection, exposeCsrfToken, securityHeaders } from './platform/security.js';
 import { createSessionMiddleware } from './platform/session.js';
 import { createLiveConnections, type LiveConnections } from './platform/socket.js';
@@ -48,6 +50,7 @@ import { registerTokenRoutes } from './tokens/routes.js';
 import { registerTracerRoutes } from './tracer/routes.js';
 import { registerUnitRoutes } from './units/routes.js';
 import { registerUserRoutes } from './users/routes.js';
+import { registerXapi } from './xapi/routes.js';
 
 export type AppDependencies = {
   config: Config;
@@ -74,7 +77,7 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   // Hashed once here; development re-hashes a file edited since, so a change shows without a restart.
   const assets = createPublicAssets(publicDir, {
     watch: config.env === 'development',
-    vendor: { '/js/vendor/socket.io.min.js': socketIoClientFile },
+    vendor: { '/js/vendor/socket.io.min.js': socketIoClientFile, '/js/vendor/chart.umd.min.js': chartJsFile },
   });
   app.locals.assets = assets;
   app.locals.asset = assets.url; // every view, error pages too: asset('/css/app.css')
@@ -143,9 +146,12 @@ export function createApp({ config, log, connection, sessionSecret, isDatabaseUp
   registerCompletionRoutes(features);
   registerMonitoringRoutes(features); // coordinator monitoring: trainees at risk
   registerTracerRoutes(features);
+  registerActivityRoutes(features); // activity log per trainee, audit log; follows the domain events
   registerCertificateRoutes({ ...features, publicUrl: config.publicUrl });
   registerCertificationRoutes(features); // certification hand-off: LSP register, trainee request, batches, exports
   registerDeliveryRoutes(features); // certification: LSP credentials, webhook pushes, results API
+  registerExportRoutes(features); // CSV/XLSX downloads of the registered tables, long ones as background jobs
+  registerXapi(features, config); // xAPI statements of learning records to an LRS, and the admins' /admin/xapi
   guardRouteParams(web); // ids that are not ObjectIds, control characters: 404 (params.ts)
   app.get(`${apiBasePath}/openapi.json`, (_req, res) => {
     res.json(api.openapiDocument());

@@ -4,6 +4,7 @@ import { deleteStalePasswordResets } from './auth/passwordResetRequests.js';
 import { deleteExpiredLoginFailures } from './auth/throttle.js';
 import { settleRecords } from './completion/service.js';
 import { repairSeats } from './enrolment/seats.js';
+import { removeExpiredExports } from './exports/cleanup.js';
 import { removeStaleTemporaryFiles } from './files/temporaryFiles.js';
 import { markInterruptedJobs } from './platform/jobs.js';
 import type { Logger } from './platform/logger.js';
@@ -11,6 +12,7 @@ import { runPeriodically } from './platform/periodic.js';
 import { deleteExpiredSessions } from './platform/session.js';
 import { settleStoppedPublishes } from './programs/versionStore.js';
 import { createTracerSurveys } from './tracer/creation.js';
+import { deleteSentStatements } from './xapi/service.js';
 
 /**
  * Periodic clean-up, composed here (like the app in app.ts) from each feature's own step.
@@ -35,6 +37,10 @@ export async function deleteExpiredRecords(connection: mongoose.Connection, now 
     tracerSurveys: createTracerSurveys(now),
     // Completion records a crash left between the record and its enrolment (by their mark).
     records: settleRecords(now),
+    // Background exports' files (and records) a day after they were made.
+    exports: removeExpiredExports(now, uploadDir),
+    // xAPI statements the LRS took more than 30 days ago (day by day, by the indexed day sent).
+    xapiSent: deleteSentStatements(now),
   });
 }
 

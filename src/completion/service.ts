@@ -1,10 +1,10 @@
-import { publish } from '../platform/events.js';
 import { randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, dayOf, findCohort } from '../cohorts/service.js';
 import { Enrollment, type EnrollmentDoc, enrollmentIdPattern } from '../enrolment/model.js';
 import { completeEnrollment, reopenCompletedEnrollment } from '../enrolment/service.js';
 import { AppError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { publish } from '../platform/events.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { namesOfUsers } from '../users/directory.js';
 import { CompletionRecord, type CompletionRecordDoc, type RecordContent } from './model.js';

@@ -1,4 +1,3 @@
-import { publish } from '../platform/events.js';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { recommendableCohorts } from '../cohorts/service.js';
@@ -7,6 +6,7 @@ import { applyOnBehalf, type EnrollmentView, toEnrollmentView } from '../enrolme
 import { Institution, Sector } from '../institutions/model.js';
 import { nationwideScan } from '../platform/db/queryGuard.js';
 import { ConflictError, isDuplicateKeyError, NotFoundError, ValidationError } from '../platform/errors.js';
+import { publish } from '../platform/events.js';
 import { type Page, paginate } from '../platform/pagination.js';
 import { type Actor, authorize, can, scope } from '../platform/permissions.js';
 import { User } from '../users/model.js';

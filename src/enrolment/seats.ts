@@ -1,6 +1,6 @@
-import { publishEnrolments } from './events.js';
 import type mongoose from 'mongoose';
 import { Cohort } from '../cohorts/model.js';
+import { publishEnrolments } from './events.js';
 import { Enrollment, type EnrollmentStatus, LegacySeat, SeatChange, seatedStatuses } from './model.js';
 
 /**

@@ -1,4 +1,3 @@
-import { publishEnrolments } from './events.js';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { acceptsApplications, type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
@@ -7,6 +6,7 @@ import { AppError, ConflictError, isDuplicateKeyError, NotFoundError, Validation
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { contactsOf, namesOfUsers } from '../users/directory.js';
 import { User } from '../users/model.js';
+import { publishEnrolments } from './events.js';
 import {
   type DecisionAction,
   Enrollment,

@@ -9,10 +9,17 @@ type Place = { cohort: { id: string; institution: string }; snapshot: Snapshot; 
  * finished), comparing the completed set before and after the write. A replay that changed
  * nothing tells nothing. Lessons no longer in the version are not counted.
  */
-export async function publishCompletions({ cohort, snapshot, trainee }: Place, before: Iterable<string>, after: Iterable<string>, at: Date) {
+export async function publishCompletions(
+  { cohort, snapshot, trainee }: Place,
+  before: Iterable<string>,
+  after: Iterable<string>,
+  at: Date,
+) {
   const had = new Set(before);
   const has = new Set(after);
-  const lessons = snapshot.modules.flatMap((module) => module.lessons).filter((lesson) => has.has(lesson.id) && !had.has(lesson.id));
+  const lessons = snapshot.modules
+    .flatMap((module) => module.lessons)
+    .filter((lesson) => has.has(lesson.id) && !had.has(lesson.id));
   if (!lessons.length) return;
   const finished = (done: Set<string>) => (module: Snapshot['modules'][number]) =>
     module.lessons.length > 0 && module.lessons.every((lesson) => done.has(lesson.id));

@@ -7,10 +7,10 @@ import { type CohortView, findCohort, toCohortView } from '../cohorts/service.js
 import { Enrollment, type EnrollmentDoc, enrollmentId } from '../enrolment/model.js';
 import { toEnrollmentView, traineeEnrollments } from '../enrolment/service.js';
 import { ForbiddenError, NotFoundError } from '../platform/errors.js';
+import { publish } from '../platform/events.js';
 import { type Actor, authorize, runsOwnProgram } from '../platform/permissions.js';
 import { lessonFileIds, lessonInSnapshot, publishedLessonHtml, type Snapshot, versionSnapshot } from '../programs/publishing.js';
 import { contactsOf } from '../users/directory.js';
-import { publish } from '../platform/events.js';
 import { publishCompletions, publishReopened } from './events.js';
 import { courseOutline, resumeOf } from './outline.js';
 import { completesBy, computeProgress, lessonIds } from './progress.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
 import { atRiskTrainees, type CohortRisk, inactiveAfterDays, scheduleTolerancePoints } from './atRisk.js';
+import { registerDashboardRoutes } from './dashboardRoutes.js';
 import { traineeView } from './words.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
@@ -43,7 +44,9 @@ const traineeOut = z.object({
   mailto: z.string().nullable(),
 });
 
-export function registerMonitoringRoutes({ web, api }: FeatureContext): void {
+export function registerMonitoringRoutes(features: FeatureContext): void {
+  const { web, api } = features;
+  registerDashboardRoutes(features);
   web.get('/cohorts/:id/at-risk', requireLogin, async (req, res) => {
     const risk = await atRiskTrainees(req.actor!, param(req, 'id'));
     res.render('monitoring/atRisk', {

@@ -46,6 +46,22 @@ const environmentSchema = z.object({
     .refine((value) => URL.canParse(value), 'is not a valid URL (e.g. https://lms.example.id)')
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
+  // xAPI: learning records go to this LRS (statements at <endpoint>/statements); absent, none are queued.
+  XAPI_ENDPOINT: z
+    .string()
+    .regex(
+      /^(https:\/\/[^/?#]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/[^?#]*)?$/,
+      'must be an https:// address (http:// only for 127.0.0.1 or localhost) without ?query or #fragment',
+    )
+    .refine((value) => URL.canParse(value), 'is not a valid URL (e.g. https://lrs.example.id/xapi)')
+    .refine(
+      (value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''),
+      'must not carry the key and secret (use XAPI_USERNAME and XAPI_PASSWORD)',
+    )
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  XAPI_USERNAME: z.string().optional(),
+  XAPI_PASSWORD: z.string().optional(),
 });
 
 export type Config = {
@@ -70,9 +86,28 @@ export type Config = {
   uploadMaxMb: { video: number; document: number; image: number };
   /** The app's public address without a trailing slash (certificates, credentials); undefined: the request's origin. */
   publicUrl: string | undefined;
+  /** The learning record store xAPI statements go to (Basic auth when a username is given); undefined: none are queued. */
+  xapi: { endpoint: string; username: string; password: string } | undefined;
 };
 
 export class ConfigError extends Error {}
+
+/**
+ * What is wrong with the xAPI settings, if anything: the key and secret go together and need the
+ * endpoint; in production the LRS must ask for them, and PUBLIC_URL must be set, since statements
+ * name trainees and activities by the app's address and an LRS keeps those for good.
+ */
+function xapiConfigProblem(env: z.output<typeof environmentSchema>): string | undefined {
+  const { XAPI_ENDPOINT: endpoint, XAPI_USERNAME: username, XAPI_PASSWORD: password } = env;
+  if (Boolean(username) !== Boolean(password))
+    return 'XAPI_USERNAME, XAPI_PASSWORD: set both (the LRS key and secret) or neither';
+  if (username && !endpoint) return 'XAPI_ENDPOINT: required when XAPI_USERNAME is set (the LRS address)';
+  if (endpoint && env.NODE_ENV === 'production' && !username)
+    return 'XAPI_USERNAME, XAPI_PASSWORD: required with XAPI_ENDPOINT in production';
+  if (endpoint && env.NODE_ENV === 'production' && !env.PUBLIC_URL)
+    return 'PUBLIC_URL: required with XAPI_ENDPOINT in production';
+  return undefined;
+}
 
 /** Reads and validates the environment once; a bad variable stops the start with its name. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -86,6 +121,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.MONGODB_URI && !env.SESSION_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required when MONGODB_URI is set (at least 32 characters)');
   }
+  const xapiProblem = xapiConfigProblem(env);
+  if (xapiProblem) throw new ConfigError(`Invalid configuration:\n  ${xapiProblem}`);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -104,5 +141,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     uploadDir: path.resolve(projectRoot, env.UPLOAD_DIR),
     uploadMaxMb: { video: env.UPLOAD_MAX_VIDEO_MB, document: env.UPLOAD_MAX_DOCUMENT_MB, image: env.UPLOAD_MAX_IMAGE_MB },
     publicUrl: env.PUBLIC_URL,
+    xapi: env.XAPI_ENDPOINT
+      ? { endpoint: env.XAPI_ENDPOINT, username: env.XAPI_USERNAME ?? '', password: env.XAPI_PASSWORD ?? '' }
+      : undefined,
   };
 }

@@ -18,3 +18,9 @@ export const socketIoClientFile = path.join(
   'client-dist',
   'socket.io.min.js',
 );
+
+/**
+ * Chart.js's UMD build (it sets `window.Chart`), served under /public/js/vendor/ like the Socket.IO
+ * client. The package exports no package.json, so the build is found beside its CommonJS entry.
+ */
+export const chartJsFile = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');

@@ -128,6 +128,14 @@ type Rules = {
   'completion.view': CohortRef;
   /** Approving completion records, recording completion by hand, revoking: whoever manages the cohort. */
   'completion.approve': CohortRef;
+  /** A cohort's monitoring dashboard: the staff teaching it (as 'cohort.view'). */
+  'monitoring.cohort': CohortRef;
+  /**
+   * Funnels and rates across cohorts: an institution's for its coordinators (and admins); without an
+   * institution (a province, the whole country), admins only. Without a scope: whether the actor has
+   * such dashboards at all (the navigation).
+   */
+  'monitoring.institution': { institution: string | null } | undefined;
   /** One completion record (and its certificate): its trainee, and the staff of its cohort. */
   'completion.record': { trainee: string; cohort: CohortRef };
   // Certification hand-off (certification/): LSPs, trainees' personal data, hand-off batches.
@@ -151,6 +159,18 @@ type Rules = {
   'tracer.answer': { trainee: string } | undefined;
   /** An institution's response rates and outcomes, and reminding its graduates: its coordinators, admins. */
   'tracer.report': { institution: string } | undefined;
+  // Activity and audit logs (activity/).
+  /** A trainee's activity log in a cohort: the trainee themself, and the cohort's staff (as 'cohort.view'). */
+  'activity.view': { trainee: string; cohort: CohortRef };
+  /** One's own activity log across cohorts (/me/activity): trainees. */
+  'activity.viewOwn': undefined;
+  /** The audit log: admins (every institution), coordinators (their institution's entries only). */
+  'audit.view': { institution: string | null } | undefined;
+  // Exports (exports/): each table's own `authorize` decides who may have it.
+  /** A background export's progress and file: who asked for it, and admins. */
+  'export.job': { requester: string };
+  /** The xAPI outbox (xapi/): whether an LRS is configured, what waits or failed, sending again: admins. */
+  'xapi.manage': undefined;
 };
 export type ProgramRef = { institution: string; instructors: string[] };
 export type CohortRef = { institution: string; instructors: string[] };
@@ -233,6 +253,11 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'live.view': (actor, target) =>
     target !== undefined &&
     (rules['cohort.view'](actor, target.cohort) || (target.enrolment !== null && rules['cohort.study'](actor, target.enrolment))),
+  'monitoring.cohort': (actor, cohort) => cohort !== undefined && rules['cohort.view'](actor, cohort),
+  'monitoring.institution': (actor, scope) =>
+    isAdmin(actor) ||
+    (actor.role === 'coordinator' &&
+      (scope === undefined || (scope.institution !== null && sameInstitution(actor, scope.institution)))),
   'completion.view': (actor, cohort) => cohort !== undefined && rules['cohort.view'](actor, cohort),
   'completion.approve': (actor, cohort) => cohort !== undefined && managesCohort(actor, cohort),
   'completion.record': (actor, record) =>
@@ -256,6 +281,14 @@ const rules: { [A in Action]: (actor: Actor, resource: Rules[A] | undefined) => 
   'tracer.answer': (actor, survey) => actor.role === 'trainee' && (survey === undefined || survey.trainee === actor.id),
   'tracer.report': (actor, target) =>
     isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
+  // Activity and audit logs (activity/).
+  'activity.view': (actor, target) =>
+    target !== undefined && (target.trainee === actor.id || rules['cohort.view'](actor, target.cohort)),
+  'activity.viewOwn': (actor) => actor.role === 'trainee',
+  'audit.view': (actor, target) =>
+    isAdmin(actor) || (actor.role === 'coordinator' && (target === undefined || sameInstitution(actor, target.institution))),
+  'export.job': (actor, job) => isAdmin(actor) || (job !== undefined && job.requester === actor.id),
+  'xapi.manage': (actor) => isAdmin(actor),
 };
 
 export function can<A extends Action>(actor: Actor | null | undefined, action: A, resource?: Rules[A]): boolean {

@@ -1,6 +1,6 @@
-import { publish } from '../platform/events.js';
 import { listSectors } from '../institutions/service.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
+import { publish } from '../platform/events.js';
 import { type Actor, authorize, can } from '../platform/permissions.js';
 import { contactsOf } from '../users/directory.js';
 import { syncTrainee } from './creation.js';

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import express from 'express';
 import supertest from 'supertest';
 import { issueLspToken } from '../../src/certification/delivery/credentials.js';
+import { ExportJob } from '../../src/exports/model.js';
 import { apiBasePath } from '../../src/platform/api.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { demoUnits } from '../../src/seed/demo.js';
@@ -55,6 +56,15 @@ describe('the OpenAPI document declares what the API answers', () => {
       .set('Authorization', `Bearer ${tokens.admin}`)
       .send({ content: { type: 'trueFalse', text: 'Kompeten menyimpan bank soal.', answer: true } })
       .expect(201);
+    // A background export of the admin's (exports/), so GET /exports/{id} has one to show.
+    const exportJob = await ExportJob.create({
+      requester: admin!._id,
+      requesterRole: 'admin',
+      name: 'any-table',
+      format: 'csv',
+      language: 'id',
+      title: 'Ekspor',
+    });
     // Who may read each endpoint; the admin reads the rest.
     const reader: Record<string, keyof typeof tokens> = {
       '/intake': 'trainee',
@@ -85,9 +95,11 @@ describe('the OpenAPI document declares what the API answers', () => {
           ? { ...ids, id: unitJob }
           : path === '/questions/{id}'
             ? { ...ids, id: question.body.id }
-            : path === '/cohorts/{id}/completion'
-              ? { ...ids, id: String(demo.finishedCohort._id) } // the finished cohort, with its graduates
-              : ids;
+            : path === '/exports/{id}'
+              ? { ...ids, id: String(exportJob._id) }
+              : path === '/cohorts/{id}/completion'
+                ? { ...ids, id: String(demo.finishedCohort._id) } // the finished cohort, with its graduates
+                : ids;
       const url = `${apiBasePath}${demo.fill(path, given)}`;
       const token = tokens[reader[path] ?? 'admin'];
       try {

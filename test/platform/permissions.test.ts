@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
@@ -16,10 +17,14 @@ import { sessionSchema } from '../../src/counselling/schemas.js';
 import { recordSession } from '../../src/counselling/service.js';
 import { startEnrolmentImport } from '../../src/enrolment/import.js';
 import { applyOnBehalf } from '../../src/enrolment/service.js';
+import { prepareExport, requestExport } from '../../src/exports/service.js';
+import { createExportWorker } from '../../src/exports/worker.js';
+import { LocalDiskStorage } from '../../src/files/index.js';
 import { StoredFile } from '../../src/files/model.js';
 import { feedToken } from '../../src/live/calendar.js';
 import { createSession } from '../../src/live/service.js';
 import { uploadDeck } from '../../src/live/slides/service.js';
+import { translator } from '../../src/platform/i18n.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { Actor } from '../../src/platform/permissions.js';
 import { createLesson, createModule } from '../../src/programs/content.js';
@@ -32,6 +37,8 @@ import { startUnitImport } from '../../src/units/import.js';
 import { CompetencyUnit } from '../../src/units/model.js';
 import { unitInput } from '../../src/units/schemas.js';
 import { saveUnits } from '../../src/units/service.js';
+import { User } from '../../src/users/model.js';
+import { defineTestTable } from '../exports/tables.js';
 import { filesWith, samples } from '../files/samples.js';
 import {
   type Agent,
@@ -2552,6 +2559,117 @@ apiRows.push({
   path: (f) => `/api/v1/cohorts/${f.cohort}/at-risk`,
   expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
 });
+
+// Monitoring dashboards: a cohort's for its staff; the funnel for coordinators (their institution) and admins.
+webRows.push(
+  { method: 'get', path: (f) => `/cohorts/${f.cohort}/dashboard`, expected: cohortStaff },
+  {
+    method: 'post',
+    path: (f) => `/cohorts/${f.cohort}/dashboard/rebuild`,
+    expected: { ...cohortStaff, instructor: 303, coordinatorA: 303, admin: 303 },
+  },
+  {
+    method: 'get',
+    path: () => '/monitoring',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+);
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/dashboard`,
+    expected: api({ instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/monitoring/funnel', expected: api({ coordinatorA: 200, coordinatorB: 200, admin: 200 }) },
+);
+
+// Activity and audit logs (activity/): a trainee's activity for the trainee and the cohort's staff,
+// one's own activity for trainees, the audit log for admins and coordinators (their institution's).
+webRows.push(
+  {
+    method: 'get',
+    path: (f) => `/cohorts/${f.cohort}/trainees/${f.applicant}/activity`,
+    expected: { ...cohortStaff, trainee: 200 },
+  },
+  { method: 'get', path: () => '/me/activity', expected: traineePage },
+  {
+    method: 'get',
+    path: () => '/audit',
+    expected: { ...everyone(403), anonymous: 302, coordinatorA: 200, coordinatorB: 200, admin: 200 },
+  },
+);
+apiRows.push(
+  {
+    method: 'get',
+    path: (f) => `/api/v1/cohorts/${f.cohort}/trainees/${f.applicant}/activity`,
+    expected: api({ trainee: 200, instructor: 200, coordinatorA: 200, admin: 200 }),
+  },
+  { method: 'get', path: () => '/api/v1/audit', expected: api({ coordinatorA: 200, coordinatorB: 200, admin: 200 }) },
+);
+
+// Exports (exports/): a test table (test/exports/tables.ts: its institution's coordinators, admins) and a
+// finished job of coordinator A: only A and admins see or download it; anyone else 404.
+let exportJob = '';
+// Before the job exists (the coverage checks read the paths first), an id of the right shape.
+const jobId = () => exportJob || '0'.repeat(24);
+const exportPrepare = async (f: Fixtures) => {
+  if (exportJob) return;
+  defineTestTable('matrix-people');
+  const owner = await User.findOne({ role: 'coordinator', institution: f.institutionA }, { _id: 1 }).lean();
+  const actor: Actor = { id: String(owner!._id), role: 'coordinator', institution: f.institutionA };
+  const prepared = await prepareExport(actor, 'matrix-people', { institution: f.institutionA, rows: '3' });
+  exportJob = await requestExport(actor, prepared, 'csv', 'id', translator('id'));
+  const dir = process.env.TEST_UPLOAD_DIR!;
+  await createExportWorker({ storage: new LocalDiskStorage(dir), temporaryFolder: path.join(dir, '.tmp') }).tick();
+};
+const exportStaff = (status: number): Expected => ({ ...everyone(403), anonymous: 302, coordinatorA: status, admin: status });
+const jobOwner = (status: number): Expected => ({ ...everyone(404), anonymous: 302, coordinatorA: status, admin: status });
+webRows.push(
+  {
+    method: 'get',
+    path: (f) => `/exports/matrix-people.csv?institution=${f.institutionA}&rows=3`,
+    prepare: exportPrepare,
+    expected: exportStaff(200),
+  },
+  {
+    method: 'get',
+    path: (f) => `/exports/matrix-people.xlsx?institution=${f.institutionA}&rows=6000`,
+    prepare: exportPrepare,
+    expected: exportStaff(200),
+  },
+  {
+    method: 'post',
+    path: () => '/exports',
+    prepare: exportPrepare,
+    body: (f) => ({ name: 'matrix-people', format: 'csv', params: `institution=${f.institutionA}&rows=3` }),
+    expected: exportStaff(303),
+  },
+  { method: 'get', path: () => `/exports/jobs/${jobId()}`, prepare: exportPrepare, expected: jobOwner(200) },
+  { method: 'get', path: () => `/exports/jobs/${jobId()}/download`, prepare: exportPrepare, expected: jobOwner(200) },
+);
+apiRows.push(
+  {
+    method: 'post',
+    path: () => '/api/v1/exports',
+    prepare: exportPrepare,
+    body: (f) => ({ name: 'matrix-people', format: 'csv', params: { institution: f.institutionA } }),
+    expected: api({ coordinatorA: 201, admin: 201 }),
+  },
+  {
+    method: 'get',
+    path: () => `/api/v1/exports/${jobId()}`,
+    prepare: exportPrepare,
+    expected: { ...api({ coordinatorA: 200, admin: 200 }), trainee: 404, instructor: 404, coordinatorB: 404 },
+  },
+);
+
+// xAPI outbox (xapi/). Admins only: whether an LRS is configured, counts, failed statements, "kirim ulang".
+const xapiAdminPage = (status: number): Expected => ({ ...everyone(403), anonymous: 302, admin: status });
+webRows.push(
+  { method: 'get', path: () => '/admin/xapi', expected: xapiAdminPage(200) },
+  { method: 'post', path: () => '/admin/xapi/retry', expected: xapiAdminPage(303) },
+);
+apiRows.push({ method: 'get', path: () => '/api/v1/xapi/status', expected: api({ admin: 200 }) });
 
 describe('permission matrix', () => {
   useTestDatabase(import.meta.url);

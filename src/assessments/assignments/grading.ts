@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
 import type { CohortView } from '../../cohorts/service.js';
 import { ConflictError, ForbiddenError, isDuplicateKeyError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { Actor } from '../../platform/permissions.js';
 import { publish } from '../../platform/events.js';
+import type { Actor } from '../../platform/permissions.js';
 import { namesOfUsers } from '../../users/directory.js';
 import { recordEvidence } from '../results/record.js';
 import { cohortTrainee, cohortTrainees } from './listing.js';

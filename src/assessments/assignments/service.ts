@@ -1,6 +1,5 @@
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
-import { publish } from '../../platform/events.js';
 import { enrollmentOf } from '../../enrolment/service.js';
 import type { StoredFileRecord } from '../../files/index.js';
 import {
@@ -11,6 +10,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../platform/errors.js';
+import { publish } from '../../platform/events.js';
 import { type Actor, authorize, runsOwnProgram } from '../../platform/permissions.js';
 import { versionSnapshot } from '../../programs/publishing.js';
 import { CompetencyUnit } from '../../units/model.js';

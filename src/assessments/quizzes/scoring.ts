@@ -1,7 +1,7 @@
-import { gradeResponse, type QuestionResponse, scoreOf } from '../grading.js';
-import type { QuestionContent } from '../questions.js';
 import { findCohort } from '../../cohorts/service.js';
 import { publish } from '../../platform/events.js';
+import { gradeResponse, type QuestionResponse, scoreOf } from '../grading.js';
+import type { QuestionContent } from '../questions.js';
 import { recordQuizResult } from '../results/record.js';
 import { type AnswerDoc, type AttemptDoc, Quiz, QuizAnswer, QuizAttempt, type QuizDoc } from './model.js';
 

@@ -1,8 +1,8 @@
-import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
 import { enrollmentOf } from '../../enrolment/service.js';
 import { AppError, isDuplicateKeyError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { publish } from '../../platform/events.js';
 import { type Actor, authorize, can } from '../../platform/permissions.js';
 import { namesOfUsers } from '../../users/directory.js';
 import { wibText } from '../assignments/schemas.js';

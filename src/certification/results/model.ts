@@ -62,6 +62,8 @@ const certificationResultSchema = new mongoose.Schema(
 );
 certificationResultSchema.index({ batch: 1 });
 certificationResultSchema.index({ trainee: 1 });
+// Monitoring rebuilds a cohort's figures from its results.
+certificationResultSchema.index({ cohort: 1 });
 
 export type ResultUnit = { code: string; title: { id: string; en: string } };
 export type Report = {

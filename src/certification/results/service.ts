@@ -1,7 +1,7 @@
-import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { formatCode, normaliseCode } from '../../completion/records.js';
 import { AppError, type FieldIssue, isDuplicateKeyError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { publish } from '../../platform/events.js';
 import { type Actor, authorize, can } from '../../platform/permissions.js';
 import type { LspClient } from '../delivery/credentials.js';
 import { HandoffBatch, type HandoffBatchDoc, type HandoffItem, Lsp, maxBatchRecords } from '../model.js';

@@ -1,8 +1,8 @@
-import { publish } from '../../platform/events.js';
 import mongoose from 'mongoose';
 import { type CohortView, cohortRef, findCohort } from '../../cohorts/service.js';
 import { cohortRoster } from '../../learning/service.js';
 import { ForbiddenError, isDuplicateKeyError, NotFoundError } from '../../platform/errors.js';
+import { publish } from '../../platform/events.js';
 import { type Actor, authorize } from '../../platform/permissions.js';
 import { contactsOf } from '../../users/directory.js';
 import { LiveSession, type LiveSessionDoc } from '../model.js';

@@ -1,0 +1,142 @@
+import type { DomainEvents, Followers } from '../../platform/events.js';
+import type { LiveConnections } from '../../platform/socket.js';
+import { recordCounselling } from './counselling.js';
+import {
+  assessmentKey,
+  emptyFigures,
+  percentOf,
+  placedStatuses,
+  type SummaryState,
+  type TraineeFigures,
+  unitKey,
+} from './figures.js';
+import { rebuildCohortSummary } from './rebuild.js';
+import { readSummary, stateOf, writeSummary } from './store.js';
+
+/** Rooms of the dashboards watching a cohort's figures (platform/socket.ts broadcasts to them). */
+export const dashboardRooms = {
+  cohort: (id: string) => `monitoring:cohort:${id}`,
+  institution: (id: string) => `monitoring:institution:${id}`,
+  national: 'monitoring:national',
+};
+
+type Change = (state: SummaryState) => void;
+
+/**
+ * Applies one event's change to a cohort's summary: read, change, write if nobody wrote meanwhile,
+ * else again. A cohort without a summary yet, or an event about a trainee it does not know (an
+ * event missed), gets its summary rebuilt from the records, which already hold the change.
+ */
+async function changeSummary(cohort: string, trainee: string | null, change: Change): Promise<void> {
+  for (;;) {
+    const stored = await readSummary(cohort);
+    if (!stored?.meta || (trainee && !(stored.trainees as Record<string, unknown>)[trainee])) {
+      await rebuildCohortSummary(cohort);
+      return;
+    }
+    const state = stateOf(stored);
+    change(state);
+    if (await writeSummary(cohort, stored.revision, state)) return;
+  }
+}
+
+const changeTrainee = (cohort: string, trainee: string, change: (figures: TraineeFigures, state: SummaryState) => void) =>
+  changeSummary(cohort, trainee, (state) => change(state.trainees[trainee]!, state));
+
+type Event<N extends keyof DomainEvents> = DomainEvents[N];
+
+/** The monitoring summaries' handlers; each change is then announced to the dashboards watching. */
+export function summaryFollowers(live: Pick<LiveConnections, 'broadcast'>): Followers {
+  const announce = (event: { cohort: string; institution: string }) => {
+    const data = { cohort: event.cohort };
+    live.broadcast(dashboardRooms.cohort(event.cohort), 'monitoring:changed', data);
+    live.broadcast(dashboardRooms.institution(event.institution), 'monitoring:changed', data);
+    live.broadcast(dashboardRooms.national, 'monitoring:changed', data);
+  };
+  const after =
+    <N extends keyof DomainEvents>(apply: (event: Event<N>) => Promise<void>) =>
+    async (event: Event<N>) => {
+      await apply(event);
+      if ('cohort' in event) announce(event as { cohort: string; institution: string });
+    };
+  return {
+    'lesson.opened': after<'lesson.opened'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures) => {
+        figures.lastActivityAt = event.at;
+      }),
+    ),
+    'lesson.completed': after<'lesson.completed'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures, state) => {
+        figures.done = event.done;
+        figures.lastActivityAt = event.at;
+        state.lessonsTotal = event.total;
+      }),
+    ),
+    'lesson.reopened': after<'lesson.reopened'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures) => {
+        figures.done = event.done;
+      }),
+    ),
+    'assessment.submitted': after<'assessment.submitted'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures, state) => {
+        const key = assessmentKey(event.kind, event.assessment);
+        state.assessments[key] = { kind: event.kind, title: event.title };
+        // A resubmitted assignment waits for its new grade; a quiz keeps its best attempt meanwhile.
+        if (event.kind === 'assignment') delete figures.results[key];
+      }),
+    ),
+    'assessment.graded': after<'assessment.graded'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures, state) => {
+        const key = assessmentKey(event.kind, event.assessment);
+        state.assessments[key] = { kind: event.kind, title: event.title };
+        const result = { percent: percentOf(event.score, event.maxScore), passed: event.passed };
+        const kept = figures.results[key];
+        // A quiz counts its best graded attempt (the first of equals); an assignment its last grade.
+        if (event.kind === 'assignment' || !kept || kept.percent < result.percent) figures.results[key] = result;
+      }),
+    ),
+    'verdict.given': after<'verdict.given'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures) => {
+        if (event.verdict) figures.verdicts[unitKey(event.unit)] = event.verdict;
+        else delete figures.verdicts[unitKey(event.unit)];
+      }),
+    ),
+    'live.attended': after<'live.attended'>((event) =>
+      changeSummary(event.cohort, null, (state) => {
+        state.sessions[event.session] = { title: event.title, heldMinutes: event.heldMinutes, at: event.at };
+        const figures = state.trainees[event.trainee];
+        if (!figures) return;
+        if (event.minutes > 0) figures.attended[event.session] = event.minutes;
+        else delete figures.attended[event.session];
+      }),
+    ),
+    'enrolment.changed': after<'enrolment.changed'>((event) =>
+      changeSummary(event.cohort, null, (state) => {
+        if (event.to === null) {
+          delete state.trainees[event.trainee];
+          return;
+        }
+        const figures = state.trainees[event.trainee] ?? emptyFigures(event.enrollment, event.to);
+        figures.status = event.to;
+        figures.placed ||= placedStatuses.includes(event.to);
+        state.trainees[event.trainee] = figures;
+      }),
+    ),
+    'certification.result': after<'certification.result'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures) => {
+        figures.certified = event.certified;
+      }),
+    ),
+    'employment.reported': after<'employment.reported'>((event) =>
+      changeTrainee(event.cohort, event.trainee, (figures) => {
+        figures.employed[String(event.wave)] = event.employed;
+      }),
+    ),
+    'counselling.recorded': async (event) => {
+      if (!event.first) return;
+      await recordCounselling(event.applicant, event.institution, event.program, event.at);
+      live.broadcast(dashboardRooms.institution(event.institution), 'monitoring:changed', {});
+      live.broadcast(dashboardRooms.national, 'monitoring:changed', {});
+    },
+  };
+}
