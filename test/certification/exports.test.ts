@@ -13,6 +13,7 @@ import { batchPayload } from '../../src/certification/handoffJson.js';
 import type { RecordView } from '../../src/completion/records.js';
 import { approveCompletion } from '../../src/completion/service.js';
 import { unitRef } from '../../src/units/refs.js';
+import { forgetContact } from '../../src/users/directory.js';
 import { User } from '../../src/users/model.js';
 import { binary } from '../files/samples.js';
 import { type Agent, buildTestApp, loggedInAgent, submitForm } from '../support/app.js';
@@ -55,6 +56,8 @@ describe('certification: exports of a handed batch', () => {
     setup = await completionCohort({ trainees: 2 });
     // The second trainee's name is typed as a formula, as a spreadsheet would run it.
     await User.updateOne({ _id: setup.trainees[1]!.id }, { $set: { name: sneakyName } });
+    // Written behind the users service's back: the name cache (filled by the activity log's follower) forgets it.
+    forgetContact(setup.trainees[1]!.id);
     // Evidence behind the first trainee's first unit: an assignment that showed criterion 1.1.
     const unit = completionUnits[0].code;
     await recordEvidence({

@@ -21,21 +21,56 @@ export const dashboardRooms = {
 };
 
 type Change = (state: SummaryState) => void;
+type Batch = { changes: { trainee: string | null; change: Change }[]; done: Promise<void> };
+
+/** Changes waiting for a cohort's next write, and the write under way, per cohort (this process). */
+const waiting = new Map<string, Batch>();
+const writing = new Map<string, Promise<void>>();
 
 /**
- * Applies one event's change to a cohort's summary: read, change, write if nobody wrote meanwhile,
- * else again. A cohort without a summary yet, or an event about a trainee it does not know (an
- * event missed), gets its summary rebuilt from the records, which already hold the change.
+ * Applies one event's change to a cohort's summary. Changes to one cohort are written one batch at a
+ * time: those that arrive while a write is under way are applied together in the next one, so forty
+ * trainees approved at once make a few writes, not forty racing ones. Each write is still
+ * conditional on the revision read (another process may write too), and read again if it lost.
  */
-async function changeSummary(cohort: string, trainee: string | null, change: Change): Promise<void> {
+function changeSummary(cohort: string, trainee: string | null, change: Change): Promise<void> {
+  let batch = waiting.get(cohort);
+  if (!batch) {
+    const changes: Batch['changes'] = [];
+    const before = writing.get(cohort) ?? Promise.resolve();
+    const done = before
+      .catch(() => undefined)
+      .then(() => {
+        waiting.delete(cohort);
+        return applyChanges(cohort, changes);
+      });
+    batch = { changes, done };
+    waiting.set(cohort, batch);
+    writing.set(cohort, done);
+    done.then(
+      () => writing.get(cohort) === done && writing.delete(cohort),
+      () => writing.get(cohort) === done && writing.delete(cohort),
+    );
+  }
+  batch.changes.push({ trainee, change });
+  return batch.done;
+}
+
+/**
+ * Read, change, write if nobody wrote meanwhile, else again. A cohort without a summary yet, or a
+ * change about a trainee it does not know (an event missed), gets its summary rebuilt from the
+ * records, which already hold every change of the batch.
+ */
+async function applyChanges(cohort: string, changes: Batch['changes']): Promise<void> {
   for (;;) {
     const stored = await readSummary(cohort);
-    if (!stored?.meta || (trainee && !(stored.trainees as Record<string, unknown>)[trainee])) {
+    const known = (stored?.trainees ?? {}) as Record<string, unknown>;
+    if (!stored?.meta || changes.some(({ trainee }) => trainee && !known[trainee])) {
       await rebuildCohortSummary(cohort);
       return;
     }
     const state = stateOf(stored);
-    change(state);
+    for (const { change } of changes) change(state);
     if (await writeSummary(cohort, stored.revision, state)) return;
   }
 }

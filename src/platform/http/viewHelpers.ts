@@ -24,10 +24,6 @@ function navigation(req: Request): NavItem[] {
     { href: '/certification', label: t('certification.nav.request'), action: 'certification.request' },
     { href: '/certification/batches', label: t('certification.nav.batches'), action: 'handoff.manage' },
     { href: '/lsps', label: t('certification.nav.lsps'), action: 'lsp.manage' },
-    { href: '/admin/xapi', label: t('xapi.title'), action: 'xapi.manage' },
-    { href: '/monitoring', label: t('monitoring.nav'), action: 'monitoring.institution' },
-    { href: '/me/activity', label: t('activity.nav.mine'), action: 'activity.viewOwn' },
-    { href: '/audit', label: t('activity.nav.audit'), action: 'audit.view' },
     { href: '/profile', label: t('nav.profile') },
   ];
   return items.filter((item) => !item.action || can(req.actor, item.action));
