@@ -1,5 +1,6 @@
 import { type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
 import { cohortSnapshot } from '../learning/service.js';
+import { summariseHeldSessions } from '../live/reports/service.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { contactsOf } from '../users/directory.js';
 import { countsOf, type SummaryState, unitKey } from './summaries/figures.js';
@@ -43,6 +44,9 @@ export async function watchedCohort(actor: Actor | null, cohortId: string): Prom
 /** The dashboard's figures, for whoever was let in (cohortDashboard, the exports). */
 export async function cohortFigures(cohort: CohortView) {
   const cohortId = cohort.id;
+  // A class whose end passed unsummarised (nobody ended the room) is summarised now: its attendance
+  // reaches the summary through live.attended before it is read.
+  await summariseHeldSessions(cohort);
   const [state, snapshot] = await Promise.all([summaryOf(cohortId), cohortSnapshot(cohort)]);
   const units = snapshot.units.map((unit) => ({ code: unit.code, title: unit.title }));
   const placed = Object.entries(state.trainees).filter(([, figures]) => figures.placed);

@@ -60,14 +60,14 @@ export function scopedFilter(actor: Actor | null, filter: FunnelFilter): FunnelF
 type Dimensions = Pick<CohortTallyDoc, 'institution' | 'program' | 'province' | 'sector' | 'month'>;
 
 /**
- * The equality FerretDB answers from an index (the most selective filter given), then the rest of
- * the filter in memory: the tallies are small, one per cohort (or per institution, program and month).
+ * The equality FerretDB answers from an index: the scope (an institution, else a province, else the
+ * country), so that the same read also gives the program and institution choices of the filter
+ * form. The rest of the filter applies in memory: the tallies are small, one per cohort (or per
+ * institution, program and month).
  */
-function indexedQuery(filter: FunnelFilter): Record<string, string> {
-  if (filter.program) return { program: filter.program };
+function scopeQuery(filter: FunnelFilter): Record<string, string> {
   if (filter.institution) return { institution: filter.institution };
   if (filter.province) return { province: filter.province };
-  if (filter.sector) return { sector: filter.sector };
   return {};
 }
 
@@ -82,15 +82,24 @@ const matches = (filter: FunnelFilter) => (tally: Partial<Dimensions>) =>
 /** Upper bound of tallies read at once: 2,000 cohorts a year nationally, for years. */
 const tallyLimit = 100_000;
 
+const byName = <T extends { name: string }>(items: Map<string, T>) =>
+  [...items.values()].sort((a, b) => a.name.localeCompare(b.name));
+
 export async function talliesFor(filter: FunnelFilter) {
-  const [cohorts, counselling] = await Promise.all([
-    CohortTally.find(indexedQuery(filter)).limit(tallyLimit).lean<CohortTallyDoc[]>(),
-    // Counselling has no cohort: by program only when one was recommended; a sector filter keeps those too.
-    CounsellingTally.find(indexedQuery({ ...filter, sector: undefined }))
-      .limit(tallyLimit)
-      .lean<CounsellingTallyDoc[]>(),
+  const [inScope, counselling] = await Promise.all([
+    CohortTally.find(scopeQuery(filter)).limit(tallyLimit).lean<CohortTallyDoc[]>(),
+    CounsellingTally.find(scopeQuery(filter)).limit(tallyLimit).lean<CounsellingTallyDoc[]>(),
   ]);
-  return { cohorts: cohorts.filter(matches(filter)), counselling: counselling.filter(matches(filter)) };
+  const programs = new Map(inScope.map((tally) => [tally.program, { id: tally.program, name: tally.programTitle }]));
+  const institutions = new Map(
+    inScope.map((tally) => [tally.institution, { id: tally.institution, name: tally.institutionName }]),
+  );
+  return {
+    cohorts: inScope.filter(matches(filter)),
+    // Counselling has no cohort: by program only when one was recommended; a sector filter keeps those too.
+    counselling: counselling.filter(matches({ ...filter, sector: undefined })),
+    choices: { programs: byName(programs), institutions: byName(institutions) },
+  };
 }
 
 const rate = (part: number, whole: number) => (whole ? Math.round((part * 1000) / whole) / 10 : null);
@@ -145,7 +154,7 @@ export const cohortRowsShown = 100;
  */
 export async function funnelDashboard(actor: Actor | null, input: FunnelFilter, { allCohorts = false } = {}) {
   const filter = scopedFilter(actor, input);
-  const [{ cohorts, counselling }, sectors] = await Promise.all([talliesFor(filter), listSectors()]);
+  const [{ cohorts, counselling, choices }, sectors] = await Promise.all([talliesFor(filter), listSectors()]);
   const counselled = counselling.reduce((total, tally) => total + tally.counselled, 0);
   const stages = sumStages(cohorts, counselled);
   const funnel = funnelStages.map((stage) => ({
@@ -187,6 +196,7 @@ export async function funnelDashboard(actor: Actor | null, input: FunnelFilter, 
     cohortCount: byCohort.length,
     trend,
     choices: {
+      ...choices,
       sectors: sectors.map((sector) => ({ code: sector.code, name: sector.name })),
       provinces: provinces.map((province) => ({ code: province.code, name: province.name })),
     },

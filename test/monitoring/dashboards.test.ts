@@ -146,6 +146,15 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     expect(await rebuildCohortSummary(setup.cohort)).to.have.property('lessonsTotal', 3);
   });
 
+  it('counts a class that ended without anyone closing its room, once the dashboard is read', async () => {
+    const setup = await completionCohort({ trainees: 2 });
+    await heldClass(setup, new Map([[setup.trainees[0]!.id, 80]]));
+    const dashboard = await cohortDashboard(setup.instructor.actor, setup.cohort);
+    expect(dashboard.classes).to.have.length(1);
+    expect(dashboard.classes[0]).to.deep.include({ heldMinutes: 100, present: 1 });
+    expect(dashboard.trainees.find((row) => row.trainee === setup.trainees[0]!.id)!.attendancePercent).to.equal(80);
+  });
+
   it('the funnel sums the cohorts of the filter and a coordinator sees only their institution', async () => {
     const a = await busyCohort();
     const b = await completionCohort({ trainees: 2 });
@@ -171,6 +180,7 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     const page = await coordinatorB.get('/monitoring');
     expect(page.status).to.equal(200);
     expect(page.text).to.include(b.cohort).and.not.include(a.cohort);
+    expect(page.text).to.include('<option value="' + b.program + '"');
     const bad = await coordinatorB.get('/monitoring?from=2026-13');
     expect(bad.status).to.equal(422);
   });

@@ -298,16 +298,16 @@ export async function sessionReport(actor: Actor | null, id: string, now = new D
 export type SessionReport = Awaited<ReturnType<typeof sessionReport>>;
 
 /**
- * The live classes a cohort has held (scheduled, not cancelled, over), each summarised, and every
- * stored participation row of the cohort: what the cohort's report and the completion rules
- * (src/completion/) read. No permission check: callers decide who may see it.
+ * The live classes a cohort has held (scheduled, not cancelled, over), each summarised now if its
+ * summary is missing or older than its end (a class nobody ended by hand, a room ended after its
+ * summary): what the cohort's figures count, and what tells the monitoring summaries (live.attended).
  */
-export async function cohortAttendance(cohort: CohortView, now = new Date()) {
+export async function summariseHeldSessions(cohort: CohortView, now = new Date()) {
   const held = (await sessionsOf(cohort.id)).filter((session) => session.endsAt <= now && session.status === 'scheduled');
   const ids = held.map((session) => session.id);
   const [rooms, summaries] = await Promise.all([
     ids.length ? LiveRoom.find({ _id: { $in: ids } }, { endedAt: 1 }).lean() : [],
-    LiveSummary.find({ cohort: cohort.id }).limit(5_000).lean<LiveSummaryDoc[]>(),
+    ids.length ? LiveSummary.find({ cohort: cohort.id }, { windowEnd: 1 }).limit(5_000).lean<LiveSummaryDoc[]>() : [],
   ]);
   const endedAt = new Map(rooms.map((room) => [String(room._id), room.endedAt ?? null]));
   const summaryOf = new Map(summaries.map((summary) => [String(summary._id), summary]));
@@ -318,6 +318,16 @@ export async function cohortAttendance(cohort: CohortView, now = new Date()) {
     if (stale(summaryOf.get(session.id), window)) await summariseSession(session.id, now);
     sessions.push({ ...session, duration: windowMinutes(window), present: 0 });
   }
+  return sessions;
+}
+
+/**
+ * The live classes a cohort has held (scheduled, not cancelled, over), each summarised, and every
+ * stored participation row of the cohort: what the cohort's report and the completion rules
+ * (src/completion/) read. No permission check: callers decide who may see it.
+ */
+export async function cohortAttendance(cohort: CohortView, now = new Date()) {
+  const sessions = await summariseHeldSessions(cohort, now);
   const stored = await LiveParticipation.find({ cohort: cohort.id }).limit(maxCohortRows).lean<LiveParticipationDoc[]>();
   const shown = new Set(sessions.map((session) => session.id));
   return {
