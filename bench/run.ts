@@ -30,6 +30,7 @@ import {
   warmupSeconds,
   workers,
 } from './measure.js';
+import { printMonitoringBench, runMonitoringBench } from './monitoring.js';
 import { type CurriculumSeed, seedCurriculum } from './seedCurriculum.js';
 import { type LearningSeed, seedLearning } from './seedLearning.js';
 
@@ -38,8 +39,8 @@ import { type LearningSeed, seedLearning } from './seedLearning.js';
  * `npm run bench -- live` only the live room (each on its own data).
  */
 const only = process.argv[2];
-if (only !== undefined && only !== 'exam' && only !== 'live')
-  throw new Error(`Unknown benchmark "${only}": give none for all, "exam" or "live"`);
+if (only !== undefined && only !== 'exam' && only !== 'live' && only !== 'monitoring')
+  throw new Error(`Unknown benchmark "${only}": give none for all, "exam", "live" or "monitoring"`);
 const examTrainees = Number(process.env.BENCH_EXAM_TRAINEES ?? 1000);
 if (!Number.isInteger(examTrainees) || examTrainees < 1 || examTrainees > 1000) {
   throw new Error(
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   await seedDemo();
   if (only === 'exam') return examOnly(connection, databaseUri, loadAverage);
   if (only === 'live') return liveOnly(databaseUri, loadAverage);
+  if (only === 'monitoring') return printMonitoringBench(await runMonitoringBench(say), say); // issue 13 at national scale
   const coordinator = await User.findOne({ email: coordinatorEmail }).lean();
   if (!coordinator?.institution) throw new Error(`No ${coordinatorEmail} with an institution`);
 
@@ -257,6 +259,7 @@ async function main(): Promise<void> {
   printExamBurst(exam, say);
   printLiveRoom(live, say);
   printExportsBench(await runExportsBench(say), say); // 100,000 rows as CSV and XLSX (see exports.ts)
+  printMonitoringBench(await runMonitoringBench(say), say); // the dashboards at national scale (see monitoring.ts)
   say(`Machine: ${os.availableParallelism()} CPUs, load average ${loadAverage.toFixed(2)} before the run`);
 
   const file = path.join(os.tmpdir(), 'kompeten-bench-latest.json');
