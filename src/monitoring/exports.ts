@@ -2,8 +2,10 @@ import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import { defineExport, type ExportColumn } from '../platform/exports/index.js';
 import type { Actor } from '../platform/permissions.js';
+import { atRiskTrainees, type CohortRisk } from './atRisk.js';
 import { cohortFigures, watchedCohort } from './cohortDashboard.js';
 import { type FunnelFilter, funnelDashboard, funnelFilter, scopedFilter } from './funnel.js';
+import { reasonText } from './words.js';
 
 const D = 'monitoring.dashboard.';
 const F = 'monitoring.funnel.';
@@ -71,7 +73,43 @@ function funnelTable(
   });
 }
 
+/** The at-risk list as the page shows it: each reason in the reader's words (the words need the columns' t). */
+function atRiskTable() {
+  const risks = new WeakMap<CohortParams, CohortRisk>();
+  const readers = new WeakMap<CohortParams, TFunction>();
+  defineExport('cohort-at-risk', {
+    params: cohortParams,
+    title: (t, params) => t('monitoring.atRisk.title', { cohort: risks.get(params)?.cohort.name ?? '' }),
+    columns: (t, params) => {
+      readers.set(params, t);
+      return [
+        { key: 'name', header: t(`${D}matrix.trainee`) },
+        { key: 'reasons', header: t('monitoring.atRisk.exportReasons') },
+        { key: 'lessonsDone', header: t(`${D}exports.lessonsDone`), type: 'number' },
+        { key: 'lessonsTotal', header: t(`${D}exports.lessonsTotal`), type: 'number' },
+        { key: 'lastActivityAt', header: t(`${D}matrix.lastActivity`), type: 'date' },
+        { key: 'phone', header: t('monitoring.atRisk.exportPhone') },
+        { key: 'email', header: t('monitoring.atRisk.exportEmail') },
+      ];
+    },
+    authorize: async (actor: Actor, params) => {
+      const risk = await atRiskTrainees(actor, params.cohort);
+      risks.set(params, risk);
+      return { institution: risk.cohort.institution };
+    },
+    count: async (params) => risks.get(params)?.atRisk.length ?? 0,
+    rows: async function* (params) {
+      const risk = risks.get(params);
+      const t = readers.get(params);
+      if (!risk || !t) return;
+      for (const trainee of risk.atRisk)
+        yield { ...trainee, reasons: trainee.reasons.map((reason) => reasonText(t, reason)).join('; ') };
+    },
+  });
+}
+
 export function registerMonitoringExports(): void {
+  atRiskTable();
   cohortTable(
     'cohort-progress',
     `${D}exports.progress`,

@@ -3,6 +3,7 @@ import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import type { FeatureContext } from '../app.js';
 import { requireLogin } from '../auth/passport.js';
+import { exportLinks } from '../platform/exports/index.js';
 import { atRiskTrainees, type CohortRisk, inactiveAfterDays, scheduleTolerancePoints } from './atRisk.js';
 import { registerDashboardRoutes } from './dashboardRoutes.js';
 import { traineeView } from './words.js';
@@ -54,6 +55,7 @@ export function registerMonitoringRoutes(features: FeatureContext): void {
       ...pageOf(req.t, risk),
       inactiveAfterDays,
       scheduleTolerancePoints,
+      ...exportLinks('cohort-at-risk', { cohort: risk.cohort.id }, risk.atRisk.length),
     });
   });
 

@@ -161,11 +161,17 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     await completeLesson(b.trainees[0]!.actor, b.cohort, b.lessons.basics[0]!);
     const admin = { id: a.coordinator.id, role: 'admin' as const, institution: null, name: 'Admin' };
     const all = await funnelDashboard(admin as never, {});
-    const tallies = await CohortTally.find().lean();
-    const sum = (stage: string) =>
-      tallies.reduce((total, tally) => total + Number((tally.counts as Record<string, number>)[stage] ?? 0), 0);
-    expect(all.funnel.find((step) => step.stage === 'enrolled')!.count).to.equal(sum('enrolled'));
-    expect(all.funnel.find((step) => step.stage === 'completed')!.count).to.equal(sum('completed'));
+    // Counted straight from every enrolment of the database (this file's cohorts).
+    const enrollments = await Enrollment.find({}, { status: 1, enrolledAt: 1, progress: 1 }).lean();
+    const placed = enrollments.filter(
+      (e) => e.status === 'enrolled' || e.status === 'completed' || (e.status === 'withdrawn' && e.enrolledAt),
+    );
+    const stage = (name: string) => all.funnel.find((step) => step.stage === name)!.count;
+    expect(stage('enrolled')).to.equal(placed.length);
+    expect(stage('active')).to.equal(placed.filter((e) => (e.progress?.completed ?? []).length > 0).length);
+    expect(stage('completed')).to.equal(enrollments.filter((e) => e.status === 'completed').length);
+    expect(all.bySector.reduce((total, row) => total + row.enrolled, 0)).to.equal(placed.length);
+    expect(all.trend.reduce((total, row) => total + row.completed, 0)).to.equal(stage('completed'));
 
     const own = await funnelDashboard(a.coordinator.actor, {});
     expect(own.byCohort.map((row) => row.cohort)).to.deep.equal([a.cohort]);
@@ -183,6 +189,28 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     expect(page.text).to.include('<option value="' + b.program + '"');
     const bad = await coordinatorB.get('/monitoring?from=2026-13');
     expect(bad.status).to.equal(422);
+  });
+
+  it("exports the trainees at risk with their reasons in the reader's words", async () => {
+    const setup = await busyCohort();
+    const coordinator = await loggedInAgent(app, setup.coordinator.email, setup.coordinator.password);
+    const page = await coordinator.get(`/cohorts/${setup.cohort}/at-risk`);
+    expect(page.text).to.include(`/exports/cohort-at-risk.csv?cohort=${setup.cohort}`);
+    const csv = await coordinator
+      .get(`/exports/cohort-at-risk.csv?cohort=${setup.cohort}`)
+      .set('Accept-Language', 'en')
+      .buffer(true);
+    expect(csv.status).to.equal(200);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).to.equal('Peserta,Alasan,Materi selesai,Jumlah materi,Aktif terakhir,Ponsel,Email');
+    // Citra: BK in both units, never active; Budi: 30 of 100 minutes in the class.
+    const citra = lines.find((line) => line.startsWith('Peserta Uji 3'))!;
+    expect(citra).to.include(`Belum kompeten: ${completionUnits[0].code}, ${completionUnits[1].code}`);
+    const budi = lines.find((line) => line.startsWith('Peserta Uji 2'))!;
+    expect(budi).to.include('Kehadiran 30% (minimal 80%)');
   });
 
   it('exports the trainee × unit matrix as the page shows it', async () => {
