@@ -1,6 +1,10 @@
 import type { TFunction } from 'i18next';
 import type { ActivityView, AuditView } from './service.js';
 
+/** An LSP's outcome in words ("Belum kompeten"), as the certification pages say it. */
+const outcomeText = (t: TFunction, result: unknown) =>
+  t(`certificationDelivery.results.outcome.${String(result ?? '')}`, { defaultValue: String(result ?? '') });
+
 /** The logs' entries in words, the same on the pages and in the API (`text`). */
 
 const A = 'activity.entry.';
@@ -45,7 +49,7 @@ export function activityText(t: TFunction, language: string, entry: ActivityView
     case 'completion':
       return t(`${A}completion.${d.status === 'revoked' ? 'revoked' : 'approved'}`);
     case 'certification':
-      return t(`${A}certification.${d.certified ? 'certified' : 'other'}`, { lsp: title, result: String(d.result ?? '') });
+      return t(`${A}certification.${d.certified ? 'certified' : 'other'}`, { lsp: title, result: outcomeText(t, d.result) });
     case 'employment':
       return t(`${A}employment.${d.employed ? 'employed' : 'notEmployed'}`, { wave: num(d.wave) });
   }
@@ -76,7 +80,7 @@ export function auditText(t: TFunction, language: string, entry: AuditView): str
         to: statusWord(t, d.to),
       });
     case 'certificationResult':
-      return t(`${U}certificationResult.${d.certified ? 'certified' : 'other'}`, { trainee, result: String(d.result ?? '') });
+      return t(`${U}certificationResult.${d.certified ? 'certified' : 'other'}`, { trainee, result: outcomeText(t, d.result) });
     case 'export':
       return t(`${U}export`, { what: String(d.what ?? entry.subject.label), format: String(d.format ?? ''), count: num(d.rows) });
   }
