@@ -126,6 +126,24 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     expect(tally!.counts).to.deep.include({ enrolled: 4, active: 2, completed: 1, withdrawn: 1 });
   });
 
+  it('keeps every change when many trainees and an assessor act at the same moment', async () => {
+    const setup = await completionCohort({ trainees: 8 });
+    await cohortDashboard(setup.coordinator.actor, setup.cohort); // the summary exists before the burst
+    const lessons = [...setup.lessons.basics, ...setup.lessons.advanced];
+    await Promise.all([
+      ...setup.trainees.flatMap((trainee, index) =>
+        lessons.slice(0, 1 + (index % 3)).map((lesson) => completeLesson(trainee.actor, setup.cohort, lesson)),
+      ),
+      ...setup.trainees.slice(0, 4).map((trainee) => giveVerdicts(setup, trainee.id, 'K')),
+    ]);
+    const incremental = plain(stateOf((await readSummary(setup.cohort))!));
+    const rebuilt = plain(await summaryFromRecords(setup.cohort));
+    expect(incremental).to.deep.equal(rebuilt);
+    const dashboard = await cohortDashboard(setup.coordinator.actor, setup.cohort);
+    expect(dashboard.trainees.map((row) => row.done).sort()).to.deep.equal([1, 1, 1, 2, 2, 2, 3, 3]);
+    expect(dashboard.units.map((unit) => unit.competent)).to.deep.equal([4, 4]);
+  });
+
   it('a summary that missed events (or was lost) is rebuilt from the records, through the page button too', async () => {
     const setup = await completionCohort({ trainees: 2 });
     await completeLesson(setup.trainees[0]!.actor, setup.cohort, setup.lessons.basics[0]!);
