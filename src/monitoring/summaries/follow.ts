@@ -20,7 +20,8 @@ export const dashboardRooms = {
   national: 'monitoring:national',
 };
 
-type Change = (state: SummaryState) => void;
+/** A change to a summary; `false` when it found nothing to change (then nothing is written). */
+type Change = (state: SummaryState) => unknown;
 type Batch = { changes: { trainee: string | null; change: Change }[]; done: Promise<void> };
 
 /** Changes waiting for a cohort's next write, and the write under way, per cohort (this process). */
@@ -70,13 +71,20 @@ async function applyChanges(cohort: string, changes: Batch['changes']): Promise<
       return;
     }
     const state = stateOf(stored);
-    for (const { change } of changes) change(state);
-    if (await writeSummary(cohort, stored.revision, state)) return;
+    let changed = false;
+    for (const { change } of changes) changed = change(state) !== false || changed;
+    if (!changed || (await writeSummary(cohort, stored.revision, state))) return;
   }
 }
 
-const changeTrainee = (cohort: string, trainee: string, change: (figures: TraineeFigures, state: SummaryState) => void) =>
-  changeSummary(cohort, trainee, (state) => change(state.trainees[trainee]!, state));
+const changeTrainee = (
+  cohort: string,
+  trainee: string,
+  change: (figures: TraineeFigures, state: SummaryState) => unknown,
+) => changeSummary(cohort, trainee, (state) => change(state.trainees[trainee]!, state));
+
+/** How fresh the stored last activity is kept by lesson opens alone (completions always write). */
+const activityResolutionMs = 3600_000;
 
 type Event<N extends keyof DomainEvents> = DomainEvents[N];
 
@@ -95,8 +103,12 @@ export function summaryFollowers(live: Pick<LiveConnections, 'broadcast'>): Foll
       if ('cohort' in event) announce(event as { cohort: string; institution: string });
     };
   return {
+    // Opening lessons is the most frequent thing trainees do: the dashboards show the day of the last
+    // activity and count idle days, so an open within the hour after the stored one writes nothing.
     'lesson.opened': after<'lesson.opened'>((event) =>
       changeTrainee(event.cohort, event.trainee, (figures) => {
+        const stored = figures.lastActivityAt ? new Date(figures.lastActivityAt).getTime() : 0;
+        if (event.at.getTime() - stored < activityResolutionMs) return false;
         figures.lastActivityAt = event.at;
       }),
     ),
