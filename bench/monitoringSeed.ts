@@ -168,6 +168,7 @@ export async function seed(say: (line: string) => void, made: Made): Promise<See
         enrollment,
         status,
         placed: true,
+        enrolledAt: null,
         done: lessonsDone,
         lastActivityAt,
         verdicts: Object.fromEntries(unitCodes.map((code, u) => [unitKey(code), (n + u) % 5 === 0 ? 'BK' : 'K'])),

@@ -10,7 +10,7 @@ export async function publishEnrolments(actor: string | null, changes: { id: str
   if (!changes.length) return;
   const docs = await Enrollment.find(
     { _id: { $in: changes.map((change) => change.id) } },
-    { status: 1, cohort: 1, trainee: 1, institution: 1 },
+    { status: 1, cohort: 1, trainee: 1, institution: 1, enrolledAt: 1 },
   ).lean();
   const byId = new Map(docs.map((doc) => [String(doc._id), doc]));
   const at = new Date();
@@ -25,6 +25,7 @@ export async function publishEnrolments(actor: string | null, changes: { id: str
       institution: String(doc.institution),
       from,
       to: doc.status,
+      enrolledAt: doc.enrolledAt ?? null,
       at,
     });
   }

@@ -1,9 +1,11 @@
-import { UnitResult, type UnitResultDoc } from '../assessments/results/model.js';
 import { type CohortView, cohortRef, findCohort } from '../cohorts/service.js';
-import { cohortStandings, type Standing } from '../completion/standing.js';
-import { Enrollment, type EnrollmentDoc } from '../enrolment/model.js';
+import { cohortSnapshot } from '../learning/service.js';
+import { summariseHeldSessions } from '../live/reports/service.js';
 import { type Actor, authorize } from '../platform/permissions.js';
+import { rulesOf } from '../programs/completionRules.js';
 import { contactsOf } from '../users/directory.js';
+import { summaryOf } from './cohortDashboard.js';
+import { type SummaryState, type TraineeFigures, unitKey } from './summaries/figures.js';
 
 /** Days without lesson activity after which a studying trainee is at risk. */
 export const inactiveAfterDays = 7;
@@ -56,11 +58,11 @@ function elapsedPercentOf(cohort: CohortView, now: Date): number | null {
  * Days since the trainee last did something in a lesson (or since they were enrolled, when they never
  * did), counted from the cohort's start at the earliest: nobody is idle before there is anything to do.
  */
-function inactiveReason(enrollment: EnrollmentDoc, cohort: CohortView, now: Date): RiskReason | null {
+function inactiveReason(figures: TraineeFigures, cohort: CohortView, now: Date): RiskReason | null {
   if (now < cohort.startsOn) return null;
-  const last = enrollment.progress?.lastActivityAt ?? enrollment.enrolledAt ?? null;
+  const last = figures.lastActivityAt ?? figures.enrolledAt ?? null;
   if (!last) return null;
-  const since = Math.max(last.getTime(), cohort.startsOn.getTime());
+  const since = Math.max(new Date(last).getTime(), cohort.startsOn.getTime());
   const days = Math.floor((now.getTime() - since) / day);
   return days >= inactiveAfterDays ? { rule: 'inactive', days } : null;
 }
@@ -71,77 +73,72 @@ function behindReason(done: number, total: number, elapsedPercent: number | null
   return done * 100 < (elapsedPercent - scheduleTolerancePoints) * total ? { rule: 'behind', done, total, elapsedPercent } : null;
 }
 
-/** Units with a BK verdict, and quizzes whose result that counts did not pass (a quiz on several units once). */
-function failedReason(standing: Standing, results: UnitResultDoc[]): RiskReason | null {
-  const units = standing.units.filter((unit) => unit.verdict === 'BK').map((unit) => unit.code);
-  const quizzes = new Map<string, { title: string; percent: number | null }>();
-  for (const result of results) {
-    for (const [id, quiz] of Object.entries(result.quizzes ?? {})) {
-      if (quiz.passed === false) quizzes.set(id, { title: quiz.title ?? '', percent: quiz.percent ?? null });
-    }
-  }
-  return units.length || quizzes.size ? { rule: 'failed', units, quizzes: [...quizzes.values()] } : null;
-}
-
-/** Below the version's attendance threshold: only when the rule is on and a class was held. */
-function attendanceReason(standing: Standing, minimum: number): RiskReason | null {
-  const check = standing.checks.find((each) => each.rule === 'attendance');
-  if (!check?.on || check.met || standing.attendance.sessionsHeld === 0) return null;
-  return { rule: 'attendance', percent: standing.attendance.percent ?? 0, minimum };
+/** Units with a BK verdict, and quizzes whose result that counts did not pass. */
+function failedReason(figures: TraineeFigures, state: SummaryState, units: readonly string[]): RiskReason | null {
+  const failedUnits = units.filter((code) => figures.verdicts[unitKey(code)] === 'BK');
+  const quizzes = Object.entries(figures.results)
+    .filter(([key, result]) => state.assessments[key]?.kind === 'quiz' && result.passed === false)
+    .map(([key, result]) => ({ title: state.assessments[key]!.title, percent: result.percent }));
+  return failedUnits.length || quizzes.length ? { rule: 'failed', units: failedUnits, quizzes } : null;
 }
 
 /**
- * The cohort's studying trainees (enrolment 'enrolled') and why each is at risk. The completion
- * standings (completion/standing.ts) give verdicts, attendance against the rules and lessons done;
- * the enrolments give last activity and the unit results the quiz results. Every source is read by
- * indexed equality on the cohort, once, bounded.
+ * Below the version's attendance threshold: only when the rule is on and a class was held. Minutes
+ * compare exactly, as the completion rules do (completion/standing.ts checksOf).
+ */
+function attendanceReason(figures: TraineeFigures, state: SummaryState, minimum: number): RiskReason | null {
+  const held = Object.values(state.sessions).reduce((sum, session) => sum + session.heldMinutes, 0);
+  if (minimum <= 0 || held === 0) return null;
+  const minutes = Object.entries(figures.attended)
+    .filter(([session]) => state.sessions[session])
+    .reduce((sum, [, attended]) => sum + attended, 0);
+  if (minutes * 100 >= minimum * held) return null;
+  return { rule: 'attendance', percent: Math.floor((minutes * 100) / held), minimum };
+}
+
+/**
+ * The cohort's studying trainees (enrolment 'enrolled') and why each is at risk, from the cohort's
+ * monitoring summary (summaries/: one document, kept up to date as things happen) and the rules of
+ * the version the cohort runs. Classes that ended unsummarised are summarised first, as on the
+ * dashboard, so their attendance counts.
  */
 export async function atRiskTrainees(actor: Actor | null, cohortId: string, now = new Date()): Promise<CohortRisk> {
   const cohort = await findCohort(cohortId);
   authorize(actor, 'completion.view', cohortRef(cohort));
-  const [{ rules, standings }, enrollments, results] = await Promise.all([
-    cohortStandings(cohort, { now }),
-    Enrollment.find({ cohort: cohort.id, status: 'enrolled' }, { history: 0, lastChange: 0 })
-      .limit(5_000)
-      .lean<EnrollmentDoc[]>(),
-    UnitResult.find({ cohort: cohort.id }).limit(50_000).lean<UnitResultDoc[]>(),
-  ]);
-  const enrollmentOf = new Map(enrollments.map((enrollment) => [String(enrollment._id), enrollment]));
-  const resultsOf = new Map<string, UnitResultDoc[]>();
-  for (const result of results) {
-    const trainee = String(result.trainee);
-    resultsOf.set(trainee, [...(resultsOf.get(trainee) ?? []), result]);
-  }
-  const studying = standings.filter((standing) => standing.status === 'enrolled' && enrollmentOf.has(standing.enrollment));
-  const contacts = await contactsOf(studying.map((standing) => standing.trainee));
+  await summariseHeldSessions(cohort, now);
+  const [state, snapshot] = await Promise.all([summaryOf(cohort.id), cohortSnapshot(cohort)]);
+  const rules = rulesOf(snapshot);
+  const units = snapshot.units.map((unit) => unit.code);
+  const studying = Object.entries(state.trainees).filter(([, figures]) => figures.status === 'enrolled');
+  const contacts = await contactsOf(studying.map(([trainee]) => trainee));
   const elapsedPercent = elapsedPercentOf(cohort, now);
-  const trainees = studying.map((standing): TraineeRisk => {
-    const enrollment = enrollmentOf.get(standing.enrollment)!;
-    const lessonsDone = standing.modules.reduce((sum, module) => sum + module.done, 0);
-    const lessonsTotal = standing.modules.reduce((sum, module) => sum + module.lessons, 0);
-    const reasons = [
-      inactiveReason(enrollment, cohort, now),
-      behindReason(lessonsDone, lessonsTotal, elapsedPercent),
-      failedReason(standing, resultsOf.get(standing.trainee) ?? []),
-      attendanceReason(standing, rules.minAttendancePercent),
-    ].filter((reason): reason is RiskReason => reason !== null);
-    return {
-      enrollment: standing.enrollment,
-      trainee: standing.trainee,
-      name: standing.name,
-      email: standing.email,
-      phone: contacts.get(standing.trainee)?.phone ?? '',
-      lastActivityAt: enrollment.progress?.lastActivityAt ?? null,
-      lessonsDone,
-      lessonsTotal,
-      reasons,
-    };
-  });
+  const trainees = studying
+    .map(([trainee, figures]): TraineeRisk => {
+      const reasons = [
+        inactiveReason(figures, cohort, now),
+        behindReason(figures.done, state.lessonsTotal, elapsedPercent),
+        failedReason(figures, state, units),
+        attendanceReason(figures, state, rules.minAttendancePercent),
+      ].filter((reason): reason is RiskReason => reason !== null);
+      const contact = contacts.get(trainee);
+      return {
+        enrollment: figures.enrollment,
+        trainee,
+        name: contact?.name ?? '',
+        email: contact?.email ?? '',
+        phone: contact?.phone ?? '',
+        lastActivityAt: figures.lastActivityAt ? new Date(figures.lastActivityAt) : null,
+        lessonsDone: figures.done,
+        lessonsTotal: state.lessonsTotal,
+        reasons,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
   return {
     cohort,
     now,
     elapsedPercent,
-    // Standings come sorted by name; a stable sort keeps that order among equals.
+    // Sorted by name first; a stable sort keeps that order among equals.
     atRisk: trainees.filter((trainee) => trainee.reasons.length).sort((a, b) => b.reasons.length - a.reasons.length),
     onTrack: trainees.filter((trainee) => !trainee.reasons.length),
   };

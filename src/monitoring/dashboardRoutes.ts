@@ -7,11 +7,13 @@ import { follow } from '../platform/events.js';
 import { exportLinks } from '../platform/exports/index.js';
 import { actorOf, authorizeSocket } from '../platform/socket.js';
 import { parseInput } from '../platform/validation.js';
+import { atRiskTrainees } from './atRisk.js';
 import { cohortDashboard, progressBands } from './cohortDashboard.js';
 import { registerMonitoringExports } from './exports.js';
 import { funnelDashboard, funnelFilter, funnelStages } from './funnel.js';
 import { dashboardRooms, summaryFollowers } from './summaries/follow.js';
 import { rebuildCohortSummary } from './summaries/rebuild.js';
+import { reasonText } from './words.js';
 
 const param = (req: Request, name: string) => String(req.params[name]);
 const pageAssets = {
@@ -72,9 +74,12 @@ export function registerDashboardRoutes({ web, api, log, liveConnections }: Feat
 
   web.get('/cohorts/:id/dashboard', requireLogin, async (req, res) => {
     const dashboard = await cohortDashboard(req.actor!, param(req, 'id'));
+    // The trainees at risk, from the same summary: names and reasons here, messages on their page.
+    const risk = await atRiskTrainees(req.actor!, param(req, 'id'));
     res.render('monitoring/cohortDashboard', {
       title: req.t('monitoring.dashboard.title', { cohort: dashboard.cohort.name }),
       ...dashboard,
+      atRisk: risk.atRisk.map((trainee) => ({ ...trainee, reasons: trainee.reasons.map((reason) => reasonText(req.t, reason)) })),
       progressBands,
       rebuilt: req.query.rebuilt === '1',
       ...pageAssets,

@@ -103,6 +103,8 @@ export type DomainEvents = {
     institution: string;
     from: string | null;
     to: string | null;
+    /** When the trainee was given their place (kept after a withdrawal), null before. */
+    enrolledAt: Date | null;
     at: Date;
   };
   /** A completion record approved (a reissue too) or revoked. */

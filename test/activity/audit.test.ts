@@ -78,7 +78,7 @@ describe('audit log', () => {
     await publish('completion.revoked', { actor: a.coordinator.id, ...record, at: new Date(Date.now() + 1) });
     await withdrawEnrollment(a.coordinator.actor, trainee.enrollment, 'Pindah kota'); // the real service
     // Not decisions: a trainee's own application, the system's own step.
-    const change = { enrollment: 'x', ...place, from: null, to: 'applied', at: new Date() };
+    const change = { enrollment: 'x', ...place, from: null, to: 'applied', enrolledAt: null, at: new Date() };
     await publish('enrolment.changed', { ...change, actor: trainee.id });
     await publish('enrolment.changed', { ...change, actor: null, from: 'waitlisted', to: 'enrolled' });
     const lsp = await makeLsp();

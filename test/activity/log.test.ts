@@ -74,6 +74,7 @@ describe('activity log: entries from the domain events', () => {
       ...place,
       from: 'enrolled',
       to: 'completed',
+      enrolledAt: at(0),
       at: at(4),
     });
     await publish('completion.approved', {

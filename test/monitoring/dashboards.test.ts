@@ -204,7 +204,7 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
     const page = await coordinatorB.get('/monitoring');
     expect(page.status).to.equal(200);
     expect(page.text).to.include(b.cohort).and.not.include(a.cohort);
-    expect(page.text).to.include('<option value="' + b.program + '"');
+    expect(page.text).to.include(`<option value="${b.program}"`);
     const bad = await coordinatorB.get('/monitoring?from=2026-13');
     expect(bad.status).to.equal(422);
   });
@@ -212,6 +212,12 @@ describe('monitoring: dashboards from summaries kept as events happen', () => {
   it("exports the trainees at risk with their reasons in the reader's words", async () => {
     const setup = await busyCohort();
     const coordinator = await loggedInAgent(app, setup.coordinator.email, setup.coordinator.password);
+    // The dashboard names them with their reasons too.
+    const dashboard = visibleText((await coordinator.get(`/cohorts/${setup.cohort}/dashboard`)).text);
+    expect(dashboard).to.match(/Peserta berisiko \(\d+\)/);
+    expect(dashboard.replaceAll(' :', ':')).to.include(
+      `Peserta Uji 3: Belum kompeten: ${completionUnits[0].code}, ${completionUnits[1].code}; Kehadiran 0% (minimal 80%)`,
+    );
     const page = await coordinator.get(`/cohorts/${setup.cohort}/at-risk`);
     expect(page.text).to.include(`/exports/cohort-at-risk.csv?cohort=${setup.cohort}`);
     const csv = await coordinator

@@ -7,6 +7,8 @@ export type TraineeFigures = {
   status: string;
   /** Given a place once (enrolled, completed, or withdrawn after being enrolled). */
   placed: boolean;
+  /** When they were given their place: idle days count from it until their first lesson. */
+  enrolledAt: Date | null;
   done: number;
   lastActivityAt: Date | null;
   /** Unit code (as unitKey) → the assessor's verdict. */
@@ -49,6 +51,7 @@ export const emptyFigures = (enrollment: string, status: string): TraineeFigures
   enrollment,
   status,
   placed: placedStatuses.includes(status),
+  enrolledAt: null,
   done: 0,
   lastActivityAt: null,
   verdicts: {},

@@ -77,11 +77,8 @@ async function applyChanges(cohort: string, changes: Batch['changes']): Promise<
   }
 }
 
-const changeTrainee = (
-  cohort: string,
-  trainee: string,
-  change: (figures: TraineeFigures, state: SummaryState) => unknown,
-) => changeSummary(cohort, trainee, (state) => change(state.trainees[trainee]!, state));
+const changeTrainee = (cohort: string, trainee: string, change: (figures: TraineeFigures, state: SummaryState) => unknown) =>
+  changeSummary(cohort, trainee, (state) => change(state.trainees[trainee]!, state));
 
 /** How fresh the stored last activity is kept by lesson opens alone (completions always write). */
 const activityResolutionMs = 3600_000;
@@ -166,6 +163,7 @@ export function summaryFollowers(live: Pick<LiveConnections, 'broadcast'>): Foll
         const figures = state.trainees[event.trainee] ?? emptyFigures(event.enrollment, event.to);
         figures.status = event.to;
         figures.placed ||= placedStatuses.includes(event.to);
+        figures.enrolledAt = event.enrolledAt;
         state.trainees[event.trainee] = figures;
       }),
     ),

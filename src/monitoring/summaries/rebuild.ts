@@ -76,6 +76,7 @@ export async function summaryFromRecords(cohortId: string): Promise<SummaryState
   for (const enrollment of enrollments) {
     const figures = emptyFigures(String(enrollment._id), enrollment.status);
     figures.placed = placedOf(enrollment);
+    figures.enrolledAt = enrollment.enrolledAt ?? null;
     figures.done = (enrollment.progress?.completed ?? []).filter((id) => lessons.has(id)).length;
     figures.lastActivityAt = enrollment.progress?.lastActivityAt ?? null;
     trainees[String(enrollment.trainee)] = figures;
