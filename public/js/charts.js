@@ -226,7 +226,8 @@
           stacked,
           beginAtZero: true,
           suggestedMax: percent ? 100 : undefined,
-          ticks: { ...ticks, callback: (value) => format(value) },
+          // Counts of people have no fractions: whole-number ticks only (percentages may have them).
+          ticks: { ...ticks, precision: percent ? undefined : 0, callback: (value) => format(value) },
         },
       };
     }
