@@ -11,6 +11,7 @@ import { type ExportFormat, exportMimeTypes, exportTable, writeExport } from '..
 import { type Language, translator } from '../platform/i18n.js';
 import type { Logger } from '../platform/logger.js';
 import type { Actor, Role } from '../platform/permissions.js';
+import { createTicker } from '../platform/ticker.js';
 import { ExportJob, type ExportJobDoc } from './model.js';
 import { exportFileName, madeEvent, parseParams } from './service.js';
 import { addWaker } from './wake.js';
@@ -54,7 +55,6 @@ export function createExportWorker(dependencies: ExportWorkerDependencies) {
   const leaseMs = dependencies.leaseMs ?? defaultLeaseMs;
   const progressEvery = dependencies.progressEvery ?? 2000;
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  let stopped = true;
   /** Set by stop(): the job under way is handed back rather than finished. */
   let stopping = false;
 
@@ -183,42 +183,31 @@ export function createExportWorker(dependencies: ExportWorkerDependencies) {
     return 0;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
   let removeWaker: (() => void) | undefined;
-
-  /** Runs ticks now until nothing is due, unless one is running (a new job need not wait for the interval). */
-  function wake(): void {
-    if (stopped || running) return;
-    running = (async () => {
-      while (!stopped && (await tick()) > 0) {
+  // Runs ticks until nothing is due (a new job need not wait for the interval).
+  const ticker = createTicker(
+    async () => {
+      while (!ticker.stopped && (await tick()) > 0) {
         // the next job at once
       }
-    })()
-      .catch((error: unknown) => dependencies.log?.warn({ err: error }, 'export tick failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
+    },
+    (error: unknown) => dependencies.log?.warn({ err: error }, 'export tick failed'),
+  );
 
   return {
     owner,
     tick,
     /** Ticks every `intervalMs` in the background (the timer keeps no process alive). */
     start(intervalMs = 5_000): void {
-      stopped = false;
       stopping = false;
-      timer = setInterval(wake, intervalMs);
-      timer.unref();
-      removeWaker = addWaker(wake);
+      ticker.start(intervalMs);
+      removeWaker = addWaker(ticker.wake);
     },
     /** Stops: a job under way is handed back to the queue at its next row, and this waits for that. */
     async stop(): Promise<void> {
-      stopped = true;
       stopping = true;
-      clearInterval(timer);
       removeWaker?.();
-      await running;
+      await ticker.stop();
     },
   };
 }

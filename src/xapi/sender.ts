@@ -1,3 +1,4 @@
+import { failureReason, printable, readBounded } from '../platform/http/outbound.js';
 import { xapiVersion } from './statements.js';
 
 /** How long one POST may take, from connecting to the end of the answer. */
@@ -8,39 +9,6 @@ const answerCharsKept = 300;
 
 export type Lrs = { endpoint: string; username: string; password: string };
 export type LrsAnswer = { status: number | null; error: string; retryAfter: string | null };
-
-/** Control characters out, and short: the LRS's answer is shown on a page. */
-const printable = (text: string) =>
-  text
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, answerCharsKept);
-
-async function readBounded(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < answerBytesRead) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, answerBytesRead).toString('utf8');
-}
-
-function reasonOf(error: unknown): string {
-  const failure = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-  if (failure.name === 'TimeoutError') return `timeout after ${requestTimeoutMs / 1000} s`;
-  return printable(String(failure.cause?.code ?? failure.cause?.message ?? failure.message ?? 'request failed'));
-}
 
 export const statementsUrl = (endpoint: string) => `${endpoint}/statements`;
 
@@ -64,14 +32,14 @@ export async function postStatements(lrs: Lrs, jsons: string[], fetcher: typeof 
       headers,
       body: `[${jsons.join(',')}]`,
     });
-    const text = await readBounded(response);
+    const text = await readBounded(response, answerBytesRead);
     const ok = response.status >= 200 && response.status < 300;
     return {
       status: response.status,
-      error: ok ? '' : printable(`${response.status} ${response.statusText} ${text}`),
+      error: ok ? '' : printable(`${response.status} ${response.statusText} ${text}`, answerCharsKept),
       retryAfter: response.headers.get('retry-after'),
     };
   } catch (error) {
-    return { status: null, error: reasonOf(error), retryAfter: null };
+    return { status: null, error: failureReason(error, requestTimeoutMs, answerCharsKept), retryAfter: null };
   }
 }

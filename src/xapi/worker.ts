@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
+import { createTicker } from '../platform/ticker.js';
 import { outcomeOf, retryAfterMs, retryDelayMs } from './backoff.js';
 import { storeId, XapiStatement, type XapiStatementDoc, XapiStore, type XapiStoreDoc } from './model.js';
 import { type Lrs, type LrsAnswer, postStatements, requestTimeoutMs } from './sender.js';
@@ -197,35 +198,20 @@ export function createXapiWorker(dependencies: XapiWorkerDependencies) {
     return sent;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-
-  function wake(): void {
-    if (stopped || running) return;
-    running = tick()
-      .catch((error: unknown) => log?.warn({ err: error }, 'xAPI tick failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
+  const ticker = createTicker(tick, (error: unknown) => log?.warn({ err: error }, 'xAPI tick failed'));
 
   return {
     tick,
     /** Ticks every `intervalMs` in the background (the timer keeps no process alive). */
     start(intervalMs = 5_000): void {
       if (!lrs) return;
-      stopped = false;
-      timer = setInterval(wake, intervalMs);
-      timer.unref();
-      workersToWake.add(wake);
+      ticker.start(intervalMs);
+      workersToWake.add(ticker.wake);
     },
     /** Stops ticking and waits for the tick under way (its requests end within their 10 s timeout). */
     async stop(): Promise<void> {
-      stopped = true;
-      clearInterval(timer);
-      workersToWake.delete(wake);
-      await running;
+      workersToWake.delete(ticker.wake);
+      await ticker.stop();
     },
   };
 }

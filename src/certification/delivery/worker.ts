@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../platform/logger.js';
 import { sha256Hex } from '../../platform/text.js';
+import { createTicker } from '../../platform/ticker.js';
 import { type Outcome, outcomeOf, retryAfterMs, retryDelayMs } from './backoff.js';
 import { type DeliveryAttempt, maxHistory, WebhookDelivery, type WebhookDeliveryDoc } from './model.js';
 import { type PushAnswer, requestTimeoutMs, sendPush } from './sender.js';
@@ -197,36 +198,21 @@ export function createDeliveryWorker(dependencies: WorkerDependencies) {
     return claimed.length;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-
-  /** Runs a tick now unless one is running (a new push need not wait for the interval). */
-  function wake(): void {
-    if (stopped || running) return;
-    running = tick()
-      .catch((error: unknown) => dependencies.log?.warn({ err: error }, 'webhook delivery tick failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
+  // A tick at once when woken, unless one is running (a new push need not wait for the interval).
+  const ticker = createTicker(tick, (error: unknown) => dependencies.log?.warn({ err: error }, 'webhook delivery tick failed'));
 
   return {
     owner,
     tick,
     /** Ticks every `intervalMs` in the background (the timer keeps no process alive). */
     start(intervalMs = 5_000): void {
-      stopped = false;
-      timer = setInterval(wake, intervalMs);
-      timer.unref();
-      activeWorkers.add(wake);
+      ticker.start(intervalMs);
+      activeWorkers.add(ticker.wake);
     },
     /** Stops ticking and waits for the tick under way (its requests time out within 10 s). */
     async stop(): Promise<void> {
-      stopped = true;
-      clearInterval(timer);
-      activeWorkers.delete(wake);
-      await running;
+      activeWorkers.delete(ticker.wake);
+      await ticker.stop();
     },
   };
 }
