@@ -11,6 +11,17 @@ import type { Logger } from './logger.js';
  * follower can keep an institution's data to that institution. `actor` is who did it, null for the
  * system (an automatic quiz grade, a periodic step).
  */
+/** A completion record and whose it is (approved or revoked). */
+type RecordEvent = {
+  actor: string;
+  record: string;
+  enrollment: string;
+  trainee: string;
+  cohort: string;
+  institution: string;
+  at: Date;
+};
+
 export type DomainEvents = {
   /** A trainee opened a lesson page. */
   'lesson.opened': { trainee: string; cohort: string; institution: string; lesson: string; title: string; at: Date };
@@ -108,24 +119,8 @@ export type DomainEvents = {
     at: Date;
   };
   /** A completion record approved (a reissue too) or revoked. */
-  'completion.approved': {
-    actor: string;
-    record: string;
-    enrollment: string;
-    trainee: string;
-    cohort: string;
-    institution: string;
-    at: Date;
-  };
-  'completion.revoked': {
-    actor: string;
-    record: string;
-    enrollment: string;
-    trainee: string;
-    cohort: string;
-    institution: string;
-    at: Date;
-  };
+  'completion.approved': RecordEvent;
+  'completion.revoked': RecordEvent;
   /** A certification body's result for a trainee; `certified` is true for a competent result. */
   'certification.result': {
     trainee: string;

@@ -63,15 +63,9 @@ export async function gradeAttempt(id: string, actor: string | null = null): Pro
   );
   const quiz = await recordCountingResult(String(attempt.quiz), String(attempt.trainee));
   if (!quiz || pending) return;
-  const cohort = await findCohort(String(quiz.cohort));
   await publish('assessment.graded', {
     actor,
-    trainee: String(attempt.trainee),
-    cohort: cohort.id,
-    institution: cohort.institution,
-    kind: 'quiz',
-    assessment: String(quiz._id),
-    title: quiz.title,
+    ...(await quizSubject(attempt, quiz)),
     score,
     maxScore,
     passed,
@@ -84,16 +78,20 @@ async function publishSubmitted(attemptId: string, at: Date): Promise<void> {
   const attempt = await QuizAttempt.findById(attemptId).lean<AttemptDoc>();
   const quiz = attempt && (await Quiz.findById(attempt.quiz).lean<QuizDoc>());
   if (!attempt || !quiz) return;
+  await publish('assessment.submitted', { ...(await quizSubject(attempt, quiz)), at });
+}
+
+/** Whose attempt of which quiz, in which cohort and institution: what the quiz events name. */
+async function quizSubject(attempt: AttemptDoc, quiz: QuizDoc) {
   const cohort = await findCohort(String(quiz.cohort));
-  await publish('assessment.submitted', {
+  return {
     trainee: String(attempt.trainee),
     cohort: cohort.id,
     institution: cohort.institution,
-    kind: 'quiz',
+    kind: 'quiz' as const,
     assessment: String(quiz._id),
     title: quiz.title,
-    at,
-  });
+  };
 }
 
 /**
