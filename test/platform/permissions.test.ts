@@ -2615,7 +2615,8 @@ const jobId = () => exportJob || '0'.repeat(24);
 const exportPrepare = async (f: Fixtures) => {
   if (exportJob) return;
   defineTestTable('matrix-people');
-  const owner = await User.findOne({ role: 'coordinator', institution: f.institutionA }, { _id: 1 }).lean();
+  // Coordinator A is the institution's first coordinator (rows with throwaway accounts add others).
+  const owner = await User.findOne({ role: 'coordinator', institution: f.institutionA }, { _id: 1 }).sort({ _id: 1 }).lean();
   const actor: Actor = { id: String(owner!._id), role: 'coordinator', institution: f.institutionA };
   const prepared = await prepareExport(actor, 'matrix-people', { institution: f.institutionA, rows: '3' });
   exportJob = await requestExport(actor, prepared, 'csv', 'id', translator('id'));
