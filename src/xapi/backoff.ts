@@ -1,3 +1,5 @@
+import { passingTrouble } from '../platform/http/outbound.js';
+
 /**
  * When a statement the LRS did not take (no answer, 5xx, 408, 429) is tried again: failed attempt n
  * (1-based) waits 30 s × 2^(n-1), capped at one hour (30 s, 1 min, 2 min, … 32 min, then hourly),
@@ -29,18 +31,10 @@ export type Outcome = 'sent' | 'retry' | 'split' | 'fail';
 export function outcomeOf(status: number | null, batchSize: number): Outcome {
   if (status === null) return 'retry';
   if (status >= 200 && status < 300) return 'sent';
-  if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
+  if (passingTrouble(status)) return 'retry';
   if (status === 400 || status === 409 || status === 413) {
     if (batchSize > 1) return 'split';
     return status === 409 ? 'sent' : 'fail';
   }
   return 'fail';
-}
-
-/** A Retry-After header in milliseconds (seconds or an HTTP date), 0 when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number {
-  if (!header) return 0;
-  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { retryAfterMs } from '../platform/http/outbound.js';
 import type { Logger } from '../platform/logger.js';
 import { createTicker } from '../platform/ticker.js';
-import { outcomeOf, retryAfterMs, retryDelayMs } from './backoff.js';
+import { outcomeOf, retryDelayMs } from './backoff.js';
 import { storeId, XapiStatement, type XapiStatementDoc, XapiStore, type XapiStoreDoc } from './model.js';
 import { type Lrs, type LrsAnswer, postStatements, requestTimeoutMs } from './sender.js';
 import { dayOf, workersToWake } from './service.js';

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { maxRetryMs, outcomeOf, retryAfterMs, retryDelayMs } from '../../src/certification/delivery/backoff.js';
+import { maxRetryMs, outcomeOf, retryDelayMs } from '../../src/certification/delivery/backoff.js';
 import { parseSignature, signPayload, verifySignature } from '../../src/certification/delivery/signature.js';
+import { retryAfterMs } from '../../src/platform/http/outbound.js';
 
 describe('webhook signing and retry schedule', () => {
   const secret = 'whsec_test-secret';

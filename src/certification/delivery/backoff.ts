@@ -1,3 +1,5 @@
+import { passingTrouble } from '../../platform/http/outbound.js';
+
 /**
  * When a webhook push is tried again, and when it is given up. A failed attempt n (1-based) waits
  * 30 s × 4^(n-1), capped at 6 hours (30 s, 2 min, 8 min, 32 min, 2 h 8 min, then 6 h each), with
@@ -32,14 +34,6 @@ export type Outcome = 'delivered' | 'retry' | 'fail';
  */
 export function outcomeOf(status: number): Outcome {
   if ((status >= 200 && status < 300) || status === 409) return 'delivered';
-  if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
+  if (passingTrouble(status)) return 'retry';
   return 'fail';
-}
-
-/** A Retry-After header in milliseconds (seconds or an HTTP date), 0 when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number {
-  if (!header) return 0;
-  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
 }

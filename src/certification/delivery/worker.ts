@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { retryAfterMs } from '../../platform/http/outbound.js';
 import type { Logger } from '../../platform/logger.js';
 import { sha256Hex } from '../../platform/text.js';
 import { createTicker } from '../../platform/ticker.js';
-import { type Outcome, outcomeOf, retryAfterMs, retryDelayMs } from './backoff.js';
+import { type Outcome, outcomeOf, retryDelayMs } from './backoff.js';
 import { type DeliveryAttempt, maxHistory, WebhookDelivery, type WebhookDeliveryDoc } from './model.js';
 import { type PushAnswer, requestTimeoutMs, sendPush } from './sender.js';
 

@@ -37,3 +37,14 @@ export function failureReason(error: unknown, timeoutMs: number, limit: number):
   if (failure.name === 'TimeoutError') return `timeout after ${timeoutMs / 1000} s`;
   return printable(String(failure.cause?.code ?? failure.cause?.message ?? failure.message ?? 'request failed'), limit);
 }
+
+/** 408, 425, 429 and 5xx: a passing trouble on the other side, worth trying again later. */
+export const passingTrouble = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
+
+/** A Retry-After header in milliseconds (seconds or an HTTP date), 0 when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number {
+  if (!header) return 0;
+  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
+}
