@@ -52,7 +52,9 @@
     if (!queue.length) return;
     inFlight = send(queue, keepalive).then((more) => {
       inFlight = null;
-      if (more) flush();
+      // Events queued while this request was under way (a lesson marked done during a position
+      // sync) go now, not at the next 30 s tick; a failure has set retryAt, so this waits then.
+      if (more || read().length) flush();
     });
   }
 
