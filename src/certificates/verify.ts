@@ -3,6 +3,7 @@ import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
 import canonicalize from 'canonicalize';
 import { assertUnderLimits, type Counter, recordAttempt } from '../auth/throttle.js';
 import { formatCode, type RecordView, recordByCode, recordById } from '../completion/records.js';
+import { isJsonObject } from '../platform/text.js';
 import { keptCredentialOf } from './badge.js';
 import { verificationLoader } from './documents.js';
 import { type CertificateFacts, certificateFacts } from './facts.js';
@@ -59,8 +60,6 @@ export async function checkCode(code: string, clientAddress: string): Promise<Co
   });
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export type ProofCheck = {
   /** The proof verifies against the key it names, one of our institutions' published keys. */
   proof: boolean;
@@ -102,7 +101,7 @@ export async function checkCredential(text: string, clientAddress: string, sessi
     } catch {
       return { state: 'unknown' };
     }
-    if (!isObject(credential) || typeof credential.id !== 'string') return { state: 'unknown' };
+    if (!isJsonObject(credential) || typeof credential.id !== 'string') return { state: 'unknown' };
     const address = readAddress(credential.id);
     const record = address?.kind === 'credential' ? await recordByCode(address.code) : null;
     if (!record) return { state: 'unknown' };

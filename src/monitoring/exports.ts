@@ -19,7 +19,7 @@ async function* each<T>(rows: T[]): AsyncIterable<T> {
 /** A table of the cohort dashboard: the same figures the page shows, for the same people. */
 type Figures = Awaited<ReturnType<typeof cohortFigures>>;
 /** Nothing to export for params no authorize call saw (never reached: the exports feature asks it first). */
-const emptyFigures = { units: [], trainees: [], distribution: [], assessments: [], classes: [] } as unknown as Figures;
+const noFigures = { units: [], trainees: [], distribution: [], assessments: [], classes: [] } as unknown as Figures;
 
 function cohortTable(
   name: string,
@@ -30,7 +30,7 @@ function cohortTable(
   // authorize reads the figures once; columns (one per unit), count and rows of the same export
   // get the same params object, so they find them here.
   const read = new WeakMap<CohortParams, Figures>();
-  const figuresOf = (params: CohortParams) => read.get(params) ?? emptyFigures;
+  const figuresOf = (params: CohortParams) => read.get(params) ?? noFigures;
   defineExport(name, {
     params: cohortParams,
     title: (t, params) => t(heading, { cohort: read.get(params)?.cohort.name ?? '' }),

@@ -3,6 +3,7 @@ import { listSectors } from '../institutions/service.js';
 import { ForbiddenError } from '../platform/errors.js';
 import { type Actor, authorize } from '../platform/permissions.js';
 import { provinces } from '../platform/provinces.js';
+import { objectIdField } from '../platform/validation.js';
 import {
   CohortTally,
   type CohortTallyDoc,
@@ -16,11 +17,7 @@ const month = z
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
   .optional()
   .or(z.literal('').transform(() => undefined));
-const id = z
-  .string()
-  .regex(/^[0-9a-f]{24}$/)
-  .optional()
-  .or(z.literal('').transform(() => undefined));
+const optionalId = objectIdField.optional().or(z.literal('').transform(() => undefined));
 const code = z
   .string()
   .regex(/^[a-z0-9-]{1,40}$/)
@@ -32,8 +29,8 @@ export const funnelFilter = z.object({
   from: month,
   to: month,
   sector: code,
-  program: id,
-  institution: id,
+  program: optionalId,
+  institution: optionalId,
   province: z
     .string()
     .regex(/^\d{2}$/)
@@ -103,10 +100,11 @@ export async function talliesFor(filter: FunnelFilter) {
 }
 
 const rate = (part: number, whole: number) => (whole ? Math.round((part * 1000) / whole) / 10 : null);
-const countOf = (tally: CohortTallyDoc, stage: keyof StageCounts) => Number((tally.counts as Partial<StageCounts>)?.[stage] ?? 0);
+const stageCount = (tally: CohortTallyDoc, stage: keyof StageCounts) =>
+  Number((tally.counts as Partial<StageCounts>)?.[stage] ?? 0);
 
 function sumStages(cohorts: CohortTallyDoc[], counselled: number): Record<FunnelStage, number> {
-  const sum = (stage: keyof StageCounts) => cohorts.reduce((total, tally) => total + countOf(tally, stage), 0);
+  const sum = (stage: keyof StageCounts) => cohorts.reduce((total, tally) => total + stageCount(tally, stage), 0);
   return {
     counselled,
     enrolled: sum('enrolled'),

@@ -53,3 +53,7 @@ export function sha256Hex(text: string): string {
 export function spreadsheetSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
+
+/** A JSON object (not null, not an array): what a parsed document's fields are checked against. */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -176,7 +176,7 @@ export const keepSentDays = 30;
 /** Most days one clean-up run goes through (the rest are next run's). */
 const daysPerRun = 100;
 const dayMs = 24 * 60 * 60 * 1000;
-export const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+export const utcDayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 /**
  * Clean-up step (cleanup.ts): sent statements are deleted 30 days after they were sent (the LRS
@@ -191,10 +191,10 @@ export async function deleteSentStatements(now = new Date()): Promise<number> {
   if (store?.cleanedThrough) start = midnight(store.cleanedThrough) + dayMs;
   else if (store?.firstSentDay) start = midnight(store.firstSentDay);
   // The last whole day sent at least 30 days ago: a statement sent late on it is 30 days old now.
-  const cutoff = midnight(dayOf(now.getTime() - (keepSentDays + 1) * dayMs));
+  const cutoff = midnight(utcDayOf(now.getTime() - (keepSentDays + 1) * dayMs));
   if (start === null || start > cutoff) return 0;
   const days: string[] = [];
-  for (let day = start; day <= cutoff && days.length < daysPerRun; day += dayMs) days.push(dayOf(day));
+  for (let day = start; day <= cutoff && days.length < daysPerRun; day += dayMs) days.push(utcDayOf(day));
   const result = await XapiStatement.deleteMany({ sentDay: { $in: days } });
   await XapiStore.updateOne({ _id: storeId }, { $set: { cleanedThrough: days.at(-1) } });
   return result.deletedCount;

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../platform/text.js';
 import { uuidPattern } from './uuid.js';
 
 /**
@@ -12,8 +13,6 @@ import { uuidPattern } from './uuid.js';
 export type Validation = { valid: boolean; errors: string[] };
 
 type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An absolute IRI: a scheme, a colon, and no spaces (what the specification asks of ids and types). */
 export function isIri(value: unknown): value is string {
@@ -50,7 +49,7 @@ function checker(errors: string[]) {
       if (required) problem(path, 'is required (a language map)');
       return;
     }
-    if (!isObject(value) || Object.keys(value).length === 0)
+    if (!isJsonObject(value) || Object.keys(value).length === 0)
       return problem(path, 'must be a language map with at least one language');
     for (const [tag, text] of Object.entries(value)) {
       if (!isLanguageTag(tag)) problem(`${path}.${tag}`, 'is not an RFC 5646 language tag');
@@ -60,12 +59,12 @@ function checker(errors: string[]) {
 
   function extensions(path: string, value: unknown) {
     if (value === undefined) return;
-    if (!isObject(value)) return problem(path, 'must be an object');
+    if (!isJsonObject(value)) return problem(path, 'must be an object');
     for (const key of Object.keys(value)) if (!isIri(key)) problem(`${path}.${key}`, 'an extension key must be an IRI');
   }
 
   function agent(path: string, value: unknown) {
-    if (!isObject(value)) return problem(path, 'must be an Agent object');
+    if (!isJsonObject(value)) return problem(path, 'must be an Agent object');
     only(path, value, ['objectType', 'name', 'mbox', 'mbox_sha1sum', 'openid', 'account']);
     if (value.objectType !== undefined && value.objectType !== 'Agent') problem(`${path}.objectType`, 'must be "Agent"');
     if (value.name !== undefined && typeof value.name !== 'string') problem(`${path}.name`, 'must be a string');
@@ -88,7 +87,7 @@ function checker(errors: string[]) {
     if (value.openid !== undefined && !isIri(value.openid)) problem(`${path}.openid`, 'must be an IRI');
     if (value.account !== undefined) {
       const account = value.account;
-      if (!isObject(account)) return problem(`${path}.account`, 'must be an object');
+      if (!isJsonObject(account)) return problem(`${path}.account`, 'must be an object');
       only(`${path}.account`, account, ['homePage', 'name']);
       if (!isIrl(account.homePage)) problem(`${path}.account.homePage`, 'is required and must be an IRL');
       if (typeof account.name !== 'string' || account.name === '')
@@ -97,13 +96,13 @@ function checker(errors: string[]) {
   }
 
   function activity(path: string, value: unknown) {
-    if (!isObject(value)) return problem(path, 'must be an Activity object');
+    if (!isJsonObject(value)) return problem(path, 'must be an Activity object');
     only(path, value, ['objectType', 'id', 'definition']);
     if (value.objectType !== undefined && value.objectType !== 'Activity') problem(`${path}.objectType`, 'must be "Activity"');
     if (!isIri(value.id)) problem(`${path}.id`, 'is required and must be an IRI');
     if (value.definition === undefined) return;
     const definition = value.definition;
-    if (!isObject(definition)) return problem(`${path}.definition`, 'must be an object');
+    if (!isJsonObject(definition)) return problem(`${path}.definition`, 'must be an object');
     only(`${path}.definition`, definition, ['name', 'description', 'type', 'moreInfo', 'extensions']);
     languageMap(`${path}.definition.name`, definition.name);
     languageMap(`${path}.definition.description`, definition.description);
@@ -114,7 +113,7 @@ function checker(errors: string[]) {
   }
 
   function score(path: string, value: unknown) {
-    if (!isObject(value)) return problem(path, 'must be an object');
+    if (!isJsonObject(value)) return problem(path, 'must be an object');
     only(path, value, ['scaled', 'raw', 'min', 'max']);
     for (const key of ['scaled', 'raw', 'min', 'max']) {
       if (value[key] !== undefined && !(typeof value[key] === 'number' && Number.isFinite(value[key])))
@@ -128,7 +127,7 @@ function checker(errors: string[]) {
   }
 
   function result(path: string, value: unknown) {
-    if (!isObject(value)) return problem(path, 'must be an object');
+    if (!isJsonObject(value)) return problem(path, 'must be an object');
     only(path, value, ['score', 'success', 'completion', 'response', 'duration', 'extensions']);
     if (value.score !== undefined) score(`${path}.score`, value.score);
     for (const key of ['success', 'completion']) {
@@ -140,7 +139,7 @@ function checker(errors: string[]) {
   }
 
   function context(path: string, value: unknown) {
-    if (!isObject(value)) return problem(path, 'must be an object');
+    if (!isJsonObject(value)) return problem(path, 'must be an object');
     only(path, value, [
       'registration',
       'instructor',
@@ -163,7 +162,7 @@ function checker(errors: string[]) {
       problem(`${path}.language`, 'must be an RFC 5646 language tag');
     if (value.contextActivities !== undefined) {
       const activities = value.contextActivities;
-      if (!isObject(activities)) return problem(`${path}.contextActivities`, 'must be an object');
+      if (!isJsonObject(activities)) return problem(`${path}.contextActivities`, 'must be an object');
       only(`${path}.contextActivities`, activities, ['parent', 'grouping', 'category', 'other']);
       for (const [kind, list] of Object.entries(activities)) {
         const items = Array.isArray(list) ? list : [list];
@@ -179,7 +178,7 @@ function checker(errors: string[]) {
 export function validateStatement(statement: unknown): Validation {
   const errors: string[] = [];
   const check = checker(errors);
-  if (!isObject(statement)) return { valid: false, errors: ['statement: must be an object'] };
+  if (!isJsonObject(statement)) return { valid: false, errors: ['statement: must be an object'] };
   check.only('statement', statement, ['id', 'actor', 'verb', 'object', 'result', 'context', 'timestamp', 'version']);
   // Kompeten always names its statements (deterministic ids): one without an id could be stored twice.
   if (!(typeof statement.id === 'string' && uuidPattern.test(statement.id)))
@@ -187,7 +186,7 @@ export function validateStatement(statement: unknown): Validation {
   if (statement.actor === undefined) check.problem('actor', 'is required');
   else check.agent('actor', statement.actor);
   const verb = statement.verb;
-  if (!isObject(verb)) check.problem('verb', 'is required');
+  if (!isJsonObject(verb)) check.problem('verb', 'is required');
   else {
     check.only('verb', verb, ['id', 'display']);
     if (!isIri(verb.id)) check.problem('verb.id', 'is required and must be an IRI');
@@ -195,22 +194,22 @@ export function validateStatement(statement: unknown): Validation {
   }
   const object = statement.object;
   if (object === undefined) check.problem('object', 'is required');
-  else if (isObject(object) && object.objectType === 'StatementRef') {
+  else if (isJsonObject(object) && object.objectType === 'StatementRef') {
     check.only('object', object, ['objectType', 'id']);
     if (!(typeof object.id === 'string' && uuidPattern.test(object.id)))
       check.problem('object.id', 'must be the UUID of the statement referred to');
   } else check.activity('object', object);
   // A voiding statement's object is the statement it voids (Data §2.3.2).
   if (
-    isObject(verb) &&
+    isJsonObject(verb) &&
     verb.id === 'http://adlnet.gov/expapi/verbs/voided' &&
-    !(isObject(object) && object.objectType === 'StatementRef')
+    !(isJsonObject(object) && object.objectType === 'StatementRef')
   ) {
     check.problem('object', 'a voiding statement must refer to a statement (StatementRef)');
   }
-  if (statement.context !== undefined && !(isObject(object) && object.objectType !== 'StatementRef')) {
+  if (statement.context !== undefined && !(isJsonObject(object) && object.objectType !== 'StatementRef')) {
     const context = statement.context as Json;
-    if (isObject(context) && (context.revision !== undefined || context.platform !== undefined)) {
+    if (isJsonObject(context) && (context.revision !== undefined || context.platform !== undefined)) {
       check.problem('context', 'revision and platform are only for statements about an activity');
     }
   }

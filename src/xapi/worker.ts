@@ -5,7 +5,7 @@ import { createTicker } from '../platform/ticker.js';
 import { outcomeOf, retryDelayMs } from './backoff.js';
 import { storeId, XapiStatement, type XapiStatementDoc, XapiStore, type XapiStoreDoc } from './model.js';
 import { type Lrs, type LrsAnswer, postStatements, requestTimeoutMs } from './sender.js';
-import { dayOf, workersToWake } from './service.js';
+import { utcDayOf, workersToWake } from './service.js';
 
 /**
  * The xAPI worker: every process runs one (server.ts; tests make their own and call `tick`). A tick
@@ -77,11 +77,18 @@ export function createXapiWorker(dependencies: XapiWorkerDependencies) {
   async function markSent(token: string, ids: string[], answer: LrsAnswer): Promise<number> {
     const at = now();
     const result = await XapiStatement.updateMany(mine(token, ids), {
-      $set: { status: 'sent', sentAt: new Date(at), sentDay: dayOf(at), lastStatus: answer.status, lastError: '', ...released },
+      $set: {
+        status: 'sent',
+        sentAt: new Date(at),
+        sentDay: utcDayOf(at),
+        lastStatus: answer.status,
+        lastError: '',
+        ...released,
+      },
     });
     await XapiStore.updateOne(
       { _id: storeId },
-      { $inc: { sentTotal: result.modifiedCount }, $min: { firstSentDay: dayOf(at) }, $set: { lastSentAt: new Date(at) } },
+      { $inc: { sentTotal: result.modifiedCount }, $min: { firstSentDay: utcDayOf(at) }, $set: { lastSentAt: new Date(at) } },
       { upsert: true },
     );
     return result.modifiedCount;
